@@ -1,0 +1,1 @@
+"""Incident Ledger: IT incidents recorded as YAML files in git."""

@@ -1,0 +1,3 @@
+from incident_ledger.cli.main import run
+
+run()

@@ -1,0 +1,106 @@
+"""The `inc` group, the shared options, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_BUG, EXIT_USAGE, LedgerError
+
+
+class State:
+    """What every command needs: where the repository is and what time it is."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.cwd = (directory or Path.cwd()).absolute()
+
+    @property
+    def root(self) -> Path:
+        """The repository: the nearest folder up from here with incidents/, schemas/ or .git."""
+        for folder in (self.cwd, *self.cwd.parents):
+            if (
+                any((folder / name).exists() for name in ("incidents", ".git"))
+                or (folder / "schemas" / "incident.schema.json").is_file()
+            ):
+                return folder
+        return self.cwd
+
+    @staticmethod
+    def now() -> datetime:
+        # INC_NOW fixes the clock for tests and reproducible demos; it is never set in use.
+        fixed = os.environ.get("INC_NOW")
+        if fixed:
+            from ..records import parse_time
+
+            moment = parse_time(fixed)
+            if moment is None:
+                raise LedgerError(f"INC_NOW={fixed!r} is not an ISO-8601 time with a zone")
+            return moment
+        return datetime.now(timezone.utc)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run as if inc was started in this directory.",
+)
+@click.version_option(package_name="incident-ledger", prog_name="inc")
+@click.pass_context
+def inc(ctx: click.Context, directory: Path | None) -> None:
+    """Incident Ledger: IT incidents as YAML records in git.
+
+    Records live in incidents/<YYYY>/<ID>.yaml; the schema and the process policy
+    live in schemas/. Run `inc COMMAND --help` for each command.
+    """
+    if directory is not None and not directory.is_dir():
+        raise click.BadParameter(f"{directory} is not a directory", param_hint="-C")
+    ctx.obj = State(directory)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `inc`; the one place where failures become messages and exit codes."""
+    try:
+        # Without standalone mode click returns the code of a `click.exceptions.Exit`.
+        code = inc.main(args=argv, prog_name="inc", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Abort:
+        click.echo("inc: aborted", err=True)
+        return EXIT_USAGE
+    except LedgerError as error:
+        click.echo(f"inc: error: {error}", err=True)
+        return error.exit_code
+    except KeyboardInterrupt:
+        click.echo("inc: interrupted", err=True)
+        return 130
+    except Exception as error:
+        if os.environ.get("INC_DEBUG"):
+            raise
+        click.echo(
+            f"inc: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in inc; please report it with the command you ran "
+            "(set INC_DEBUG=1 for the traceback).",
+            err=True,
+        )
+        return EXIT_BUG
+    return code if isinstance(code, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+from . import validate as _validate  # noqa: E402,F401  (registers the command)

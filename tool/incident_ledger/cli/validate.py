@@ -1,0 +1,47 @@
+"""`inc validate`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_OK, EXIT_PROBLEMS
+from .main import State, inc, pass_state
+
+
+def default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+@inc.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default=default_format,
+    show_default="text; github when GITHUB_ACTIONS is set",
+    help="Output format.",
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@pass_state
+def validate(state: State, paths: tuple[Path, ...], fmt: str, jobs: int | None) -> None:
+    """Check records against the schema and the process rules.
+
+    Checks every record under incidents/ (or the PATHS given) and prints each problem
+    as `path:line:col: rule: message`. Exit 0 when all are valid, 1 when any record
+    has a problem, 2 on a usage error.
+    """
+    from ..report import render, summary
+    from ..validate import validate as run_validate
+
+    root = state.root
+    problems = run_validate(root, state.now(), [state.cwd / p for p in paths] or None, jobs)
+    output = render(problems, fmt)
+    if fmt == "json" or output:
+        click.echo(output)
+    if fmt == "text":
+        click.echo(summary(problems), err=True)
+    raise click.exceptions.Exit(EXIT_PROBLEMS if problems else EXIT_OK)

@@ -1,0 +1,82 @@
+"""Incident records as files: ids, where a record lives, finding them, reading their times.
+
+Knows nothing of git or the CLI: a record is a file under `incidents/` and a mapping of
+fields once read.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import UsageError
+
+INCIDENTS_DIR = "incidents"
+RECORD_SUFFIXES = (".yaml", ".yml")
+# Crockford base32 leaves out I, L, O and U so an id read aloud on a bridge call is
+# never mistaken; four random characters let two branches create incidents the same
+# day without colliding (32**4 = 1,048,576 ids per day).
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_PATTERN = re.compile(r"INC-(?P<date>[0-9]{8})-[0-9A-HJKMNP-TV-Z]{4}\Z")
+MODELINE_PREFIX = "# yaml-language-server: $schema="
+
+
+def is_valid_id(text: str) -> bool:
+    return ID_PATTERN.match(text) is not None
+
+
+def new_id(detected_at: datetime, token: str | None = None) -> str:
+    """`INC-<UTC detection date>-<4 random Crockford characters>`."""
+    day = detected_at.astimezone(timezone.utc).strftime("%Y%m%d")
+    token = token or "".join(secrets.choice(CROCKFORD) for _ in range(4))
+    return f"INC-{day}-{token}"
+
+
+def relative_path(incident_id: str) -> Path:
+    """Where a record lives, relative to the repository: incidents/<YYYY>/<ID>.yaml."""
+    match = ID_PATTERN.match(incident_id)
+    if match is None:
+        # Checked before any path is built: an id is untrusted input that becomes a path.
+        raise UsageError(f"{incident_id!r} is not an incident id; ids look like INC-20261103-4HQ2")
+    return Path(INCIDENTS_DIR, match.group("date")[:4], f"{incident_id}.yaml")
+
+
+def modeline(record_file: Path, root: Path) -> str:
+    """The editor modeline pointing at the repository's schema, relative to the record."""
+    depth = len(record_file.relative_to(root).parts) - 1
+    return f"{MODELINE_PREFIX}{'../' * depth}schemas/incident.schema.json"
+
+
+def find_records(root: Path, paths: list[Path] | None = None) -> Iterator[Path]:
+    """Record files under `incidents/` (recursively), or under the paths given, sorted."""
+    targets = paths if paths else [root / INCIDENTS_DIR]
+    for target in targets:
+        if target.is_dir() and not target.is_symlink():
+            found = [p for p in target.rglob("*") if p.suffix in RECORD_SUFFIXES and not p.is_dir()]
+            yield from sorted(found)
+        elif target.exists() or target.is_symlink():
+            yield target
+        else:
+            raise UsageError(f"{target}: no such file or directory")
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO-8601 timestamp with a zone, or None when it is not one (the schema says why)."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def format_time(moment: datetime) -> str:
+    """How commands write a timestamp: UTC, to the second, with a Z."""
+    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

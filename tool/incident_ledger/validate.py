@@ -1,0 +1,134 @@
+"""`inc validate`: check every record of a repository and collect every problem.
+
+Records are handled one at a time (memory holds ids and problems, not records), in
+worker processes when there are enough of them to pay for starting the workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import yamlio
+from .errors import Problem, RecordError
+from .records import find_records
+from .rules import Context, run_rules
+from .schema import Schema, schema_dir
+
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+CHUNK = 100
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What validation keeps of a valid-enough record: enough for the rules across records."""
+
+    id: str
+    path: str
+    line: int
+    col: int
+    duplicate_of: str | None
+
+
+@dataclass
+class FileResult:
+    problems: list[Problem]
+    seen: Seen | None
+
+
+def display_path(file: Path, root: Path) -> str:
+    """Paths in output are relative to the repository when they can be, as editors expect."""
+    try:
+        return file.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return str(file)
+
+
+def check_document(document: yamlio.Document, context: Context) -> list[Problem]:
+    """Every problem in one parsed record: the reader's, the schema's and the rules'."""
+    return [*document.problems, *context.schema.problems(document), *run_rules(document, context)]
+
+
+def check_file(file: Path, context: Context) -> FileResult:
+    path = display_path(file, context.root)
+    try:
+        document = yamlio.read(file, path)
+    except RecordError as error:
+        return FileResult(error.problems, None)
+    problems = check_document(document, context)
+    seen = None
+    incident_id = document.data.get("id")
+    if isinstance(incident_id, str):
+        duplicate_of = document.data.get("duplicate_of")
+        seen = Seen(
+            incident_id, path, *document.locate(("id",)), duplicate_of if isinstance(duplicate_of, str) else None
+        )
+    return FileResult(problems, seen)
+
+
+_worker_context: Context | None = None
+
+
+def _init_worker(root: Path, now: datetime) -> None:
+    global _worker_context
+    _worker_context = Context(Schema(schema_dir(root)), root, now)
+
+
+def _check_chunk(files: list[Path]) -> list[FileResult]:
+    assert _worker_context is not None
+    return [check_file(f, _worker_context) for f in files]
+
+
+def _results(files: list[Path], context: Context, jobs: int) -> Iterable[FileResult]:
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
+        return (check_file(f, context) for f in files)
+    chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
+    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context.root, context.now))
+    with pool:
+        return [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
+
+
+def repository_problems(seen: list[Seen]) -> list[Problem]:
+    """Rules across records: unique ids, and duplicates pointing at a real incident."""
+    problems = []
+    by_id: dict[str, Seen] = {}
+    for record in sorted(seen, key=lambda s: s.path):
+        first = by_id.setdefault(record.id, record)
+        if first is not record:
+            problems.append(
+                Problem(
+                    record.path,
+                    record.line,
+                    record.col,
+                    "duplicate-id",
+                    f"id {record.id} is already used by {first.path}; give this incident a new id (inc new creates one)",
+                )
+            )
+    for record in seen:
+        target = record.duplicate_of
+        if target and (target == record.id or target not in by_id):
+            why = "itself" if target == record.id else "an incident that does not exist in this repository"
+            problems.append(
+                Problem(record.path, record.line, record.col, "duplicate-of", f"duplicate_of names {why} ({target})")
+            )
+    return problems
+
+
+def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
+    """Every problem in the repository's records (or the given paths), sorted by path and line."""
+    context = Context(Schema(schema_dir(root)), root, now)
+    files = list(find_records(root, paths))
+    problems: list[Problem] = []
+    seen: list[Seen] = []
+    for result in _results(files, context, jobs or os.cpu_count() or 1):
+        problems += result.problems
+        if result.seen:
+            seen.append(result.seen)
+    if not paths:
+        problems += repository_problems(seen)
+    return sorted(set(problems))
