@@ -211,7 +211,7 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
             full = f"{name}.{field}" if where else field
             if stage:
                 yield (
-                    ("status",) if not where else where,
+                    where if where else ("status",),
                     (
                         f"missing field '{full}', required from stage '{stage}' on: add it, or move "
                         f"'status' back to a stage before '{stage}'"
