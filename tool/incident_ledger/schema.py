@@ -15,7 +15,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,13 @@ def schema_dir(root: Path) -> Path:
     own = root / "schemas"
     if (own / SCHEMA_FILE).is_file():
         return own
-    try:
-        return Path(str(resources.files("incident_ledger.schemas")))
-    except ModuleNotFoundError:
-        # An editable install runs from the source tree, where the bundled copy's source,
-        # the top-level schemas/, sits two folders above this package.
-        return Path(__file__).resolve().parents[2] / "schemas"
+    package = Path(__file__).resolve().parent
+    installed = package / "schemas"
+    if installed.is_dir():
+        return installed
+    # An editable install runs from the source tree, where the bundled copy's source,
+    # the top-level schemas/, sits two folders above this package.
+    return package.parents[1] / "schemas"
 
 
 def _format_checker() -> Any:
