@@ -143,8 +143,7 @@ class Ledger:
             raise LedgerError(
                 "the record has git conflict markers; resolve the conflict, then `git add` it", relative, line, 1
             )
-        document = yamlio.parse(relative, text)
-        problems = check_document(document, self.context)
+        document, problems = self._check(relative, text)
         if problems:
             raise _invalid(f"{relative} is not a valid record; fix it first (`inc validate {relative}`)", problems)
         return text, document
@@ -230,10 +229,21 @@ class Ledger:
             raise LedgerError(f"inc produced YAML it cannot read back ({error}); this is a bug") from None
         if document.data != yamledit.plain(editable.data):  # pragma: no cover - a writer bug
             raise LedgerError("inc would write a value that reads back differently; this is a bug", relative)
-        problems = check_document(document, self.context)
+        problems = self._check(relative, new_text)[1]
         if problems:
             raise _invalid("the change would leave the record invalid, so nothing was written", problems)
         return new_text
+
+    def _check(self, relative: str, text: str) -> tuple[yamlio.Document, list[Problem]]:
+        """`inc validate`'s checks on one record's text, reported with its repository path."""
+        # The rules resolve a relative path against the process's folder, so they get the
+        # absolute one; messages show the path from the repository's top, as validate does.
+        absolute = str(self.root / relative)
+        try:
+            document = yamlio.parse(absolute, text)
+        except RecordError as error:
+            raise _invalid(f"{relative} cannot be read; fix it first", _relative(error.problems, relative)) from None
+        return document, _relative(check_document(document, self.context), relative)
 
     # -- values commands write ----------------------------------------------------------
 
@@ -253,6 +263,10 @@ def commit_message(incident_id: str, what: str, title: str, stage: str) -> str:
     """`INC-...: resolved: Title`, with trailers tools can search (`git log --grep`)."""
     subject = f"{incident_id}: {what}: {' '.join(title.split())}"
     return f"{subject}\n\nIncident: {incident_id}\nStage: {stage}\n"
+
+
+def _relative(problems: list[Problem], relative: str) -> list[Problem]:
+    return [Problem(relative, p.line, p.col, p.rule, p.message) for p in problems]
 
 
 def _invalid(headline: str, problems: list[Problem]) -> LedgerError:
