@@ -12,13 +12,15 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISLNK
 from typing import Any
 
 from . import yamlio
 from .errors import RecordError
-from .records import find_records
+from .records import INCIDENTS_DIR, RECORD_SUFFIXES
 
 CACHE_VERSION = 1
 CACHE_NAME = "inc-cache/records.json"
@@ -92,6 +94,20 @@ def _facts(path: str, raw: bytes) -> tuple[dict[str, Any], str | None]:
     return {k: document.data[k] for k in FACTS if k in document.data}, None
 
 
+def _record_files(root: Path) -> list[str]:
+    """Record paths under incidents/, relative to the repository, sorted.
+
+    os.walk on strings: pathlib's rglob and Path sorting cost more than parsing the cache.
+    """
+    top = os.path.join(root, INCIDENTS_DIR)
+    found = []
+    for folder, subfolders, names in os.walk(top):
+        subfolders.sort()
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        found += [f"{relative}/{name}" for name in names if name.endswith(RECORD_SUFFIXES)]
+    return sorted(found)
+
+
 def summaries(root: Path) -> list[Summary]:
     """Every record's facts, sorted by path; unreadable records carry an error instead."""
     cache = _cache_file(root)
@@ -99,12 +115,15 @@ def summaries(root: Path) -> list[Summary]:
     new: dict[str, Any] = {}
     result = []
     changed = False
-    now_ns = _now_ns()
-    for file in find_records(root):
-        relative = file.relative_to(root).as_posix()
+    now_ns = time.time_ns()
+    for relative in _record_files(root):
+        file = os.path.join(root, relative)
         try:
-            stat = file.stat()
+            stat = os.lstat(file)
         except OSError:
+            continue
+        if S_ISLNK(stat.st_mode):
+            result.append(Summary(relative, {}, f"{relative}: record is a symbolic link; replace it with the file"))
             continue
         entry = old.get(relative)
         key = [stat.st_size, stat.st_mtime_ns]
@@ -113,7 +132,8 @@ def summaries(root: Path) -> list[Summary]:
             result.append(Summary(relative, entry[2], entry[3]))
             continue
         try:
-            raw = file.read_bytes()
+            with open(file, "rb") as handle:
+                raw = handle.read()
         except OSError as error:
             result.append(Summary(relative, {}, f"{relative}: cannot read: {error.strerror}"))
             continue
@@ -128,9 +148,3 @@ def summaries(root: Path) -> list[Summary]:
     if cache is not None and (changed or len(new) != len(old)):
         _save(cache, new)
     return result
-
-
-def _now_ns() -> int:
-    import time
-
-    return time.time_ns()

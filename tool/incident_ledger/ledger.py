@@ -20,37 +20,16 @@ from typing import Any
 
 from . import store, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
+from .fastschema import FastSchema
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .rules import Context
-from .schema import POLICY_FILE, POLICY_SCHEMA_FILE, Schema, schema_dir
+from .schema import Schema, schema_dir
 from .validate import check_document
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 _SUFFIX = re.compile(r"[0-9A-Z-]{1,17}\Z")
 # Written last in a record, as the shipped records do: the timeline only grows, at the end.
 _LAST_FIELDS = ("links", "timeline")
-
-
-class FastSchema(Schema):
-    """`Schema`, checking policy.yaml with jsonschema-rs when it can.
-
-    Importing jsonschema costs about a second here (its rfc3987-syntax format checker
-    builds a grammar at import), which would dwarf a commit. jsonschema-rs decides
-    validity in microseconds; jsonschema still explains an invalid policy.
-    """
-
-    def _load_policy(self) -> dict[str, Any]:
-        try:
-            import json
-
-            import jsonschema_rs
-        except ImportError:
-            return super()._load_policy()
-        document = yamlio.read(self.directory / POLICY_FILE)
-        meta = json.loads((self.directory / POLICY_SCHEMA_FILE).read_text(encoding="utf-8"))
-        if document.problems or not jsonschema_rs.validator_for(meta).is_valid(document.data):
-            return super()._load_policy()
-        return document.data
 
 
 @dataclass(frozen=True)
@@ -128,7 +107,7 @@ class Ledger:
 
     # -- reading ------------------------------------------------------------------------
 
-    def read(self, incident_id: str) -> tuple[str, yamlio.Document]:
+    def read(self, incident_id: str) -> tuple[bytes, str, yamlio.Document]:
         """A record's text and document, refusing one that is broken or mid-merge."""
         relative = relative_path(incident_id).as_posix()
         file = self.root / relative
@@ -146,7 +125,7 @@ class Ledger:
         document, problems = self._check(relative, text)
         if problems:
             raise _invalid(f"{relative} is not a valid record; fix it first (`inc validate {relative}`)", problems)
-        return text, document
+        return raw, text, document
 
     # -- changing -----------------------------------------------------------------------
 
@@ -155,20 +134,19 @@ class Ledger:
         relative = relative_path(incident_id).as_posix()
         if commit:
             store.check_can_commit(self.root)
-        text, document = self.read(incident_id)
+        old, text, document = self.read(incident_id)
         editable = yamledit.Editable(relative, text)
         what = edit(editable.data, document.data)
         new_text = self._checked_text(relative, editable, text)
         stage = str(editable.data.get("status"))
         file = self.root / relative
-        old = file.read_bytes()
         message = commit_message(incident_id, what, str(editable.data.get("title", "")), stage)
         if commit:
             entry = store.index_entry(self.root, relative)
             _write_atomic(file, new_text.encode("utf-8"))
             try:
                 store.commit_one(self.root, relative, message, new=not entry)
-            except LedgerError:
+            except BaseException:  # a refused commit, or Ctrl-C while git runs
                 _write_atomic(file, old)
                 store.restore_index_entry(self.root, relative, entry)
                 raise
@@ -210,7 +188,7 @@ class Ledger:
         if commit:
             try:
                 store.commit_one(self.root, relative, message, new=True)
-            except LedgerError:
+            except BaseException:  # a refused commit, or Ctrl-C while git runs
                 file.unlink()
                 store.restore_index_entry(self.root, relative, "")
                 for folder in reversed(created):

@@ -85,7 +85,7 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(_json_rows(json, rows))
         return
     columns = ("incident", "id", "status", "due", "owner", "title")
     table = [[str(r.get(c, "")) + (" OVERDUE" if c == "due" and r["overdue"] else "") for c in columns] for r in rows]
@@ -104,10 +104,10 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
           since: str | None, fmt: str) -> None:  # fmt: skip
     """List incidents (all of them by default), oldest first."""
     from ..catalog import summaries
-    from ..ledger import Ledger
+    from ..fastschema import FastSchema
+    from ..schema import schema_dir
 
-    ledger = Ledger(state.root, state.now())
-    ended = _ended(ledger)
+    ended = _ended(FastSchema(schema_dir(state.root)))
     start = _since(since)
     rows = []
     for summary in summaries(state.root):
@@ -127,15 +127,14 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(_json_rows(json, rows))
         return
     columns = ("id", "status", "severity", "priority", "detected_at", "title")
     _table(columns, [[str(r.get(c) or "-") for c in columns] for r in rows])
 
 
-def _ended(ledger: Any) -> set[str]:
-    """The statuses `--open` leaves out: the last two stages (closed, reviewed) and the side states."""
-    schema = ledger.schema
+def _ended(schema: Any) -> set[str]:
+    """The statuses `--open` leaves out: closed and the stages after it, and the side states."""
     return set(schema.stages[schema.stages.index("closed") :]) | set(schema.side_states)
 
 
@@ -207,6 +206,13 @@ def show(state: State, ident: str, fmt: str) -> None:
             late = " OVERDUE" if item.get("id") in late_items else ""
             click.echo(f"  {item.get('id')}  {item.get('status')}{late}  due {item.get('due')}  {item.get('owner')}")
             click.echo(f"      {item.get('title')}")
+
+
+def _json_rows(json: Any, rows: list[dict[str, Any]]) -> str:
+    """A JSON array with one row per line: readable, and json's fast C encoder does the work."""
+    if not rows:
+        return "[]"
+    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]"
 
 
 def _table(columns: tuple[str, ...], rows: list[list[str]]) -> None:
