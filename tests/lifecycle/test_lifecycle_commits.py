@@ -139,3 +139,21 @@ def test_installed_inc_runs_a_change_as_a_subprocess(repo: Path, inc_bin: str) -
     assert "    kind: decision\n    author: Dana Whitfield\n    text: Fail over to the replica.\n" in (
         record_path(repo, incident_id).read_text()
     )
+
+
+def test_required_signing_applies_and_a_failed_signature_changes_nothing(
+    repo: Path, inc_ok: Any, inc_fails: Any
+) -> None:
+    incident_id = new_incident(inc_ok, repo)
+    file = record_path(repo, incident_id)
+    before_bytes = file.read_bytes()
+    signer = repo.parent / "no-gpg"
+    signer.write_text("#!/bin/sh\necho 'no secret key' >&2\nexit 2\n")
+    signer.chmod(0o755)
+    git(repo, "config", "commit.gpgSign", "true")
+    git(repo, "config", "gpg.program", str(signer))
+    before = snapshot(repo)
+    result = inc_fails(repo, "log", incident_id, "Signed or nothing")
+    assert "git refused the commit" in result.stderr and "failed to sign" in result.stderr
+    assert file.read_bytes() == before_bytes
+    assert snapshot(repo) == before

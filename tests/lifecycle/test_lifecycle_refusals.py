@@ -241,3 +241,12 @@ def test_action_errors(repo: Path, incident: str, inc_ok: Any, inc_fails: Any) -
     assert inc_ok(repo, "action", "add", incident, "Fix", "--owner", "Ann", "--due", "2026-12-01").stdout == "A1\n"
     inc_ok(repo, "action", "done", incident, "a1")
     assert "action item A1 of" in refused(repo, inc_fails, "action", "done", incident, "A1")
+
+
+def test_missing_nested_fields_are_named_precisely(repo: Path, incident: str, inc_ok: Any, inc_fails: Any) -> None:
+    inc_ok(repo, "classify", incident, *CLASSIFY)
+    inc_ok(repo, "investigate", incident, "--commander", "Ann")
+    message = refused(repo, inc_fails, "resolve", incident, "--step", "Restarted")
+    assert message == (
+        f"inc: error: {incident} cannot become resolved; missing:\n  - resolution.summary (set it with --summary)\n"
+    )

@@ -150,3 +150,22 @@ def test_shipped_record_advances_with_a_minimal_diff(repo: Path, inc_ok: Any) ->
         "+  verification: 24h of clean logs.",
     ]
     assert len(added) == 10
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "resolution:\n  summary: x\n  steps:\n    - a\ntimeline:\n  - at: '1'\n    kind: note\n",
+        "resolution:\n  summary: x\n  steps:\n  - a\ntimeline:\n- at: '1'\n  kind: note\n",
+        "resolution:\n    summary: x\n    steps:\n    -   a\ntimeline:\n-   at: '1'\n    kind: note\n",
+        "resolution:\n    summary: x\n    steps:\n        - a\ntimeline:\n    - at: '1'\n      kind: note\n",
+    ],
+)
+def test_the_files_own_indentation_is_kept(style: str) -> None:
+    text = "# c\ntitle: Zahlungsfehler für Kunden — “EU”\n" + style
+    editable = yamledit.Editable("r.yaml", text)
+    assert editable.text() == text
+    editable.data["timeline"].append(yamledit.mapping([("at", yamledit.time_value("2"))]))
+    new = editable.text()
+    assert new.startswith(text)
+    assert yamlio.parse("r.yaml", new).data["timeline"] == [{"at": "1", "kind": "note"}, {"at": "2"}]

@@ -109,7 +109,9 @@ def missing_fields(
             continue
         how = f"set it with {options[name]}" if name in options else f"write '{name}' in the record"
         result.append(Missing(name, how))
-    return result
+    # `resolution` is missing when `resolution.summary` is: name only the precise field.
+    parents = {m.field.rsplit(".", 1)[0] for m in result if "." in m.field}
+    return [m for m in result if m.field not in parents]
 
 
 def refuse_missing(incident_id: str, target: str, missing: list[Missing]) -> None:

@@ -26,25 +26,33 @@ from .errors import Problem, RecordError
 
 # Wide enough that ruamel never folds a long line a person wrote on one line.
 _WIDTH = 1 << 16
-_SEQUENCE_UNDER_KEY = re.compile(r"^( *)[^\s#][^\n]*:[ \t]*\n( *)- ", re.MULTILINE)
+_SEQUENCE_UNDER_KEY = re.compile(r"^( *)[^\s#][^\n]*:[ \t]*\n( *)-( +)\S", re.MULTILINE)
+_MAPPING_UNDER_KEY = re.compile(r"^([^\s#-][^\n:]*):[ \t]*\n( +)[^\s#-][^\n]*:", re.MULTILINE)
 
 
 def _yaml(text: str) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = _WIDTH
-    offset = _sequence_offset(text)
-    # `sequence` is where an item's content starts, `offset` where its dash stands.
-    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
+    offset, content = _sequence_indent(text)
+    match = _MAPPING_UNDER_KEY.search(text)
+    mapping = len(match.group(2)) if match else 2
+    # Written as the file is: `mapping` is how far nested keys are indented, `sequence`
+    # where a list item's content starts and `offset` where its dash stands.
+    yaml.indent(mapping=mapping, sequence=content, offset=offset)
     return yaml
 
 
-def _sequence_offset(text: str) -> int:
-    """How far this file indents a list's dash under its key (2 by default, 0 when indentless)."""
+def _sequence_indent(text: str) -> tuple[int, int]:
+    """Where this file puts a list's dash under its key, and where the item's content starts.
+
+    The shipped records use `key:` / `  - item` (2 and 4); indentless lists are 0 and 2.
+    """
     match = _SEQUENCE_UNDER_KEY.search(text)
     if match is None:
-        return 2
-    return max(0, len(match.group(2)) - len(match.group(1)))
+        return 2, 4
+    offset = max(0, len(match.group(2)) - len(match.group(1)))
+    return offset, offset + 1 + len(match.group(3))
 
 
 class Editable:
