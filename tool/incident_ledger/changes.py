@@ -6,7 +6,7 @@ is raised inside the edit, before anything is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ class Move:
 
 
 def move(ledger: Ledger, incident_id: str, step: Move, commit: bool) -> Outcome:
+    """One stage forward: refuse what the process forbids, else set fields, milestone, entry."""
     schema = ledger.schema
 
     def edit(data: Any, current: dict[str, Any]) -> str:
@@ -56,7 +57,7 @@ def move(ledger: Ledger, incident_id: str, step: Move, commit: bool) -> Outcome:
 
 def _with_priority(schema: Schema, current: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     """Priority is never typed: it follows from impact x urgency through the policy's matrix."""
-    if "impact" in fields or "urgency" in fields:
+    if "impact" in fields or "urgency" in fields or not current.get("priority"):
         impact = fields.get("impact", current.get("impact"))
         urgency = fields.get("urgency", current.get("urgency"))
         priority = schema.priority_for(str(impact), str(urgency)) if impact and urgency else None
@@ -220,7 +221,7 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
         return f"action {action_id} added"
 
     outcome = ledger.change(incident_id, edit, commit)
-    return Outcome(**{**outcome.__dict__, "result": chosen[-1]})
+    return replace(outcome, result=chosen[-1])
 
 
 def finish_action(

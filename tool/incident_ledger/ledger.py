@@ -201,13 +201,9 @@ class Ledger:
         new_text = editable.text()
         if "\r\n" in before:
             new_text = new_text.replace("\r\n", "\n").replace("\n", "\r\n")
-        try:
-            document = yamlio.parse(relative, new_text)
-        except RecordError as error:  # pragma: no cover - the writer produced unreadable YAML
-            raise LedgerError(f"inc produced YAML it cannot read back ({error}); this is a bug") from None
+        document, problems = self._check(relative, new_text)
         if document.data != yamledit.plain(editable.data):  # pragma: no cover - a writer bug
             raise LedgerError("inc would write a value that reads back differently; this is a bug", relative)
-        problems = self._check(relative, new_text)[1]
         if problems:
             raise _invalid("the change would leave the record invalid, so nothing was written", problems)
         return new_text

@@ -86,7 +86,7 @@ def text_value(value: str) -> Any:
     return DoubleQuotedScalarString(value)
 
 
-def time_value(value: str) -> DoubleQuotedScalarString:
+def time_value(value: str) -> Any:
     """Timestamps and dates are always quoted: unquoted, YAML 1.1 readers turn them into dates."""
     return DoubleQuotedScalarString(value)
 

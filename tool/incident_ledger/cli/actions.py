@@ -177,7 +177,8 @@ def show(state: State, ident: str, fmt: str) -> None:
     data = read(state.root / relative, relative).data
     now = state.now()
     late_pm = postmortem_overdue(ledger.schema, data, now)
-    items = data.get("action_items") if isinstance(data.get("action_items"), list) else []
+    found = data.get("action_items")
+    items: list[Any] = found if isinstance(found, list) else []
     late_items = [i.get("id") for i in items if isinstance(i, dict) and is_overdue(i, now)]
     if fmt == "json":
         import json

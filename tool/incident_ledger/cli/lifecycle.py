@@ -17,7 +17,8 @@ def read_text(value: str | None) -> str | None:
     """`-` reads the text from stdin (for long Markdown, or text from another tool)."""
     if value != "-":
         return value
-    text = click.get_text_stream("stdin").read()
+    stream: Any = click.get_text_stream("stdin")
+    text: str = stream.read()
     return text.rstrip("\n") + ("\n" if "\n" in text.rstrip("\n") else "")
 
 
