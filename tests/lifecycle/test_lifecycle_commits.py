@@ -157,3 +157,20 @@ def test_required_signing_applies_and_a_failed_signature_changes_nothing(
     assert "git refused the commit" in result.stderr and "failed to sign" in result.stderr
     assert file.read_bytes() == before_bytes
     assert snapshot(repo) == before
+
+
+def test_records_in_a_subfolder_of_the_repository(repo: Path, inc_ok: Any, inc_fails: Any) -> None:
+    """A monorepo keeps its ledger in a folder: commits and restores work from there too."""
+    ops = repo / "ops"
+    ops.mkdir()
+    git(repo, "mv", "schemas", "ops/schemas")
+    (ops / "incidents").mkdir()
+    git(repo, "commit", "-qm", "move the ledger")
+    incident_id = new_incident(inc_ok, ops)
+    assert last_commit_files(repo) == [f"ops/incidents/2026/{incident_id}.yaml"]
+    failing_hook(repo)
+    before = snapshot(repo)
+    inc_fails(ops, "new", "Second", "--summary", "s", "--detected-by", "staff")
+    assert snapshot(repo) == before
+    inc_fails(ops, "log", incident_id[-4:], "x")
+    assert snapshot(repo) == before

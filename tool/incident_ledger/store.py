@@ -138,7 +138,8 @@ def config_value(root: Path, key: str) -> str | None:
 
 def index_entry(root: Path, path: str) -> str:
     """The index's entry for one path (`mode sha stage\\tpath` lines; empty when untracked)."""
-    return git(root, "ls-files", "--stage", "--", path).stdout.decode("utf-8", "surrogateescape")
+    # --full-name: the form `update-index --index-info` reads back, whatever folder inc runs in.
+    return git(root, "ls-files", "--stage", "--full-name", "--", path).stdout.decode("utf-8", "surrogateescape")
 
 
 def restore_index_entry(root: Path, path: str, entry: str) -> None:

@@ -17,7 +17,7 @@ def read_text(value: str | None) -> str | None:
     """`-` reads the text from stdin (for long Markdown, or text from another tool)."""
     if value != "-":
         return value
-    stream: Any = click.get_text_stream("stdin")
+    stream: Any = click.get_text_stream("stdin")  # type: ignore[operator]  # click types it as object
     text: str = stream.read()
     return text.rstrip("\n") + ("\n" if "\n" in text.rstrip("\n") else "")
 
