@@ -156,3 +156,15 @@ def test_init_without_identity_removes_what_it_created(tmp_path: Path, inc_fails
     result = inc_fails(tmp_path, "init", "ledger")
     assert "git refused the commit" in result.stderr
     assert not (tmp_path / "ledger").exists()
+
+
+def test_terminal_escapes_in_records_are_not_printed(repo: Path, inc_ok: Any) -> None:
+    incident = new_incident(inc_ok, repo)
+    file = record_path(repo, incident)
+    file.write_text(file.read_text().replace("title: Checkout", 'title: "\\e[2J\\x9bCheckout'))
+    file.write_text(file.read_text().replace("customers\n", 'customers"\n', 1))
+    assert inc_ok(repo, "validate").exit_code == 0
+    for output in (inc_ok(repo, "show", incident).stdout, inc_ok(repo, "list").stdout):
+        assert "\x1b" not in output and "\x9b" not in output
+        assert "\ufffd[2J\ufffdCheckout" in output
+    assert "\\u001b[2J" in inc_ok(repo, "list", "--format", "json").stdout

@@ -212,9 +212,9 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
         if action.link:
             pairs.append(("link", yamledit.text_value(action.link)))
         item = yamledit.mapping(pairs)
-        if isinstance(data.get("action_items"), list):
+        if isinstance(data.get("action_items"), list) and data["action_items"]:
             data["action_items"].append(item)
-        else:
+        else:  # none yet (or a hand-written `[]`): a block list, as the records write it
             ledger.set(data, "action_items", yamledit.sequence([item]))
         text = f"Action item {action_id} added: {action.title} (owner {action.owner}, due {action.due})."
         add_entry(ledger, data, current, ledger.entry(at, "note", author, text))

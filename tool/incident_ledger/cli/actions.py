@@ -186,37 +186,53 @@ def show(state: State, ident: str, fmt: str) -> None:
         aging = {"postmortem_overdue_since": late_pm.isoformat() if late_pm else None, "overdue_actions": late_items}
         click.echo(json.dumps({"path": relative, "record": data, "aging": aging}, indent=2))
         return
-    click.echo(f"{incident_id}  {data.get('title')}")
-    click.echo(f"  {relative}")
+    out: list[str] = []
+    out.append(f"{incident_id}  {data.get('title')}")
+    out.append(f"  {relative}")
     for name in ("status", "severity", "priority", "visibility", "commander", "detected_at", "resolved_at"):
         if data.get(name) is not None:
-            click.echo(f"  {name + ':':<14}{data[name]}")
+            out.append(f"  {name + ':':<14}{data[name]}")
     if data.get("services"):
-        click.echo(f"  {'services:':<14}{', '.join(map(str, data['services']))}")
+        out.append(f"  {'services:':<14}{', '.join(map(str, data['services']))}")
     if late_pm:
-        click.echo(f"  post-mortem overdue: due {late_pm.isoformat()}")
-    click.echo("\nTimeline:")
+        out.append(f"  post-mortem overdue: due {late_pm.isoformat()}")
+    out.append("\nTimeline:")
     for entry in data.get("timeline", []):
         stage = f" -> {entry['stage']}" if entry.get("stage") else ""
-        click.echo(f"  {entry.get('at')}  {entry.get('kind')}{stage}  ({entry.get('author')})")
+        out.append(f"  {entry.get('at')}  {entry.get('kind')}{stage}  ({entry.get('author')})")
         for line in str(entry.get("text", "")).splitlines():
-            click.echo(f"      {line}")
+            out.append(f"      {line}")
     if items:
-        click.echo("\nAction items:")
+        out.append("\nAction items:")
         for item in items:
             late = " OVERDUE" if item.get("id") in late_items else ""
-            click.echo(f"  {item.get('id')}  {item.get('status')}{late}  due {item.get('due')}  {item.get('owner')}")
-            click.echo(f"      {item.get('title')}")
+            out.append(f"  {item.get('id')}  {item.get('status')}{late}  due {item.get('due')}  {item.get('owner')}")
+            out.append(f"      {item.get('title')}")
+    click.echo(_clean("\n".join(out)))
+
+
+def _clean(value: object) -> str:
+    """Record text for a terminal: control characters (escape sequences) become U+FFFD.
+
+    Records are untrusted; a `"\\e[2J"` in a title must not drive the reader's terminal.
+    """
+    return "".join(c if c in "\n\t" or not _is_control(c) else "\ufffd" for c in str(value))
+
+
+def _is_control(char: str) -> bool:
+    code = ord(char)
+    return code < 0x20 or 0x7F <= code < 0xA0
 
 
 def _json_rows(json: Any, rows: list[dict[str, Any]]) -> str:
     """A JSON array with one row per line: readable, and json's fast C encoder does the work."""
     if not rows:
         return "[]"
-    return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]"
+    return "[\n" + ",\n".join(json.dumps(row) for row in rows) + "\n]"
 
 
 def _table(columns: tuple[str, ...], rows: list[list[str]]) -> None:
+    rows = [[_clean(v) for v in row] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
     click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in rows:
