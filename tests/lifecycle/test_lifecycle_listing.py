@@ -168,3 +168,13 @@ def test_terminal_escapes_in_records_are_not_printed(repo: Path, inc_ok: Any) ->
         assert "\x1b" not in output and "\x9b" not in output
         assert "\ufffd[2J\ufffdCheckout" in output
     assert "\\u001b[2J" in inc_ok(repo, "list", "--format", "json").stdout
+
+
+def test_list_reports_overdue_postmortems(repo: Path, inc_ok: Any) -> None:
+    first = new_incident(inc_ok, repo, "--detected-at", "2026-11-01T10:00:00Z")
+    inc_ok(repo, "classify", first, *CLASSIFY, "--at", "2026-11-01T10:05:00Z")
+    inc_ok(repo, "investigate", first, "--commander", "Ann", "--at", "2026-11-01T10:06:00Z")
+    inc_ok(repo, "resolve", first, "--summary", "Fixed.", "--step", "Restart", "--at", "2026-11-01T11:00:00Z")
+    rows = json.loads(inc_ok(repo, "list", "--format", "json").stdout)
+    assert rows[0]["postmortem_overdue_since"] == "2026-11-11"
+    assert "[post-mortem overdue since 2026-11-11]" in inc_ok(repo, "list").stdout

@@ -250,3 +250,8 @@ def test_missing_nested_fields_are_named_precisely(repo: Path, incident: str, in
     assert message == (
         f"inc: error: {incident} cannot become resolved; missing:\n  - resolution.summary (set it with --summary)\n"
     )
+
+
+def test_advance_to_an_end_state_points_to_its_command(repo: Path, incident: str, inc_fails: Any) -> None:
+    message = refused(repo, inc_fails, "advance", incident, "cancelled", code=2)
+    assert "cancelled ends an incident that was not one; use `inc cancel ID --reason TEXT`" in message

@@ -105,9 +105,12 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
     """List incidents (all of them by default), oldest first."""
     from ..catalog import summaries
     from ..fastschema import FastSchema
+    from ..lifecycle import postmortem_overdue
     from ..schema import schema_dir
 
-    ended = _ended(FastSchema(schema_dir(state.root)))
+    schema = FastSchema(schema_dir(state.root))
+    ended = _ended(schema)
+    now = state.now()
     start = _since(since)
     rows = []
     for summary in summaries(state.root):
@@ -122,7 +125,11 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
             continue
         if start and not _detected_since(facts, start):
             continue
-        rows.append({"path": summary.path, **{k: v for k, v in facts.items() if k != "action_items"}})
+        row = {"path": summary.path, **{k: v for k, v in facts.items() if k != "action_items"}}
+        late = postmortem_overdue(schema, facts, now)
+        if late:
+            row["postmortem_overdue_since"] = late.isoformat()
+        rows.append(row)
     rows.sort(key=lambda r: (str(r.get("detected_at", "")), str(r.get("id", ""))))
     if fmt == "json":
         import json
@@ -130,7 +137,11 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
         click.echo(_json_rows(json, rows))
         return
     columns = ("id", "status", "severity", "priority", "detected_at", "title")
-    _table(columns, [[str(r.get(c) or "-") for c in columns] for r in rows])
+    table = [[str(r.get(c) or "-") for c in columns] for r in rows]
+    for line, row in zip(table, rows, strict=True):
+        if row.get("postmortem_overdue_since"):
+            line[-1] += f"  [post-mortem overdue since {row['postmortem_overdue_since']}]"
+    _table(columns, table)
 
 
 def _ended(schema: Any) -> set[str]:

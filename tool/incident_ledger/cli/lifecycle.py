@@ -296,6 +296,9 @@ def advance(state: State, ident: str, stage: str, note: str | None, at: str | No
     Fills only the stage's milestone time and the timeline entry; every other field the
     stage needs must already be in the file.
     """
+    command = {"cancelled": "inc cancel ID --reason TEXT", "duplicate": "inc duplicate ID --of OTHER_ID"}.get(stage)
+    if command:
+        raise click.UsageError(f"{stage} ends an incident that was not one; use `{command}`")
     _move(state, ident, stage, {}, {}, at, author, note, no_commit)
 
 
