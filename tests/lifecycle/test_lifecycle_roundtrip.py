@@ -95,7 +95,8 @@ def test_log_on_hand_record_keeps_everything_else_byte_for_byte(repo: Path, inc_
 @pytest.mark.parametrize("value", ["no", "on", "Yes", "2026-11-03", "1e3", "0777", "0o17", "1_000", "12:30",
                                    "null", "~", "true", "3.5", "42", "- item", "a: b", "x # y", " padded",
                                    "#hash", "'quoted'", '"dq"', "@at", "`tick`", "*star", "&amp", "!bang", "%pct",
-                                   "{a}", "[b]", "multi\nline\n", "tab\there", ""])  # fmt: skip
+                                   "{a}", "[b]", "multi\nline\n", "tab\there", "", "  indented\nline", "line\n\n\nend\n\n",
+                                   "\nleading", "x\r\ny", "a\x85b\nc", "a\u2028b\nc", "bell\x07\nx", "é “q”\n—"])  # fmt: skip
 def test_written_values_read_back_unchanged_by_the_strict_reader(value: str) -> None:
     editable = yamledit.Editable("r.yaml", "# c\nkey: 1\n")
     editable.data["text"] = yamledit.text_value(value)

@@ -27,6 +27,9 @@ from .errors import Problem, RecordError
 # Wide enough that ruamel never folds a long line a person wrote on one line.
 _WIDTH = 1 << 16
 _SEQUENCE_UNDER_KEY = re.compile(r"^( *)[^\s#][^\n]*:[ \t]*\n( *)-( +)\S", re.MULTILINE)
+# Characters a literal block cannot carry as they are (YAML folds other line breaks
+# into newlines, and control characters need escapes): such text is written quoted.
+_BLOCK_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _MAPPING_UNDER_KEY = re.compile(r"^([^\s#-][^\n:]*):[ \t]*\n( +)[^\s#-][^\n]*:", re.MULTILINE)
 
 
@@ -79,7 +82,7 @@ class Editable:
 
 def text_value(value: str) -> Any:
     """A string as a command writes it: plain when every reader agrees, else quoted or a block."""
-    if "\n" in value.rstrip("\n"):
+    if "\n" in value.rstrip("\n") and not _BLOCK_UNSAFE.search(value):
         return LiteralScalarString(value)
     if _plain_reads_back(value):
         return value

@@ -18,7 +18,7 @@ def read_text(value: str | None) -> str | None:
     if value != "-":
         return value
     stream: Any = click.get_text_stream("stdin")  # type: ignore[operator]  # click types it as object
-    text: str = stream.read()
+    text: str = stream.read().replace("\r\n", "\n")
     return text.rstrip("\n") + ("\n" if "\n" in text.rstrip("\n") else "")
 
 
