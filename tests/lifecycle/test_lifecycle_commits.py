@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,13 @@ def test_records_in_a_subfolder_of_the_repository(repo: Path, inc_ok: Any, inc_f
     assert snapshot(repo) == before
     inc_fails(ops, "log", incident_id[-4:], "x")
     assert snapshot(repo) == before
+
+
+def test_the_cli_imports_no_yaml_or_git_machinery_until_a_command_runs() -> None:
+    """`inc --help` stays fast: the lifecycle cli modules import only click at top level."""
+    probe = (
+        "import sys, incident_ledger.cli.main\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'ruamel', 'yaml', 'jsonschema', 'jsonschema_rs'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
