@@ -185,3 +185,15 @@ def test_the_cli_imports_no_yaml_or_git_machinery_until_a_command_runs() -> None
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
+
+
+def test_first_commit_of_a_new_repository(tmp_path: Path, inc_ok: Any) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "Dana Whitfield")
+    git(root, "config", "user.email", "dana@example.com")
+    incident_id = new_incident(inc_ok, root)
+    assert commits(root) == 1
+    assert last_commit_files(root) == [f"incidents/2026/{incident_id}.yaml"]
+    assert inc_ok(root, "validate").exit_code == 0
