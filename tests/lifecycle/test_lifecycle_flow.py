@@ -158,3 +158,11 @@ def test_full_lifecycle_one_commit_per_step(repo: Path, inc_ok: Any) -> None:
 
 def _status(text: str) -> str:
     return next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("status: "))
+
+
+def test_new_takes_at_like_every_command_that_writes_a_timeline_entry(repo: Path, inc_ok: Any) -> None:
+    args = ["new", "Late report", "--summary", "Found in the logs.", "--detected-by", "staff"]
+    incident_id = inc_ok(repo, *args, "--at", "2026-11-20T08:00:00+01:00").stdout.strip()
+    assert incident_id.startswith("INC-20261120-")
+    text = record_path(repo, incident_id).read_text()
+    assert 'detected_at: "2026-11-20T07:00:00Z"' in text and '  - at: "2026-11-20T07:00:00Z"' in text

@@ -74,7 +74,7 @@ def _report(outcome: Any) -> None:
 @click.argument("title")
 @click.option("--summary", required=True, metavar="TEXT", help="What happened, for a reader who knows nothing.")
 @click.option("--detected-by", required=True, metavar="KIND", help="monitoring, user-report, staff, ...")
-@click.option("--detected-at", metavar="TS", help="When it was detected (default: now).")
+@click.option("--detected-at", "--at", "detected_at", metavar="TS", help="When it was detected (default: now).")
 @click.option("--started-at", metavar="TS", help="When the impact began, if known.")
 @click.option("--reported-by", metavar="WHO", help="Who reported it (default: the author).")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="An affected service (repeatable).")
