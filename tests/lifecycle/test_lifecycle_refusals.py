@@ -255,3 +255,12 @@ def test_missing_nested_fields_are_named_precisely(repo: Path, incident: str, in
 def test_advance_to_an_end_state_points_to_its_command(repo: Path, incident: str, inc_fails: Any) -> None:
     message = refused(repo, inc_fails, "advance", incident, "cancelled", code=2)
     assert "cancelled ends an incident that was not one; use `inc cancel ID --reason TEXT`" in message
+
+
+def test_new_checks_its_times(repo: Path, inc_ok: Any, inc_fails: Any) -> None:
+    args = ["new", "Disk full", "--summary", "Writes fail.", "--detected-by", "staff", "--at", "2026-11-23T10:00:00Z"]
+    message = refused(repo, inc_fails, *args, "--started-at", "2026-11-23T10:30:00Z", code=2)
+    assert "--started-at is after --detected-at" in message
+    assert "is in the future" in refused(repo, inc_fails, *args[:-2], "--at", "2026-12-01T00:00:00Z", code=2)
+    incident = inc_ok(repo, *args, "--started-at", "2026-11-23T09:40:00+00:00").stdout.strip()
+    assert 'started_at: "2026-11-23T09:40:00Z"\n' in record_path(repo, incident).read_text()

@@ -154,11 +154,17 @@ class Ledger:
             _write_atomic(file, new_text.encode("utf-8"))
         return Outcome(incident_id, relative, what, stage, commit)
 
-    def create(self, fields: dict[str, Any], first_entry: dict[str, Any], commit: bool) -> Outcome:
-        """Write a new record at stage one with its first timeline entry; commit it alone."""
+    def create(self, fields: dict[str, Any], author: str, note: str | None, commit: bool) -> Outcome:
+        """Write a new record at the first stage with its first timeline entry; commit it alone.
+
+        `fields` holds plain values; `detected_at` and `started_at` are datetimes.
+        """
+        detected: datetime = fields["detected_at"]
+        started: datetime | None = fields.get("started_at")
+        if started is not None and started > detected:
+            raise UsageError("--started-at is after --detected-at; the impact begins before it is detected")
         if commit:
             store.check_can_commit(self.root)
-        detected = fields["detected_at"]
         for _ in range(20):
             incident_id = new_id(detected)
             if not (self.root / relative_path(incident_id)).exists():
@@ -170,20 +176,17 @@ class Ledger:
         editable = yamledit.Editable(relative, f"{modeline(file, self.root)}\nschema_version: 1\n")
         data = editable.data
         stage = self.schema.stages[0]
-        values = {
-            "id": incident_id,
-            "status": stage,
-            **fields,
-            "detected_at": yamledit.time_value(format_time(detected)),
-        }
+        values = _new_values({**fields, "reported_by": fields.get("reported_by") or author})
+        values.update(id=incident_id, status=stage)
         for name in self.field_order:
-            if name in values and values[name] is not None:
+            if name in values:
                 data[name] = values[name]
-        data["timeline"] = yamledit.sequence([first_entry])
+        text = note or f"Incident opened: {fields['title']}"
+        data["timeline"] = yamledit.sequence([self.entry(detected, "status", author, text, stage)])
         new_text = self._checked_text(relative, editable, "")
         created = [p for p in reversed(file.parents) if not p.exists()]
         file.parent.mkdir(parents=True, exist_ok=True)
-        message = commit_message(incident_id, stage, str(data["title"]), stage)
+        message = commit_message(incident_id, stage, str(fields["title"]), stage)
         _write_atomic(file, new_text.encode("utf-8"))
         if commit:
             try:
@@ -231,6 +234,23 @@ class Ledger:
 
     def set(self, data: Any, name: str, value: Any) -> None:
         yamledit.set_field(data, name, value, self.field_order)
+
+
+def _new_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Plain values as a new record writes them: times quoted, lists each once, no empties."""
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None or value == []:
+            continue
+        if isinstance(value, datetime):
+            values[name] = yamledit.time_value(format_time(value))
+        elif isinstance(value, str):
+            values[name] = yamledit.text_value(value)
+        elif isinstance(value, list):
+            values[name] = yamledit.sequence(yamledit.text_value(v) for v in dict.fromkeys(value))
+        else:
+            values[name] = value
+    return values
 
 
 def commit_message(incident_id: str, what: str, title: str, stage: str) -> str:

@@ -92,47 +92,22 @@ def new(state: State, title: str, summary: str, detected_by: str, detected_at: s
     Only the ID goes to stdout, so `id=$(inc new ...)` works.
     """
     from ..lifecycle import parse_moment
-    from ..records import format_time
 
     ledger = _ledger(state)
-    detected = parse_moment(detected_at, state.now(), "--detected-at")
-    started = parse_moment(started_at, state.now(), "--started-at") if started_at else None
-    if started and started > detected:
-        raise click.UsageError("--started-at is after --detected-at; the impact begins before it is detected")
-    who = ledger.author(author)
     fields = {
         "title": read_text(title),
         "visibility": visibility,
         "exercise": exercise,
         "summary": read_text(summary),
-        "detected_at": detected,
+        "detected_at": parse_moment(detected_at, state.now(), "--detected-at"),
         "detected_by": detected_by,
-        "reported_by": reported_by or who,
-        "started_at": format_time(started) if started else None,
-        "services": list(dict.fromkeys(services)) or None,
+        "reported_by": reported_by,
+        "started_at": parse_moment(started_at, state.now(), "--started-at") if started_at else None,
+        "services": list(services),
     }
-    fields = _written(fields)
-    stage = ledger.schema.stages[0]
-    first = ledger.entry(detected, "status", who, note or f"Incident opened: {fields['title']}", stage)
-    outcome = ledger.create(fields, first, commit=not no_commit)
+    outcome = ledger.create(fields, ledger.author(author), read_text(note), commit=not no_commit)
     _report(outcome)
     click.echo(outcome.incident_id)
-
-
-def _written(fields: dict[str, Any]) -> dict[str, Any]:
-    from .. import yamledit
-
-    result: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name == "started_at" and value:
-            result[name] = yamledit.time_value(value)
-        elif isinstance(value, str):
-            result[name] = yamledit.text_value(value)
-        elif isinstance(value, list):
-            result[name] = yamledit.sequence(yamledit.text_value(v) for v in value)
-        else:
-            result[name] = value
-    return result
 
 
 def _move(state: State, ident: str, target: str, fields: dict[str, Any], options: dict[str, str], at: str | None,
