@@ -164,7 +164,7 @@ def classify(state: State, ident: str, severity: str | None, impact: str | None,
 @pass_state
 def investigate(state: State, ident: str, commander: str | None, note: str | None, at: str | None,
                 author: str | None, no_commit: bool) -> None:  # fmt: skip
-    """Start investigating: name the commander; stamps acknowledged_at."""
+    """Start investigating under a named commander; stamps the stage's milestone time."""
     _move(state, ident, "investigating", {"commander": commander}, {"commander": "--commander"}, at, author, note,
           no_commit)  # fmt: skip
 
@@ -178,7 +178,7 @@ def investigate(state: State, ident: str, commander: str | None, note: str | Non
 @pass_state
 def resolve(state: State, ident: str, summary: str | None, steps: tuple[str, ...], note: str | None,
             at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
-    """The impact has stopped: how, and the steps taken; stamps resolved_at."""
+    """The impact has stopped: how, and the steps taken; stamps the stage's milestone time."""
     fields = {"resolution.summary": read_text(summary), "resolution.steps": read_texts(steps)}
     options = {"resolution": "--summary and --step", "resolution.summary": "--summary", "resolution.steps": "--step"}
     _move(state, ident, "resolved", fields, options, at, author, note, no_commit)
@@ -193,7 +193,7 @@ def resolve(state: State, ident: str, summary: str | None, steps: tuple[str, ...
 @pass_state
 def recover(state: State, ident: str, summary: str | None, verification: str | None, note: str | None,
             at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
-    """Normal operation is confirmed; stamps recovered_at."""
+    """Normal operation is confirmed: how; stamps the stage's milestone time."""
     fields = {"recovery.summary": read_text(summary), "recovery.verification": read_text(verification)}
     options = {
         "recovery": "--summary and --verification",
@@ -214,7 +214,7 @@ def recover(state: State, ident: str, summary: str | None, verification: str | N
 @pass_state
 def close(state: State, ident: str, root_cause: str | None, factors: tuple[str, ...], note: str | None,
           at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
-    """The closure documentation is complete: root cause; stamps closed_at."""
+    """The closure documentation is complete: the root cause; stamps the stage's milestone time."""
     fields = {"root_cause": read_text(root_cause), "contributing_factors": read_texts(factors)}
     options = {"root_cause": "--root-cause", "contributing_factors": "--contributing-factor"}
     _move(state, ident, "closed", fields, options, at, author, note, no_commit)
@@ -234,7 +234,7 @@ def close(state: State, ident: str, root_cause: str | None, factors: tuple[str, 
 def review(state: State, ident: str, summary: str | None, went_well: tuple[str, ...], went_wrong: tuple[str, ...],
            lucky: tuple[str, ...], lesson: tuple[str, ...], participant: tuple[str, ...], note: str | None,
            at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
-    """The post-mortem is reviewed; stamps reviewed_at.
+    """The post-mortem is reviewed; stamps the stage's milestone time.
 
     Write the post-mortem in the record (or give its parts as options) and add action
     items with `inc action add` first.
