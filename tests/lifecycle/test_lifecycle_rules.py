@@ -71,3 +71,7 @@ def test_a_team_requirement_in_its_own_schema_is_enforced(repo: Path, inc_ok: An
            "--category", "other", "--service", "wiki", "--impact-assessment", "None.")  # fmt: skip
     result = inc_fails(repo, "investigate", incident, "--commander", "Ann")
     assert result.stderr.endswith("missing:\n  - investigation (write 'investigation' in the record)\n")
+
+
+def test_reopen_target_is_read_from_the_schema(schema: Schema) -> None:
+    assert lifecycle.reopen_target(schema) == "investigating"

@@ -142,8 +142,9 @@ def reopen(ledger: Ledger, incident_id: str, reason: str, at: datetime, author: 
         last = lifecycle.last_stage_entry(current)
         if last is not None and at < last[1]:
             raise UsageError(f"--at {format_time(at)} is earlier than the last stage change ({last[0]})")
-        data["status"] = lifecycle.REOPEN_TO
-        add_entry(ledger, data, current, ledger.entry(at, "reopened", author, reason, lifecycle.REOPEN_TO))
+        stage = lifecycle.reopen_target(ledger.schema)
+        data["status"] = stage
+        add_entry(ledger, data, current, ledger.entry(at, "reopened", author, reason, stage))
         return "reopened"
 
     return ledger.change(incident_id, edit, commit)

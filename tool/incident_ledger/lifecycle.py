@@ -21,10 +21,24 @@ from .schema import Schema
 
 # Timeline entries that enter a stage; the record's status is the stage of the last one.
 STAGE_ENTRY_KINDS = ("status", "reopened")
-# A stage only `inc reopen` returns to, and the stages it returns from (the incident came
-# back after the impact was thought to be over; a closed record stays closed).
+# The stage `inc reopen` returns to: the schema's `reopened` timeline entries must enter it.
+# Used when a schema does not say (the bundled one does).
 REOPEN_TO = "investigating"
+# The stages reopen returns from: the incident came back after the impact was thought to
+# be over; a closed record stays closed (a process rule the schema cannot express).
 REOPEN_FROM = ("resolved", "recovered")
+
+
+def reopen_target(schema: Schema) -> str:
+    """The stage a `reopened` entry enters, as `$defs/timeline_entry` fixes it."""
+    for block in schema.document.get("$defs", {}).get("timeline_entry", {}).get("allOf", []):
+        kind = block.get("if", {}).get("properties", {}).get("kind", {}).get("const")
+        stage = block.get("then", {}).get("properties", {}).get("stage", {}).get("const")
+        if kind == "reopened" and isinstance(stage, str):
+            return stage
+    return REOPEN_TO
+
+
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
