@@ -69,3 +69,118 @@ def toplevel(path: Path) -> Path | None:
     if done.returncode != 0:
         return None
     return Path(done.stdout.decode().strip())
+
+
+# ---------------------------------------------------------------------------------------
+# Commits and repository state, for the lifecycle commands (`inc new`, `inc resolve`, ...).
+# Everything below goes through `git` itself so the user's hooks, identity and signing
+# apply; nothing here reorganises the functions above.
+# ---------------------------------------------------------------------------------------
+
+# Operations that leave the index and HEAD half-way; committing in the middle of one
+# would mix an incident change into the user's merge or rebase.
+_IN_PROGRESS = (
+    ("MERGE_HEAD", "a merge is in progress"),
+    ("rebase-merge", "a rebase is in progress"),
+    ("rebase-apply", "a rebase or `git am` is in progress"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick is in progress"),
+    ("REVERT_HEAD", "a revert is in progress"),
+)
+
+
+def check_can_commit(root: Path) -> None:
+    """Refuse, before anything is written, when a commit now would fail or mix in other work."""
+    names = [name for name, _ in _IN_PROGRESS] + ["index.lock", "HEAD"]
+    args = ["rev-parse", "--show-toplevel"]
+    for name in names:
+        args += ["--git-path", name]
+    done = git(root, *args, check=False)
+    if done.returncode != 0:
+        raise LedgerError(
+            f"{root} is not inside a git repository; run `git init` there first, "
+            "or pass --no-commit to only write the file"
+        )
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    top = Path(lines[0])
+    paths = {name: _git_path(root, line) for name, line in zip(names, lines[1:], strict=True)}
+    for name, why in _IN_PROGRESS:
+        if paths[name].exists():
+            raise LedgerError(
+                f"{why} in {top}; finish or abort it first (`git status` says how), "
+                "or pass --no-commit to only write the file"
+            )
+    if paths["index.lock"].exists():
+        raise LedgerError(
+            f"{paths['index.lock']} exists: another git process is running, or one crashed; "
+            "wait for it, or remove the file if no git command is running"
+        )
+    try:
+        head = paths["HEAD"].read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        head = ""
+    if not head.startswith("ref:"):
+        raise LedgerError(
+            "HEAD is detached (no branch is checked out); run `git switch BRANCH` or "
+            "`git switch -c BRANCH` first, or pass --no-commit to only write the file"
+        )
+
+
+def _git_path(root: Path, line: str) -> Path:
+    path = Path(line)
+    return path if path.is_absolute() else root / path
+
+
+def config_value(root: Path, key: str) -> str | None:
+    done = git(root, "config", "--get", key, check=False)
+    value = done.stdout.decode("utf-8", "replace").strip()
+    return value if done.returncode == 0 and value else None
+
+
+def index_entry(root: Path, path: str) -> str:
+    """The index's entry for one path (`mode sha stage\\tpath` lines; empty when untracked)."""
+    # --full-name: the form `update-index --index-info` reads back, whatever folder inc runs in.
+    return git(root, "ls-files", "--stage", "--full-name", "--", path).stdout.decode("utf-8", "surrogateescape")
+
+
+def restore_index_entry(root: Path, path: str, entry: str) -> None:
+    """Put one path's index entry back as `index_entry` saw it."""
+    if index_entry(root, path) == entry:
+        return
+    git(root, "update-index", "--force-remove", "--", path, check=False)
+    if entry:
+        git(root, "update-index", "--index-info", stdin=entry.encode("utf-8", "surrogateescape"))
+
+
+def commit_one(root: Path, path: str, message: str, new: bool) -> None:
+    """Commit exactly this one file as it is in the work tree, whatever else is staged.
+
+    `git commit --only -- PATH` commits PATH from the work tree through a temporary
+    index, so other staged changes stay staged and out of the commit, and hooks,
+    identity and signing apply. A new file must be known to the index first.
+    """
+    if new:
+        git(root, "add", "--intent-to-add", "--", path)
+    done = git(
+        root, "commit", "--only", "--quiet", "--no-edit", "-F", "-", "--", path, stdin=message.encode(), check=False
+    )
+    if done.returncode != 0:
+        reason = (done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")).strip()
+        raise GitError(f"git refused the commit: {reason or f'git commit exited with {done.returncode}'}")
+
+
+def head_commit(root: Path) -> str | None:
+    done = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def initialise(directory: Path) -> None:
+    """`git init` a new repository (on git's default branch)."""
+    git(directory, "init", "--quiet")
+
+
+def commit_all(root: Path, message: str) -> None:
+    git(root, "add", "--all")
+    done = git(root, "commit", "--quiet", "-F", "-", stdin=message.encode(), check=False)
+    if done.returncode != 0:
+        reason = (done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")).strip()
+        raise GitError(f"git refused the commit: {reason}")

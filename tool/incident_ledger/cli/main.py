@@ -103,4 +103,6 @@ def run() -> None:
     sys.exit(main())
 
 
+from . import actions as _actions  # noqa: E402,F401  (registers action, actions, list, show)
+from . import lifecycle as _lifecycle  # noqa: E402,F401  (registers the lifecycle commands)
 from . import validate as _validate  # noqa: E402,F401  (registers the command)

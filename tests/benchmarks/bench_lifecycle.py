@@ -1,0 +1,203 @@
+"""Benchmark the lifecycle commands on a big repository (run by hand, not by pytest).
+
+    .venv/bin/python tests/benchmarks/bench_lifecycle.py [--records 10000] [--commits 2000] [--runs 7]
+
+Builds a repository of RECORDS valid records and COMMITS commits with `git fast-import`
+(seconds, not minutes), then times, each as a whole process as a user runs it:
+- `inc log ID TEXT` (read, edit, check, write, commit one file) against plain
+  `git add FILE && git commit` of the same file after the same edit (target: within 5x);
+- `inc list` over every record, without and with its parse cache, against a process that
+  only parses every record with the strict reader (target: within 1.5x).
+Prints medians and ratios measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+INC = str(BIN / "inc")
+NOW = "2026-11-23T12:00:00Z"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+RECORD = """\
+# yaml-language-server: $schema=../../schemas/incident.schema.json
+schema_version: 1
+id: {id}
+title: Synthetic incident number {n} on service {service}
+status: investigating
+visibility: internal
+exercise: false
+summary: |
+  Generated for the benchmark. Requests to {service} failed for some customers.
+detected_at: "{day}T08:00:00Z"
+detected_by: monitoring
+reported_by: Synthetic checks
+severity: SEV{sev}
+impact: medium
+urgency: medium
+priority: P3
+category: availability
+services:
+  - {service}
+impact_assessment: Some customers saw errors.
+commander: Bench Runner
+acknowledged_at: "{day}T08:05:00Z"
+timeline:
+  - at: "{day}T08:00:00Z"
+    kind: status
+    stage: identified
+    author: Synthetic checks
+    text: Error rate above 5% for {service}.
+  - at: "{day}T08:02:00Z"
+    kind: status
+    stage: classified
+    author: Bench Runner
+    text: SEV{sev}, P3.
+  - at: "{day}T08:05:00Z"
+    kind: status
+    stage: investigating
+    author: Bench Runner
+    text: Looking at recent deploys.
+  - at: "{day}T08:20:00Z"
+    kind: note
+    author: Bench Runner
+    text: Rolled back the last deploy of {service}; watching the error rate.
+"""
+
+
+def record_id(n: int) -> tuple[str, str]:
+    day = f"{2020 + n % 6}-{1 + n % 12:02d}-{1 + n % 28:02d}"
+    token = "".join(CROCKFORD[(n >> (5 * i)) % 32] for i in range(4))
+    return f"INC-{day.replace('-', '')}-{token}", day
+
+
+def record(n: int) -> tuple[str, bytes]:
+    incident_id, day = record_id(n)
+    text = RECORD.format(id=incident_id, n=n, service=f"svc-{n % 40}", day=day, sev=1 + n % 4)
+    return f"incidents/{day[:4]}/{incident_id}.yaml", text.encode()
+
+
+def build(root: Path, records: int, commits: int) -> None:
+    """One commit with the schemas and the first records, then one commit per further record."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    for key, value in (("user.name", "Bench Runner"), ("user.email", "bench@example.com"), ("commit.gpgsign", "false")):
+        subprocess.run(["git", "-C", str(root), "config", key, value], check=True)
+    stream = bytearray()
+    stamp = 1_700_000_000
+    first = records - (commits - 1)
+
+    def commit(mark: int, message: str, files: list[tuple[str, bytes]]) -> None:
+        body = message.encode()
+        stream.extend(f"commit refs/heads/main\nmark :{mark}\n".encode())
+        stream.extend(f"committer Bench Runner <bench@example.com> {stamp + mark} +0000\n".encode())
+        stream.extend(f"data {len(body)}\n".encode() + body + b"\n")
+        if mark > 1:
+            stream.extend(f"from :{mark - 1}\n".encode())
+        for path, content in files:
+            stream.extend(f"M 100644 inline {path}\ndata {len(content)}\n".encode() + content + b"\n")
+
+    schema_files = [
+        (f"schemas/{p.name}", p.read_bytes()) for p in sorted((PROJECT / "schemas").iterdir()) if p.is_file()
+    ]
+    commit(1, "Initial records", schema_files + [record(n) for n in range(first)])
+    for index, n in enumerate(range(first, records), start=2):
+        incident_id, _ = record_id(n)
+        commit(index, f"{incident_id}: identified: Synthetic incident number {n}", [record(n)])
+    subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"], input=bytes(stream), check=True)
+    subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard", "main"], check=True)
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None = None) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=cwd, env=env, input=stdin, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr.decode()}")
+    return elapsed
+
+
+def bench_log(root: Path, env: dict[str, str], runs: int) -> tuple[float, float]:
+    incident_id, day = record_id(7)
+    relative = f"incidents/{day[:4]}/{incident_id}.yaml"
+    file = root / relative
+    inc_times, git_times = [], []
+    for run in range(runs):
+        # Plain git: the same kind of edit (one timeline entry), then add and commit that file.
+        at = f"{day}T09:{2 * run:02d}:00Z"
+        entry = f'  - at: "{at}"\n    kind: note\n    author: Bench Runner\n    text: Plain git entry {run}.\n'
+        file.write_bytes(file.read_bytes() + entry.encode())
+        git_times.append(timed(["sh", "-c", f"git add -- {relative} && git commit -q -m 'plain {run}'"], root, env))
+        at = f"{day}T09:{2 * run + 1:02d}:00Z"
+        inc_times.append(timed([INC, "log", incident_id, f"inc entry {run}", "--at", at], root, env))
+    return statistics.median(inc_times), statistics.median(git_times)
+
+
+def bench_list(root: Path, env: dict[str, str], runs: int) -> tuple[float, float, float]:
+    parse_only = (
+        "import sys\nfrom pathlib import Path\nfrom incident_ledger import yamlio\n"
+        "for f in sorted(Path('incidents').rglob('*.yaml')):\n    yamlio.read(f)\n"
+    )
+    cache = root / ".git" / "inc-cache"
+    cold, warm, parse = [], [], []
+    for _ in range(runs):
+        shutil.rmtree(cache, ignore_errors=True)
+        cold.append(timed([INC, "list", "--format", "json"], root, env))
+        warm.append(timed([INC, "list", "--format", "json"], root, env))
+        parse.append(timed([sys.executable, "-c", parse_only], root, env))
+    return statistics.median(cold), statistics.median(warm), statistics.median(parse)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--commits", type=int, default=2_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="Keep the repository and print where it is.")
+    options = parser.parse_args()
+    # An installed package has its bytecode compiled; an editable checkout may not.
+    import incident_ledger
+
+    compileall.compile_dir(str(Path(incident_ledger.__file__).parent), quiet=1)
+    work = Path(tempfile.mkdtemp(prefix="inc-bench-"))
+    root = work / "repo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(INC_NOW=NOW, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, PYTHONDONTWRITEBYTECODE="")
+    env.pop("PYTHONDONTWRITEBYTECODE")
+    try:
+        start = time.perf_counter()
+        build(root, options.records, options.commits)
+        count = subprocess.run(["git", "-C", str(root), "rev-list", "--count", "HEAD"], capture_output=True, text=True)
+        print(
+            f"repository: {options.records} records, {count.stdout.strip()} commits, "
+            f"built in {time.perf_counter() - start:.1f} s"
+        )
+        inc_log, git_commit = bench_log(root, env, options.runs)
+        print(f"inc log (whole process)      median {inc_log * 1000:7.1f} ms")
+        print(f"git add && git commit        median {git_commit * 1000:7.1f} ms")
+        print(f"  ratio inc log / git        {inc_log / git_commit:5.2f}x   (target <= 5x)")
+        cold, warm, parse = bench_list(root, env, options.runs)
+        print(f"inc list, no cache           median {cold * 1000:7.1f} ms")
+        print(f"inc list, cache warm         median {warm * 1000:7.1f} ms")
+        print(f"parse every record only      median {parse * 1000:7.1f} ms")
+        print(f"  ratio list (no cache)/parse {cold / parse:5.2f}x   (target <= 1.5x)")
+        print(f"  ratio list (warm)/parse     {warm / parse:5.2f}x")
+    finally:
+        if options.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The lifecycle's pure functions, and that their facts come from the repository's schema."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lifecycle_helpers import git, new_incident
+
+from incident_ledger import lifecycle
+from incident_ledger.errors import UsageError
+from incident_ledger.schema import Schema
+
+PROJECT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def schema() -> Schema:
+    return Schema(PROJECT / "schemas")
+
+
+def test_forward_moves_follow_the_schema_order(schema: Schema) -> None:
+    for here, there in zip(schema.stages, schema.stages[1:], strict=False):
+        lifecycle.check_forward(schema, here, there)
+    with pytest.raises(lifecycle.Refusal, match="cannot move backwards from recovered to investigating; to take it"):
+        lifecycle.check_forward(schema, "recovered", "investigating")
+    with pytest.raises(lifecycle.Refusal, match="already closed"):
+        lifecycle.check_forward(schema, "closed", "closed")
+
+
+def test_missing_fields_come_from_the_schema(schema: Schema) -> None:
+    missing = lifecycle.missing_fields(schema, {"status": "investigating"}, "resolved", {}, ["resolved_at"])
+    names = [m.field for m in missing]
+    assert "resolution.summary" in names and "resolution.steps" in names and "resolved_at" not in names
+    assert all(name in schema.requirements("resolved") for name in names)
+
+
+def test_times(schema: Schema) -> None:
+    assert lifecycle.parse_moment(None, NOW) == NOW
+    assert lifecycle.parse_moment("2026-11-23T13:00:00+01:00", NOW) == NOW
+    assert lifecycle.parse_moment("2026-11-23T12:04:00Z", NOW)  # clock skew allowed, as validation allows
+    with pytest.raises(UsageError, match="in the future"):
+        lifecycle.parse_moment("2026-11-23T12:06:00Z", NOW)
+    data = {"detected_at": "2026-11-23T10:00:00Z", "acknowledged_at": "2026-11-23T10:30:00Z", "timeline": []}
+    with pytest.raises(UsageError, match="earlier than acknowledged_at"):
+        lifecycle.check_stage_time(schema, data, "resolved", datetime(2026, 11, 23, 10, 10, tzinfo=timezone.utc))
+    lifecycle.check_stage_time(schema, data, "resolved", datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc))
+
+
+def test_action_ids_and_aging() -> None:
+    assert lifecycle.next_action_id(None) == "A1"
+    assert lifecycle.next_action_id([{"id": "A1"}, {"id": "A7"}, {"id": "junk"}]) == "A8"
+    assert lifecycle.is_overdue({"status": "open", "due": "2026-11-22"}, NOW)
+    assert not lifecycle.is_overdue({"status": "open", "due": "2026-11-23"}, NOW)
+    assert not lifecycle.is_overdue({"status": "done", "due": "2026-01-01"}, NOW)
+
+
+def test_a_team_requirement_in_its_own_schema_is_enforced(repo: Path, inc_ok: Any, inc_fails: Any) -> None:
+    file = repo / "schemas" / "incident.schema.json"
+    document = json.loads(file.read_text())
+    block = next(b for b in document["allOf"] if "commander" in b["then"].get("required", []))
+    block["then"]["required"].append("investigation")
+    file.write_text(json.dumps(document, indent=2))
+    git(repo, "commit", "-qam", "Require findings when investigating")
+    incident = new_incident(inc_ok, repo)
+    inc_ok(repo, "classify", incident, "--severity", "SEV4", "--impact", "low", "--urgency", "low",
+           "--category", "other", "--service", "wiki", "--impact-assessment", "None.")  # fmt: skip
+    result = inc_fails(repo, "investigate", incident, "--commander", "Ann")
+    assert result.stderr.endswith("missing:\n  - investigation (write 'investigation' in the record)\n")
+
+
+def test_reopen_target_is_read_from_the_schema(schema: Schema) -> None:
+    assert lifecycle.reopen_target(schema) == "investigating"

@@ -1,0 +1,256 @@
+"""The change each lifecycle command makes to a record, as edits for `Ledger.change`.
+
+Each function builds an edit (record in, label for the commit out) and every refusal
+is raised inside the edit, before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from . import lifecycle, yamledit
+from .errors import LedgerError, UsageError
+from .ledger import Ledger, Outcome
+from .records import ID_PATTERN, format_time, parse_time
+from .schema import Schema
+
+
+@dataclass(frozen=True)
+class Move:
+    """One stage forward: the fields the command sets, and the options that set them."""
+
+    target: str
+    fields: dict[str, Any]
+    options: dict[str, str]
+    at: datetime
+    author: str
+    note: str | None = None
+
+
+def move(ledger: Ledger, incident_id: str, step: Move, commit: bool) -> Outcome:
+    """One stage forward: refuse what the process forbids, else set fields, milestone, entry."""
+    schema = ledger.schema
+
+    def edit(data: Any, current: dict[str, Any]) -> str:
+        lifecycle.check_forward(schema, lifecycle.status_of(current), step.target)
+        fields = _with_priority(schema, current, dict(step.fields))
+        milestone = schema.milestone_of(step.target)
+        proposed = _apply_plain(current, fields)
+        lifecycle.refuse_missing(
+            incident_id,
+            step.target,
+            lifecycle.missing_fields(schema, proposed, step.target, step.options, [milestone] if milestone else []),
+        )
+        lifecycle.check_stage_time(schema, current, step.target, step.at)
+        apply_fields(ledger, data, fields)
+        if milestone:
+            ledger.set(data, milestone, yamledit.time_value(format_time(step.at)))
+        data["status"] = step.target
+        text = step.note or default_note(step.target, proposed)
+        add_entry(ledger, data, current, ledger.entry(step.at, "status", step.author, text, step.target))
+        return step.target
+
+    return ledger.change(incident_id, edit, commit)
+
+
+def _with_priority(schema: Schema, current: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """Priority is never typed: it follows from impact x urgency through the policy's matrix."""
+    if "impact" in fields or "urgency" in fields or not current.get("priority"):
+        impact = fields.get("impact", current.get("impact"))
+        urgency = fields.get("urgency", current.get("urgency"))
+        priority = schema.priority_for(str(impact), str(urgency)) if impact and urgency else None
+        if priority:
+            fields["priority"] = priority
+    return fields
+
+
+def _apply_plain(current: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """The record as plain data once `fields` are set (to check requirements before editing)."""
+    result = dict(current)
+    for dotted, value in fields.items():
+        parent, _, child = dotted.rpartition(".")
+        if parent:
+            nested = dict(result.get(parent) or {})
+            nested[child] = value
+            result[parent] = nested
+        else:
+            result[dotted] = value
+    return result
+
+
+def apply_fields(ledger: Ledger, data: Any, fields: dict[str, Any]) -> None:
+    """Set fields (dotted names for nested ones); lists are extended, never replaced."""
+    properties = ledger.schema.document["properties"]
+    for dotted, value in fields.items():
+        parent, _, name = dotted.rpartition(".")
+        target = data
+        order = ledger.field_order
+        if parent:
+            if not isinstance(data.get(parent), dict):
+                ledger.set(data, parent, yamledit.mapping([]))
+            target = data[parent]
+            order = list(properties.get(parent, {}).get("properties", {}))
+        if isinstance(value, list):
+            existing = target.get(name)
+            if isinstance(existing, list):
+                existing.extend(_written(v) for v in value if v not in existing)
+                continue
+            value = yamledit.sequence(_written(v) for v in dict.fromkeys(value))
+        else:
+            value = _written(value)
+        yamledit.set_field(target, name, value, order)
+
+
+def _written(value: Any) -> Any:
+    return yamledit.text_value(value) if isinstance(value, str) else value
+
+
+def add_entry(ledger: Ledger, data: Any, current: dict[str, Any], entry: Any) -> None:
+    """Add a timeline entry where its time puts it (the end, unless it is back-dated)."""
+    moment = parse_time(str(entry["at"]))
+    assert moment is not None
+    position = lifecycle.insert_position(current, moment)
+    timeline = data.get("timeline")
+    if not isinstance(timeline, list):
+        ledger.set(data, "timeline", yamledit.sequence([entry]))
+    elif position >= len(timeline):
+        timeline.append(entry)
+    else:
+        timeline.insert(position, entry)
+
+
+def default_note(stage: str, record: dict[str, Any]) -> str:
+    """The timeline text when the command line gives none: the stage and its key facts."""
+    if stage == "classified" and record.get("severity"):
+        return f"Classified {record.get('severity')}, priority {record.get('priority')}."
+    if stage == "investigating" and record.get("commander"):
+        return f"Investigating; {record.get('commander')} is the incident commander."
+    for name in ("resolution", "recovery"):
+        summary = (record.get(name) or {}).get("summary") if isinstance(record.get(name), dict) else None
+        if stage == {"resolution": "resolved", "recovery": "recovered"}[name] and isinstance(summary, str):
+            return f"{stage.capitalize()}: {summary.strip().splitlines()[0]}"
+    return f"Moved to {stage}."
+
+
+def reopen(ledger: Ledger, incident_id: str, reason: str, at: datetime, author: str, commit: bool) -> Outcome:
+    """Back to investigating: the impact came back after it was thought to be over."""
+
+    def edit(data: Any, current: dict[str, Any]) -> str:
+        lifecycle.check_reopen(lifecycle.status_of(current))
+        last = lifecycle.last_stage_entry(current)
+        if last is not None and at < last[1]:
+            raise UsageError(f"--at {format_time(at)} is earlier than the last stage change ({last[0]})")
+        stage = lifecycle.reopen_target(ledger.schema)
+        data["status"] = stage
+        add_entry(ledger, data, current, ledger.entry(at, "reopened", author, reason, stage))
+        return "reopened"
+
+    return ledger.change(incident_id, edit, commit)
+
+
+def side_state(
+    ledger: Ledger,
+    incident_id: str,
+    target: str,
+    fields: dict[str, Any],
+    text: str,
+    at: datetime,
+    author: str,
+    commit: bool,
+) -> Outcome:
+    """cancelled or duplicate: the incident turned out not to be one (or not a new one)."""
+    schema = ledger.schema
+
+    def edit(data: Any, current: dict[str, Any]) -> str:
+        lifecycle.check_side_state(schema, lifecycle.status_of(current), target)
+        last = lifecycle.last_stage_entry(current)
+        if last is not None and at < last[1]:
+            raise UsageError(f"--at {format_time(at)} is earlier than the last stage change ({last[0]})")
+        apply_fields(ledger, data, fields)
+        data["status"] = target
+        add_entry(ledger, data, current, ledger.entry(at, "status", author, text, target))
+        return target
+
+    return ledger.change(incident_id, edit, commit)
+
+
+def log(ledger: Ledger, incident_id: str, kind: str, text: str, at: datetime, author: str, commit: bool) -> Outcome:
+    """A timeline entry: a stakeholder update, an action taken, a note, a decision."""
+
+    def edit(data: Any, current: dict[str, Any]) -> str:
+        add_entry(ledger, data, current, ledger.entry(at, kind, author, text))
+        return kind
+
+    return ledger.change(incident_id, edit, commit)
+
+
+@dataclass(frozen=True)
+class NewAction:
+    title: str
+    owner: str
+    due: str
+    kind: str
+    link: str | None
+
+
+def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime, author: str, commit: bool) -> Outcome:
+    """A follow-up action item (A1, A2, ...), with a timeline note saying who owns it."""
+    chosen: list[str] = []
+
+    def edit(data: Any, current: dict[str, Any]) -> str:
+        action_id = lifecycle.next_action_id(current.get("action_items"))
+        chosen.append(action_id)
+        pairs: list[tuple[str, Any]] = [
+            ("id", action_id),
+            ("title", yamledit.text_value(action.title)),
+            ("kind", action.kind),
+            ("owner", yamledit.text_value(action.owner)),
+            ("due", yamledit.time_value(action.due)),
+            ("status", "open"),
+        ]
+        if action.link:
+            pairs.append(("link", yamledit.text_value(action.link)))
+        item = yamledit.mapping(pairs)
+        if isinstance(data.get("action_items"), list) and data["action_items"]:
+            data["action_items"].append(item)
+        else:  # none yet (or a hand-written `[]`): a block list, as the records write it
+            ledger.set(data, "action_items", yamledit.sequence([item]))
+        text = f"Action item {action_id} added: {action.title} (owner {action.owner}, due {action.due})."
+        add_entry(ledger, data, current, ledger.entry(at, "note", author, text))
+        return f"action {action_id} added"
+
+    outcome = ledger.change(incident_id, edit, commit)
+    return replace(outcome, result=chosen[-1])
+
+
+def finish_action(
+    ledger: Ledger, incident_id: str, action_id: str, status: str, at: datetime, author: str, commit: bool
+) -> Outcome:
+    """Mark an action item done (or wontfix), with a timeline note."""
+    wanted = action_id.strip().upper()
+
+    def edit(data: Any, current: dict[str, Any]) -> str:
+        items = data.get("action_items") if isinstance(data.get("action_items"), list) else []
+        found = [item for item in items if isinstance(item, dict) and item.get("id") == wanted]
+        if not found:
+            known = ", ".join(str(i.get("id")) for i in items if isinstance(i, dict)) or "none"
+            raise LedgerError(f"{incident_id} has no action item {wanted} (its action items: {known})")
+        item = found[0]
+        if item.get("status") == status:
+            raise LedgerError(f"action item {wanted} of {incident_id} is already {status}")
+        item["status"] = status
+        text = f"Action item {wanted} {status}: {item.get('title')}."
+        add_entry(ledger, data, current, ledger.entry(at, "note", author, text))
+        return f"action {wanted} {status}"
+
+    return ledger.change(incident_id, edit, commit)
+
+
+def duplicate_target(ledger: Ledger, incident_id: str, given: str) -> str:
+    other = ledger.resolve(given)
+    if other == incident_id:
+        raise UsageError(f"an incident cannot be a duplicate of itself ({incident_id})")
+    assert ID_PATTERN.match(other)
+    return other

@@ -1,0 +1,372 @@
+"""`inc new`, the stage commands, `inc advance`, `inc log`, `inc reopen`, `cancel`, `duplicate`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .main import State, inc, pass_state
+
+F = Callable[..., Any]
+
+
+def read_text(value: str | None) -> str | None:
+    """`-` reads the text from stdin (for long Markdown, or text from another tool)."""
+    if value != "-":
+        return value
+    stream: Any = click.get_text_stream("stdin")  # type: ignore[operator]  # click types it as object
+    text: str = stream.read().replace("\r\n", "\n")
+    return text.rstrip("\n") + ("\n" if "\n" in text.rstrip("\n") else "")
+
+
+def read_texts(values: tuple[str, ...]) -> list[str]:
+    return [t for t in (read_text(v) for v in values) if t is not None]
+
+
+def common(timeline: bool = True) -> Callable[[F], F]:
+    """The options every writing command takes."""
+
+    def decorate(command: F) -> F:
+        command = click.option("--no-commit", is_flag=True, help="Only write the file; leave committing to you.")(
+            command
+        )
+        command = click.option("--author", metavar="WHO", help="Who writes the entry (default: git's user.name).")(
+            command
+        )
+        if timeline:
+            command = click.option(
+                "--at",
+                metavar="TS",
+                help="When it happened, ISO-8601 with a zone (default: now); for recording afterwards.",
+            )(command)
+        return command
+
+    return decorate
+
+
+def note_option(command: F) -> F:
+    return click.option("--note", metavar="TEXT", help="Text of the timeline entry (default: a short description).")(
+        command
+    )
+
+
+def _ledger(state: State) -> Any:
+    from ..ledger import Ledger
+
+    return Ledger(state.root, state.now())
+
+
+def _moment(state: State, at: str | None) -> Any:
+    from ..lifecycle import parse_moment
+
+    return parse_moment(at, state.now())
+
+
+def _report(outcome: Any) -> None:
+    done = "committed" if outcome.committed else "written (not committed)"
+    click.echo(f"{outcome.incident_id}: {outcome.what}; {outcome.path} {done}", err=True)
+
+
+@inc.command()
+@click.argument("title")
+@click.option("--summary", required=True, metavar="TEXT", help="What happened, for a reader who knows nothing.")
+@click.option("--detected-by", required=True, metavar="KIND", help="monitoring, user-report, staff, ...")
+@click.option("--detected-at", "--at", "detected_at", metavar="TS", help="When it was detected (default: now).")
+@click.option("--started-at", metavar="TS", help="When the impact began, if known.")
+@click.option("--reported-by", metavar="WHO", help="Who reported it (default: the author).")
+@click.option("--service", "services", multiple=True, metavar="NAME", help="An affected service (repeatable).")
+@click.option("--visibility", default="internal", show_default=True, help="public, internal or restricted.")
+@click.option("--exercise", is_flag=True, help="A drill or tabletop exercise (kept out of metrics).")
+@note_option
+@common(timeline=False)
+@pass_state
+def new(state: State, title: str, summary: str, detected_by: str, detected_at: str | None, started_at: str | None,
+        reported_by: str | None, services: tuple[str, ...], visibility: str, exercise: bool, note: str | None,
+        author: str | None, no_commit: bool) -> None:  # fmt: skip
+    """Open a new incident at the first stage and print its ID.
+
+    Writes incidents/<YYYY>/<ID>.yaml with the first timeline entry and commits it.
+    Only the ID goes to stdout, so `id=$(inc new ...)` works.
+    """
+    from ..lifecycle import parse_moment
+
+    ledger = _ledger(state)
+    fields = {
+        "title": read_text(title),
+        "visibility": visibility,
+        "exercise": exercise,
+        "summary": read_text(summary),
+        "detected_at": parse_moment(detected_at, state.now(), "--detected-at"),
+        "detected_by": detected_by,
+        "reported_by": reported_by,
+        "started_at": parse_moment(started_at, state.now(), "--started-at") if started_at else None,
+        "services": list(services),
+    }
+    outcome = ledger.create(fields, ledger.author(author), read_text(note), commit=not no_commit)
+    _report(outcome)
+    click.echo(outcome.incident_id)
+
+
+def _move(state: State, ident: str, target: str, fields: dict[str, Any], options: dict[str, str], at: str | None,
+          author: str | None, note: str | None, no_commit: bool) -> None:  # fmt: skip
+    from ..changes import Move, move
+
+    ledger = _ledger(state)
+    incident_id = ledger.resolve(ident)
+    fields = {k: v for k, v in fields.items() if v not in (None, [], ())}
+    step = Move(target, fields, options, _moment(state, at), ledger.author(author), read_text(note))
+    _report(move(ledger, incident_id, step, commit=not no_commit))
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--severity", metavar="SEV", help="SEV1..SEV4 (policy.yaml says what each means).")
+@click.option("--impact", metavar="LEVEL", help="high, medium or low.")
+@click.option("--urgency", metavar="LEVEL", help="high, medium or low.")
+@click.option("--category", metavar="CATEGORY", help="availability, performance, security, data, other.")
+@click.option("--service", "services", multiple=True, metavar="NAME", help="An affected service (repeatable).")
+@click.option("--impact-assessment", metavar="TEXT", help="Who and what was affected, and how much.")
+@note_option
+@common()
+@pass_state
+def classify(state: State, ident: str, severity: str | None, impact: str | None, urgency: str | None,
+             category: str | None, services: tuple[str, ...], impact_assessment: str | None, note: str | None,
+             at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
+    """Classify: severity, impact x urgency (priority follows from the policy's matrix)."""
+    fields = {
+        "severity": severity,
+        "impact": impact,
+        "urgency": urgency,
+        "category": category,
+        "services": list(services),
+        "impact_assessment": read_text(impact_assessment),
+    }
+    options = {
+        "severity": "--severity",
+        "impact": "--impact",
+        "urgency": "--urgency",
+        "priority": "--impact and --urgency",
+        "category": "--category",
+        "services": "--service",
+        "impact_assessment": "--impact-assessment",
+    }
+    _move(state, ident, "classified", fields, options, at, author, note, no_commit)
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--commander", metavar="WHO", help="The incident commander.")
+@note_option
+@common()
+@pass_state
+def investigate(state: State, ident: str, commander: str | None, note: str | None, at: str | None,
+                author: str | None, no_commit: bool) -> None:  # fmt: skip
+    """Start investigating under a named commander; stamps the stage's milestone time."""
+    _move(state, ident, "investigating", {"commander": commander}, {"commander": "--commander"}, at, author, note,
+          no_commit)  # fmt: skip
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--summary", metavar="TEXT", help="How the impact was stopped.")
+@click.option("--step", "steps", multiple=True, metavar="TEXT", help="A step taken, in order (repeatable).")
+@note_option
+@common()
+@pass_state
+def resolve(state: State, ident: str, summary: str | None, steps: tuple[str, ...], note: str | None,
+            at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
+    """The impact has stopped: how, and the steps taken; stamps the stage's milestone time."""
+    fields = {"resolution.summary": read_text(summary), "resolution.steps": read_texts(steps)}
+    options = {"resolution": "--summary and --step", "resolution.summary": "--summary", "resolution.steps": "--step"}
+    _move(state, ident, "resolved", fields, options, at, author, note, no_commit)
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--summary", metavar="TEXT", help="How the service was brought back to normal.")
+@click.option("--verification", metavar="TEXT", help="How normal operation was confirmed.")
+@note_option
+@common()
+@pass_state
+def recover(state: State, ident: str, summary: str | None, verification: str | None, note: str | None,
+            at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
+    """Normal operation is confirmed: how; stamps the stage's milestone time."""
+    fields = {"recovery.summary": read_text(summary), "recovery.verification": read_text(verification)}
+    options = {
+        "recovery": "--summary and --verification",
+        "recovery.summary": "--summary",
+        "recovery.verification": "--verification",
+    }
+    _move(state, ident, "recovered", fields, options, at, author, note, no_commit)
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--root-cause", metavar="TEXT", help="Why it happened.")
+@click.option(
+    "--contributing-factor", "factors", multiple=True, metavar="TEXT", help="What made it worse (repeatable)."
+)
+@note_option
+@common()
+@pass_state
+def close(state: State, ident: str, root_cause: str | None, factors: tuple[str, ...], note: str | None,
+          at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
+    """The closure documentation is complete: the root cause; stamps the stage's milestone time."""
+    fields = {"root_cause": read_text(root_cause), "contributing_factors": read_texts(factors)}
+    options = {"root_cause": "--root-cause", "contributing_factors": "--contributing-factor"}
+    _move(state, ident, "closed", fields, options, at, author, note, no_commit)
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--summary", metavar="TEXT", help="The post-mortem in a paragraph.")
+@click.option("--went-well", multiple=True, metavar="TEXT", help="What went well (repeatable).")
+@click.option("--went-wrong", multiple=True, metavar="TEXT", help="What went wrong (repeatable).")
+@click.option("--lucky", multiple=True, metavar="TEXT", help="Where we got lucky (repeatable).")
+@click.option("--lesson", multiple=True, metavar="TEXT", help="A lesson learned (repeatable).")
+@click.option("--participant", multiple=True, metavar="WHO", help="Who took part in the review (repeatable).")
+@note_option
+@common()
+@pass_state
+def review(state: State, ident: str, summary: str | None, went_well: tuple[str, ...], went_wrong: tuple[str, ...],
+           lucky: tuple[str, ...], lesson: tuple[str, ...], participant: tuple[str, ...], note: str | None,
+           at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
+    """The post-mortem is reviewed; stamps the stage's milestone time.
+
+    Write the post-mortem in the record (or give its parts as options) and add action
+    items with `inc action add` first.
+    """
+    fields = {
+        "postmortem.summary": read_text(summary),
+        "postmortem.what_went_well": read_texts(went_well),
+        "postmortem.what_went_wrong": read_texts(went_wrong),
+        "postmortem.where_we_got_lucky": read_texts(lucky),
+        "postmortem.lessons_learned": read_texts(lesson),
+        "postmortem.participants": list(participant),
+    }
+    options = {
+        "postmortem": "write it in the record, or use --summary, --went-well, --went-wrong, --lesson",
+        "postmortem.summary": "--summary",
+        "postmortem.what_went_well": "--went-well",
+        "postmortem.what_went_wrong": "--went-wrong",
+        "postmortem.lessons_learned": "--lesson",
+        "action_items": "inc action add ID TITLE --owner WHO --due DATE",
+    }
+    _move(state, ident, "reviewed", fields, options, at, author, note, no_commit)
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.argument("stage")
+@note_option
+@common()
+@pass_state
+def advance(state: State, ident: str, stage: str, note: str | None, at: str | None, author: str | None,
+            no_commit: bool) -> None:  # fmt: skip
+    """Move to the next STAGE after editing the record by hand.
+
+    Fills only the stage's milestone time and the timeline entry; every other field the
+    stage needs must already be in the file.
+    """
+    command = {"cancelled": "inc cancel ID --reason TEXT", "duplicate": "inc duplicate ID --of OTHER_ID"}.get(stage)
+    if command:
+        raise click.UsageError(f"{stage} ends an incident that was not one; use `{command}`")
+    _move(state, ident, stage, {}, {}, at, author, note, no_commit)
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.argument("text")
+@click.option(
+    "--kind",
+    type=click.Choice(["update", "action", "note", "decision"]),
+    default="note",
+    show_default=True,
+    help="update: to stakeholders; action: something done; decision: a choice made.",
+)
+@common()
+@pass_state
+def log(state: State, ident: str, text: str, kind: str, at: str | None, author: str | None, no_commit: bool) -> None:
+    """Add a timeline entry (TEXT, or - to read it from stdin)."""
+    from ..changes import log as add_log
+
+    ledger = _ledger(state)
+    incident_id = ledger.resolve(ident)
+    body = read_text(text) or ""
+    _report(add_log(ledger, incident_id, kind, body, _moment(state, at), ledger.author(author), not no_commit))
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--reason", required=True, metavar="TEXT", help="Why: what came back.")
+@common()
+@pass_state
+def reopen(state: State, ident: str, reason: str, at: str | None, author: str | None, no_commit: bool) -> None:
+    """Take a resolved or recovered incident back to investigating."""
+    from ..changes import reopen as do_reopen
+
+    ledger = _ledger(state)
+    incident_id = ledger.resolve(ident)
+    outcome = do_reopen(
+        ledger, incident_id, read_text(reason) or "", _moment(state, at), ledger.author(author), not no_commit
+    )
+    _report(outcome)
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--reason", required=True, metavar="TEXT", help="Why this is not an incident (e.g. a false positive).")
+@common()
+@pass_state
+def cancel(state: State, ident: str, reason: str, at: str | None, author: str | None, no_commit: bool) -> None:
+    """End an incident that turned out not to be one."""
+    from ..changes import side_state
+
+    ledger = _ledger(state)
+    incident_id = ledger.resolve(ident)
+    text = read_text(reason) or ""
+    fields = {"cancel_reason": text}
+    outcome = side_state(
+        ledger, incident_id, "cancelled", fields, f"Cancelled: {text}", _moment(state, at), ledger.author(author),
+        not no_commit,
+    )  # fmt: skip
+    _report(outcome)
+
+
+@inc.command()
+@click.argument("ident", metavar="ID")
+@click.option("--of", "other", required=True, metavar="OTHER_ID", help="The incident this one duplicates.")
+@common()
+@pass_state
+def duplicate(state: State, ident: str, other: str, at: str | None, author: str | None, no_commit: bool) -> None:
+    """End an incident that is the same as another one."""
+    from ..changes import duplicate_target, side_state
+
+    ledger = _ledger(state)
+    incident_id = ledger.resolve(ident)
+    target = duplicate_target(ledger, incident_id, other)
+    outcome = side_state(
+        ledger, incident_id, "duplicate", {"duplicate_of": target}, f"Duplicate of {target}.", _moment(state, at),
+        ledger.author(author), not no_commit,
+    )  # fmt: skip
+    _report(outcome)
+
+
+@inc.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@pass_state
+def init(state: State, directory: Path) -> None:
+    """Create a new incident repository in DIRECTORY (new or empty) and commit it.
+
+    Writes incidents/, schemas/ (a copy the team can tighten), site/ (the MkDocs
+    project), .github/workflows/ (CI running `inc validate`) and a README.
+    """
+    from ..newrepo import initialise
+
+    target = directory if directory.is_absolute() else state.cwd / directory
+    for name in initialise(target):
+        click.echo(f"created {name}", err=True)
+    click.echo(f"{target}: new incident repository, first commit made", err=True)

@@ -1,0 +1,294 @@
+"""Operations on one repository's records: find, create, change, and commit each change.
+
+A change is all or nothing: the record is read and checked, edited in memory with the
+round-trip writer, the result is checked with the same checks as `inc validate`, written
+atomically, and committed alone. When git refuses the commit, the file and its index
+entry are put back exactly as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from . import store, yamledit, yamlio
+from .errors import LedgerError, Problem, RecordError, UsageError
+from .fastschema import FastSchema
+from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
+from .rules import Context
+from .schema import Schema, schema_dir
+from .validate import check_document
+
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
+_SUFFIX = re.compile(r"[0-9A-Z-]{1,17}\Z")
+# Written last in a record, as the shipped records do: the timeline only grows, at the end.
+_LAST_FIELDS = ("links", "timeline")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a change did, for the commit message and the user."""
+
+    incident_id: str
+    path: str
+    what: str
+    stage: str
+    committed: bool
+    result: str = ""  # what the command prints (an action id, ...)
+
+
+Edit = Callable[[Any, dict[str, Any]], str]
+
+
+class Ledger:
+    """The records of one repository, at one moment (`now` is the clock every check uses)."""
+
+    def __init__(self, root: Path, now: datetime) -> None:
+        self.root = root
+        self.now = now
+
+    @cached_property
+    def schema(self) -> Schema:
+        return FastSchema(schema_dir(self.root))
+
+    @cached_property
+    def context(self) -> Context:
+        return Context(self.schema, self.root, self.now)
+
+    @cached_property
+    def field_order(self) -> list[str]:
+        names = [n for n in self.schema.document["properties"] if n not in _LAST_FIELDS]
+        return names + list(_LAST_FIELDS)
+
+    # -- finding records ----------------------------------------------------------------
+
+    def resolve(self, given: str) -> str:
+        """An id from the whole id or any unique suffix of it (`4HQ2`, `1103-4HQ2`)."""
+        text = given.strip().upper()
+        if ID_PATTERN.match(text):
+            if not (self.root / relative_path(text)).is_file():
+                raise LedgerError(f"no incident {text} in {self.root / INCIDENTS_DIR}")
+            return text
+        # Checked before it is compared with anything: only id characters can be a suffix.
+        if not _SUFFIX.match(text):
+            raise UsageError(f"{given!r} is not an incident id or the end of one (ids look like INC-20261103-4HQ2)")
+        candidates = sorted(i for i in self.all_ids() if i.endswith(text))
+        if not candidates:
+            raise LedgerError(f"no incident id ends with {text}")
+        if len(candidates) > 1:
+            shown = ", ".join(candidates[:20]) + (" ..." if len(candidates) > 20 else "")
+            raise LedgerError(f"{text} is ambiguous; it ends {len(candidates)} incident ids: {shown}")
+        return candidates[0]
+
+    def all_ids(self) -> list[str]:
+        ids = []
+        top = self.root / INCIDENTS_DIR
+        if not top.is_dir():
+            return []
+        for year in os.scandir(top):
+            if year.is_dir():
+                ids += [e.name[:-5] for e in os.scandir(year.path) if e.name.endswith(".yaml")]
+        return [i for i in ids if ID_PATTERN.match(i)]
+
+    def author(self, given: str | None) -> str:
+        if given:
+            return given
+        name = store.config_value(self.root, "user.name")
+        if not name:
+            raise UsageError("who is writing this? set git's identity (git config user.name 'NAME') or pass --author")
+        return name
+
+    # -- reading ------------------------------------------------------------------------
+
+    def read(self, incident_id: str) -> tuple[bytes, str, yamlio.Document]:
+        """A record's text and document, refusing one that is broken or mid-merge."""
+        relative = relative_path(incident_id).as_posix()
+        file = self.root / relative
+        try:
+            raw = file.read_bytes()
+        except OSError as error:
+            raise LedgerError(f"cannot read the record: {error.strerror}", relative) from None
+        text = yamlio.decode(relative, raw)
+        conflict = _CONFLICT.search(text)
+        if conflict:
+            line = text.count("\n", 0, conflict.start()) + 1
+            raise LedgerError(
+                "the record has git conflict markers; resolve the conflict, then `git add` it", relative, line, 1
+            )
+        document, problems = self._check(relative, text)
+        if problems:
+            raise _invalid(f"{relative} is not a valid record; fix it first (`inc validate {relative}`)", problems)
+        return raw, text, document
+
+    # -- changing -----------------------------------------------------------------------
+
+    def change(self, incident_id: str, edit: Edit, commit: bool) -> Outcome:
+        """Apply `edit` to one record, check the result, write it, commit it alone."""
+        relative = relative_path(incident_id).as_posix()
+        if commit:
+            store.check_can_commit(self.root)
+        old, text, document = self.read(incident_id)
+        editable = yamledit.Editable(relative, text)
+        what = edit(editable.data, document.data)
+        new_text = self._checked_text(relative, editable, text)
+        stage = str(editable.data.get("status"))
+        file = self.root / relative
+        message = commit_message(incident_id, what, str(editable.data.get("title", "")), stage)
+        if commit:
+            entry = store.index_entry(self.root, relative)
+            _write_atomic(file, new_text.encode("utf-8"))
+            try:
+                store.commit_one(self.root, relative, message, new=not entry)
+            except BaseException:  # a refused commit, or Ctrl-C while git runs
+                _write_atomic(file, old)
+                store.restore_index_entry(self.root, relative, entry)
+                raise
+        else:
+            _write_atomic(file, new_text.encode("utf-8"))
+        return Outcome(incident_id, relative, what, stage, commit)
+
+    def create(self, fields: dict[str, Any], author: str, note: str | None, commit: bool) -> Outcome:
+        """Write a new record at the first stage with its first timeline entry; commit it alone.
+
+        `fields` holds plain values; `detected_at` and `started_at` are datetimes.
+        """
+        detected: datetime = fields["detected_at"]
+        started: datetime | None = fields.get("started_at")
+        if started is not None and started > detected:
+            raise UsageError("--started-at is after --detected-at; the impact begins before it is detected")
+        if commit:
+            store.check_can_commit(self.root)
+        for _ in range(20):
+            incident_id = new_id(detected)
+            if not (self.root / relative_path(incident_id)).exists():
+                break
+        else:  # pragma: no cover - 20 collisions in a space of a million
+            raise LedgerError("could not find a free incident id; try again")
+        relative = relative_path(incident_id).as_posix()
+        file = self.root / relative
+        editable = yamledit.Editable(relative, f"{modeline(file, self.root)}\nschema_version: 1\n")
+        data = editable.data
+        stage = self.schema.stages[0]
+        values = _new_values({**fields, "reported_by": fields.get("reported_by") or author})
+        values.update(id=incident_id, status=stage)
+        for name in self.field_order:
+            if name in values:
+                data[name] = values[name]
+        text = note or f"Incident opened: {fields['title']}"
+        data["timeline"] = yamledit.sequence([self.entry(detected, "status", author, text, stage)])
+        new_text = self._checked_text(relative, editable, "")
+        created = [p for p in reversed(file.parents) if not p.exists()]
+        file.parent.mkdir(parents=True, exist_ok=True)
+        message = commit_message(incident_id, stage, str(fields["title"]), stage)
+        _write_atomic(file, new_text.encode("utf-8"))
+        if commit:
+            try:
+                store.commit_one(self.root, relative, message, new=True)
+            except BaseException:  # a refused commit, or Ctrl-C while git runs
+                file.unlink()
+                store.restore_index_entry(self.root, relative, "")
+                for folder in reversed(created):
+                    folder.rmdir()
+                raise
+        return Outcome(incident_id, relative, stage, stage, commit, incident_id)
+
+    def _checked_text(self, relative: str, editable: yamledit.Editable, before: str) -> str:
+        """The edited text, refused unless it reads back as written and passes every check."""
+        new_text = editable.text()
+        if "\r\n" in before:
+            new_text = new_text.replace("\r\n", "\n").replace("\n", "\r\n")
+        document, problems = self._check(relative, new_text)
+        if document.data != yamledit.plain(editable.data):  # pragma: no cover - a writer bug
+            raise LedgerError("inc would write a value that reads back differently; this is a bug", relative)
+        if problems:
+            raise _invalid("the change would leave the record invalid, so nothing was written", problems)
+        return new_text
+
+    def _check(self, relative: str, text: str) -> tuple[yamlio.Document, list[Problem]]:
+        """`inc validate`'s checks on one record's text, reported with its repository path."""
+        # The rules resolve a relative path against the process's folder, so they get the
+        # absolute one; messages show the path from the repository's top, as validate does.
+        absolute = str(self.root / relative)
+        try:
+            document = yamlio.parse(absolute, text)
+        except RecordError as error:
+            raise _invalid(f"{relative} cannot be read; fix it first", _relative(error.problems, relative)) from None
+        return document, _relative(check_document(document, self.context), relative)
+
+    # -- values commands write ----------------------------------------------------------
+
+    def entry(self, at: datetime, kind: str, author: str, text: str, stage: str | None = None) -> Any:
+        """A timeline entry, keys in the order the shipped records use."""
+        pairs: list[tuple[str, Any]] = [("at", yamledit.time_value(format_time(at))), ("kind", kind)]
+        if stage:
+            pairs.append(("stage", stage))
+        pairs += [("author", yamledit.text_value(author)), ("text", yamledit.text_value(text))]
+        return yamledit.mapping(pairs)
+
+    def set(self, data: Any, name: str, value: Any) -> None:
+        yamledit.set_field(data, name, value, self.field_order)
+
+
+def _new_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Plain values as a new record writes them: times quoted, lists each once, no empties."""
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None or value == []:
+            continue
+        if isinstance(value, datetime):
+            values[name] = yamledit.time_value(format_time(value))
+        elif isinstance(value, str):
+            values[name] = yamledit.text_value(value)
+        elif isinstance(value, list):
+            values[name] = yamledit.sequence(yamledit.text_value(v) for v in dict.fromkeys(value))
+        else:
+            values[name] = value
+    return values
+
+
+def commit_message(incident_id: str, what: str, title: str, stage: str) -> str:
+    """`INC-...: resolved: Title`, with trailers tools can search (`git log --grep`)."""
+    subject = f"{incident_id}: {what}: {' '.join(title.split())}"
+    return f"{subject}\n\nIncident: {incident_id}\nStage: {stage}\n"
+
+
+def _relative(problems: list[Problem], relative: str) -> list[Problem]:
+    return [Problem(relative, p.line, p.col, p.rule, p.message) for p in problems]
+
+
+def _invalid(headline: str, problems: list[Problem]) -> LedgerError:
+    lines = "\n".join(f"  {p.path}:{p.line}:{p.col}: {p.rule}: {p.message}" for p in sorted(problems))
+    return LedgerError(f"{headline}:\n{lines}")
+
+
+def _write_atomic(file: Path, content: bytes) -> None:
+    """Write through a temporary file in the same folder and rename it over the record.
+
+    A crash or a full disk then leaves either the old record or the new one, never half.
+    """
+    try:
+        mode = file.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.chmod(temporary, mode)
+        os.replace(temporary, file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

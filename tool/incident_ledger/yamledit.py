@@ -1,0 +1,155 @@
+"""The round-trip writer: commands edit records without destroying what engineers wrote.
+
+Records are edited by hand in pull requests and by `inc` on the command line. ruamel.yaml's
+round-trip mode keeps comments, key order, quoting, block styles and flow mappings of
+everything a command does not touch, so `git diff` after a command shows only its lines.
+
+What a command writes must read back unchanged with the strict reader (`yamlio`): text
+that YAML 1.1 reads as something else (`no`, `on`, `2026-11-03`, `1e3`, `0777`) is
+written double-quoted, and timestamps are always quoted, as the schema's docs ask.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+from . import yamlio
+from .errors import Problem, RecordError
+
+# Wide enough that ruamel never folds a long line a person wrote on one line.
+_WIDTH = 1 << 16
+_SEQUENCE_UNDER_KEY = re.compile(r"^( *)[^\s#][^\n]*:[ \t]*\n( *)-( +)\S", re.MULTILINE)
+# Characters a literal block cannot carry as they are (YAML folds other line breaks
+# into newlines, and control characters need escapes): such text is written quoted.
+_BLOCK_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_MAPPING_UNDER_KEY = re.compile(r"^([^\s#-][^\n:]*):[ \t]*\n( +)[^\s#-][^\n]*:", re.MULTILINE)
+
+
+def _yaml(text: str) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = _WIDTH
+    offset, content = _sequence_indent(text)
+    match = _MAPPING_UNDER_KEY.search(text)
+    mapping = len(match.group(2)) if match else 2
+    # Written as the file is: `mapping` is how far nested keys are indented, `sequence`
+    # where a list item's content starts and `offset` where its dash stands.
+    yaml.indent(mapping=mapping, sequence=content, offset=offset)
+    return yaml
+
+
+def _sequence_indent(text: str) -> tuple[int, int]:
+    """Where this file puts a list's dash under its key, and where the item's content starts.
+
+    The shipped records use `key:` / `  - item` (2 and 4); indentless lists are 0 and 2.
+    """
+    match = _SEQUENCE_UNDER_KEY.search(text)
+    if match is None:
+        return 2, 4
+    offset = max(0, len(match.group(2)) - len(match.group(1)))
+    return offset, offset + 1 + len(match.group(3))
+
+
+class Editable:
+    """One record loaded for editing; `text()` writes it back with only the changes."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self._yaml = _yaml(text)
+        try:
+            data = self._yaml.load(text)
+        except YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            raise RecordError([Problem(path, line, col, "yaml-syntax", f"cannot edit this record: {error}")]) from None
+        if not isinstance(data, CommentedMap):
+            raise RecordError([Problem(path, 1, 1, "not-a-record", "a record is a mapping of fields")])
+        self.data: CommentedMap = data
+
+    def text(self) -> str:
+        out = io.StringIO()
+        self._yaml.dump(self.data, out)
+        return out.getvalue()
+
+
+def text_value(value: str) -> Any:
+    """A string as a command writes it: plain when every reader agrees, else quoted or a block."""
+    if "\n" in value.rstrip("\n") and not _BLOCK_UNSAFE.search(value):
+        return LiteralScalarString(value)
+    if _plain_reads_back(value):
+        return value
+    return DoubleQuotedScalarString(value)
+
+
+def time_value(value: str) -> Any:
+    """Timestamps and dates are always quoted: unquoted, YAML 1.1 readers turn them into dates."""
+    return DoubleQuotedScalarString(value)
+
+
+def _plain_reads_back(value: str) -> bool:
+    """True when `value` written plain is read by the strict reader as the same text, silently."""
+    if not value or value != value.strip():
+        return False
+    try:
+        document = yamlio.parse("<value>", f"v: {value}\n")
+    except RecordError:
+        return False
+    return not document.problems and document.data == {"v": value}
+
+
+def mapping(pairs: Iterable[tuple[str, Any]]) -> CommentedMap:
+    """A new mapping (timeline entry, action item) with its keys in the order given."""
+    result = CommentedMap()
+    for key, value in pairs:
+        result[key] = value
+    return result
+
+
+def sequence(items: Iterable[Any]) -> CommentedSeq:
+    return CommentedSeq(list(items))
+
+
+def set_field(data: CommentedMap, key: str, value: Any, order: list[str]) -> None:
+    """Set `key`, placing a new key after the last present key that comes before it in `order`.
+
+    `order` is the schema's property order, so a field added by a command lands where an
+    engineer reading the record expects it (acknowledged_at after commander, ...), and an
+    existing field keeps its place. (A comment line written after the previous key's value
+    stays above the new key, where the engineer wrote it above the next field.)
+    """
+    if key in data:
+        data[key] = value
+        return
+    keys = list(data.keys())
+    position = len(keys)
+    if key in order:
+        rank = order.index(key)
+        earlier = [i for i, k in enumerate(keys) if k in order and order.index(k) < rank]
+        later = [i for i, k in enumerate(keys) if k in order and order.index(k) > rank]
+        if earlier:
+            position = earlier[-1] + 1
+        elif later:
+            position = later[0]
+    if position >= len(keys):
+        data[key] = value
+    else:
+        data.insert(position, key, value)
+
+
+def plain(value: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists (for checks and JSON output)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
