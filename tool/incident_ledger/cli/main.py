@@ -103,4 +103,5 @@ def run() -> None:
     sys.exit(main())
 
 
+from . import check as _check  # noqa: E402,F401  (registers the command)
 from . import validate as _validate  # noqa: E402,F401  (registers the command)
