@@ -217,7 +217,7 @@ def not_moved(change: RecordChange, context: HistoryContext) -> Iterator[Finding
 @history_rule("immutable-field")
 def identity_unchanged(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
     """`id`, `detected_at` and `exercise` never change once recorded: they say which
-    incident this is, when it began for the organisation, and whether it was a drill."""
+    incident this is, when the organisation learnt of it, and whether it was a drill."""
     both = _both(change)
     if both is None:
         return
