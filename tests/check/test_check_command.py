@@ -153,3 +153,24 @@ def test_installed_command_in_a_hook_environment(ledger: Ledger, inc_bin: str) -
     assert done.returncode == 1, done.stderr
     assert f"{ledger.path()}:1:1: record-deleted" in done.stdout
     assert ID in done.stdout
+
+
+def test_a_merge_in_progress_reports_the_conflict_markers(ledger: Ledger) -> None:
+    data = start(ledger, "identified")
+    data["title"] = "Checkout down (branch)"
+    ledger.write(data)
+    ledger.commit("Retitle here")
+    ledger.checkout("main")
+    data["title"] = "Checkout down (main)"
+    ledger.write(data)
+    ledger.commit("Retitle there")
+    ledger.checkout("change")
+    merge = subprocess.run(["git", "-C", str(ledger.root), "merge", "-q", "main"], capture_output=True, text=True)
+    assert merge.returncode == 1  # a real conflict, left in the work tree
+    result = ledger.check("--head", "WORKTREE")
+    assert result.exit_code == 1, result
+    assert rules_of(result) == ["conflict-markers"] * 3
+
+
+def rules_of(result: Any) -> list[str]:
+    return [line.split(": ")[1] for line in result.stdout.splitlines()]

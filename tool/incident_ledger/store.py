@@ -141,6 +141,11 @@ def _parse_raw(raw: str) -> list[Change]:
         else:
             old = new = fields[index + 1]
             index += 2
+        if letter == "U":
+            # Unmerged (a merge in progress): both modes read 000000, the file is in the
+            # work tree with its conflict markers, and that is what must be reported.
+            changes.append(Change(letter, old, new, old_mode, new_mode))
+            continue
         changes.append(
             Change(
                 letter,
