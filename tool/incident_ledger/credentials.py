@@ -57,7 +57,8 @@ _PLUGINS = (
 def _detectors() -> tuple[Any, ...]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    classes = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    found: dict[str, Any] = get_mapping_from_secret_type_to_class()
+    classes = {cls.__name__: cls for cls in found.values()}
     return tuple(classes[name]() for name in _PLUGINS if name in classes)
 
 

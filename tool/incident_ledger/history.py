@@ -206,7 +206,7 @@ def not_moved(change: RecordChange, context: HistoryContext) -> Iterator[Finding
     if not isinstance(incident_id, str) or not is_valid_id(incident_id):
         return
     expected = relative_path(incident_id).as_posix()
-    if not change.head_path.endswith(expected):
+    if change.head_path != expected:
         yield (
             ("id",),
             f"record {incident_id} was moved from {change.base_path} to {change.head_path}; "
