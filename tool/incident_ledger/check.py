@@ -83,18 +83,19 @@ class _Reader:
         return path[len(self.prefix) :] if path is not None else None
 
     def read(self, changes: list[store.Change]) -> list[RecordChange]:
-        specs = [f"{self.start}:{c.old_path}" for c in changes if c.old_path]
+        # By object id (git diff --raw gives them): no tree is walked again to find a file.
+        specs = [c.old_oid for c in changes if c.old_path]
         if self.head != WORKTREE:
-            specs += [f"{self.head}:{c.new_path}" for c in changes if c.new_path]
+            specs += [c.new_oid for c in changes if c.new_path]
         blobs = store.read_blobs(self.root, specs)
         records = []
         for change in changes:
             record = RecordChange(change.status, self.display(change.old_path), self.display(change.new_path))
             if change.old_path and change.old_mode != store.SYMLINK_MODE:
                 # A base that cannot be read is history: nothing to fix there, so not reported.
-                record.base = self.parse(record.base_path, blobs.get(f"{self.start}:{change.old_path}"), report=False)
+                record.base = self.parse(record.base_path, blobs.get(change.old_oid), report=False)
             if change.new_path:
-                self.read_head(record, change, blobs.get(f"{self.head}:{change.new_path}"))
+                self.read_head(record, change, blobs.get(change.new_oid))
             records.append(record)
         return records
 

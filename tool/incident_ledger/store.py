@@ -88,8 +88,10 @@ _NO_MODE = "000000"
 class Change:
     """One file changed between two trees, as `git diff --raw` reports it.
 
-    `status` is git's letter (A, D, M, R, T, C); `old_path` is None for an added file
-    and `new_path` None for a deleted one; modes are git's octal strings.
+    `status` is git's letter (A, D, M, R, T, C, U); `old_path` is None for an added file
+    and `new_path` None for a deleted one; modes are git's octal strings; the object ids
+    let `read_blobs` fetch the contents without walking the trees again (all zeros for
+    a side that does not exist or is only in the work tree).
     """
 
     status: str
@@ -97,6 +99,8 @@ class Change:
     new_path: str | None
     old_mode: str
     new_mode: str
+    old_oid: str = ""
+    new_oid: str = ""
 
 
 def resolve_commit(root: Path, ref: str) -> str | None:
@@ -133,7 +137,7 @@ def _parse_raw(raw: str) -> list[Change]:
     changes = []
     index = 0
     while index < len(fields) and fields[index].startswith(":"):
-        old_mode, new_mode, _old_oid, _new_oid, status = fields[index][1:].split(" ")
+        old_mode, new_mode, old_oid, new_oid, status = fields[index][1:].split(" ")
         letter = status[0]
         if letter in ("R", "C"):
             old, new = fields[index + 1], fields[index + 2]
@@ -144,7 +148,7 @@ def _parse_raw(raw: str) -> list[Change]:
         if letter == "U":
             # Unmerged (a merge in progress): both modes read 000000, the file is in the
             # work tree with its conflict markers, and that is what must be reported.
-            changes.append(Change(letter, old, new, old_mode, new_mode))
+            changes.append(Change(letter, old, new, old_mode, new_mode, old_oid, new_oid))
             continue
         changes.append(
             Change(
@@ -153,13 +157,16 @@ def _parse_raw(raw: str) -> list[Change]:
                 None if letter == "D" or new_mode == _NO_MODE else new,
                 old_mode,
                 new_mode,
+                old_oid,
+                new_oid,
             )
         )
     return changes
 
 
 def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
-    """The contents of `rev:path` objects, read in one `git cat-file --batch` (None if missing)."""
+    """The contents of objects named `rev:path` or by id, read in one `git cat-file --batch`
+    (None if missing). Ids are cheaper: `rev:path` walks the trees down to the file."""
     if not specs:
         return {}
     unique = list(dict.fromkeys(specs))
