@@ -366,3 +366,15 @@ def test_marker_lookalikes_inside_text_pass(ledger: Ledger) -> None:
     ledger.write(data)
     ledger.commit("Markdown")
     passes(ledger.check())
+
+
+def test_deleting_one_record_and_adding_a_similar_one_is_not_a_rename(ledger: Ledger) -> None:
+    start(ledger, "classified")
+    ledger.git("rm", "-q", ledger.path())
+    ledger.write(record("classified", OTHER_ID))
+    ledger.commit("Replace")
+    assert "R" in ledger.git("diff", "--name-status", "-M", "main", "HEAD")  # git's guess
+    result = ledger.check()
+    path = ledger.path()
+    assert rules(result) == ["record-deleted"]
+    assert result.stdout.startswith(f"{path}:1:1: record-deleted: record {path} was deleted")

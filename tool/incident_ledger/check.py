@@ -42,7 +42,7 @@ def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> O
         raise UsageError(f"{base_ref} and {head_ref} share no history; is --base the branch this one started from?")
     changes = [c for c in store.changed_files(root, start, head, prefix + INCIDENTS_DIR + "/") if _is_record(c)]
     reader = _Reader(root, top, prefix, start, head)
-    records = reader.read(changes)
+    records = _split_false_renames(reader.read(changes))
     _pair_delete_add(records)
     _mark_taken(root, prefix, base, records)
     schema = Schema(schema_dir(root))
@@ -142,6 +142,21 @@ def _read_file(file: Path) -> bytes | None:
 def _id(document: yamlio.Document | None) -> str | None:
     value = document.data.get("id") if document else None
     return value if isinstance(value, str) else None
+
+
+def _split_false_renames(records: list[RecordChange]) -> list[RecordChange]:
+    """git pairs a deleted and an added file by similarity, and records share most of their
+    shape: a "rename" between two different ids is one record deleted and another added."""
+    result = []
+    for record in records:
+        before, after = _id(record.base), _id(record.head)
+        if record.status == "R" and before and after and before != after:
+            gone = RecordChange("D", record.base_path, None, base=record.base)
+            record.status, record.base_path, record.base = "A", None, None
+            result += [gone, record]
+        else:
+            result.append(record)
+    return result
 
 
 def _pair_delete_add(records: list[RecordChange]) -> None:
