@@ -378,3 +378,17 @@ def test_deleting_one_record_and_adding_a_similar_one_is_not_a_rename(ledger: Le
     path = ledger.path()
     assert rules(result) == ["record-deleted"]
     assert result.stdout.startswith(f"{path}:1:1: record-deleted: record {path} was deleted")
+
+
+def test_replacing_a_symlinked_record_by_the_file_itself_passes(ledger: Ledger) -> None:
+    data = record("identified")
+    ledger.write(data, "drafts/real.yaml")
+    (ledger.root / "incidents" / "2026").mkdir()
+    (ledger.root / ledger.path()).symlink_to("../../drafts/real.yaml")
+    ledger.commit("Linked")
+    ledger.branch()
+    (ledger.root / ledger.path()).unlink()
+    ledger.write(data)
+    ledger.commit("The record itself")
+    assert "T\t" + ledger.path() in ledger.git("diff", "--name-status", "main", "HEAD")
+    passes(ledger.check())
