@@ -23,7 +23,7 @@ from .validate import default_format
     default="HEAD",
     show_default=True,
     metavar="REF|WORKTREE",
-    help="The end of the change: a commit, or WORKTREE for the working tree's uncommitted changes.",
+    help="The end of the change: a commit, or WORKTREE for the files in the working tree (tracked or staged).",
 )
 @click.option(
     "--format",
