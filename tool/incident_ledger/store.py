@@ -184,3 +184,119 @@ def commit_all(root: Path, message: str) -> None:
     if done.returncode != 0:
         reason = (done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")).strip()
         raise GitError(f"git refused the commit: {reason}")
+
+
+# Diff and read: what `inc check` needs (issue 4). Cost follows the change: git's own
+# tree diff names the changed files, one `git cat-file --batch` reads them at both ends.
+# ---------------------------------------------------------------------------------------
+
+# Imported here, not at the top, so this section stays one appended block.
+from dataclasses import dataclass  # noqa: E402
+
+WORKTREE = "WORKTREE"
+SYMLINK_MODE = "120000"
+_NO_MODE = "000000"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file changed between two trees, as `git diff --raw` reports it.
+
+    `status` is git's letter (A, D, M, R, T, C, U); `old_path` is None for an added file
+    and `new_path` None for a deleted one; modes are git's octal strings; the object ids
+    let `read_blobs` fetch the contents without walking the trees again (all zeros for
+    a side that does not exist or is only in the work tree).
+    """
+
+    status: str
+    old_path: str | None
+    new_path: str | None
+    old_mode: str
+    new_mode: str
+    old_oid: str = ""
+    new_oid: str = ""
+
+
+def resolve_commit(root: Path, ref: str) -> str | None:
+    """The full id of the commit `ref` names, or None when it names none."""
+    if ref.startswith("-"):
+        return None  # never let a ref be read as an option
+    done = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def merge_base(root: Path, one: str, other: str) -> str | None:
+    """The best common ancestor of two commits, or None when their histories are unrelated."""
+    done = git(root, "merge-base", one, other, check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def prefix(root: Path) -> str:
+    """`root` relative to its work tree's top ('' at the top, else 'sub/dir/')."""
+    return git_text(root, "rev-parse", "--show-prefix").strip()
+
+
+def changed_files(root: Path, base: str, head: str, pathspec: str) -> list[Change]:
+    """Files under `pathspec` that differ between commit `base` and `head` (a commit or
+    WORKTREE for the working tree's tracked files), renames detected, paths from the top."""
+    args = ["diff", "--raw", "-z", "-M", "--no-ext-diff", "--no-textconv", base]
+    if head != WORKTREE:
+        args.append(head)
+    raw = git(root, *args, "--", f":(top){pathspec}").stdout.decode("utf-8", "surrogateescape")
+    return _parse_raw(raw)
+
+
+def _parse_raw(raw: str) -> list[Change]:
+    fields = raw.split("\0")
+    changes = []
+    index = 0
+    while index < len(fields) and fields[index].startswith(":"):
+        old_mode, new_mode, old_oid, new_oid, status = fields[index][1:].split(" ")
+        letter = status[0]
+        if letter in ("R", "C"):
+            old, new = fields[index + 1], fields[index + 2]
+            index += 3
+        else:
+            old = new = fields[index + 1]
+            index += 2
+        if letter == "U":
+            # Unmerged (a merge in progress): both modes read 000000, the file is in the
+            # work tree with its conflict markers, and that is what must be reported.
+            changes.append(Change(letter, old, new, old_mode, new_mode, old_oid, new_oid))
+            continue
+        changes.append(
+            Change(
+                letter,
+                None if letter == "A" or old_mode == _NO_MODE else old,
+                None if letter == "D" or new_mode == _NO_MODE else new,
+                old_mode,
+                new_mode,
+                old_oid,
+                new_oid,
+            )
+        )
+    return changes
+
+
+def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
+    """The contents of objects named `rev:path` or by id, read in one `git cat-file --batch`
+    (None if missing). Ids are cheaper: `rev:path` walks the trees down to the file."""
+    if not specs:
+        return {}
+    unique = list(dict.fromkeys(specs))
+    if any("\n" in spec for spec in unique):
+        raise LedgerError("a file name holds a line break; rename it")
+    out = git(root, "cat-file", "--batch", stdin="".join(f"{s}\n" for s in unique).encode()).stdout
+    result: dict[str, bytes | None] = {}
+    at = 0
+    for spec in unique:
+        end = out.index(b"\n", at)
+        header = out[at:end].split(b" ")
+        if header[-1] == b"missing" or len(header) != 3:
+            result[spec] = None
+            at = end + 1
+            continue
+        size = int(header[2])
+        result[spec] = out[end + 1 : end + 1 + size]
+        at = end + 1 + size + 1  # the content is followed by a newline
+    return result

@@ -51,7 +51,9 @@ def display_path(file: Path, root: Path) -> str:
 
 def check_document(document: yamlio.Document, context: Context) -> list[Problem]:
     """Every problem in one parsed record: the reader's, the schema's and the rules'."""
-    return [*document.problems, *context.schema.problems(document), *run_rules(document, context)]
+    from .credentials import problems as secrets  # rule `secret` (issue 4)
+
+    return [*document.problems, *context.schema.problems(document), *run_rules(document, context), *secrets(document)]
 
 
 def check_file(file: Path, context: Context) -> FileResult:

@@ -73,6 +73,7 @@ class Document:
     locations: dict[KeyPath, Location]
     problems: list[Problem] = field(default_factory=list)
     first_line: str = ""
+    text: str = field(default="", repr=False)  # the source, for scans the data cannot serve (secrets)
 
     def locate(self, keypath: KeyPath) -> Location:
         """Line and column of the deepest known part of `keypath` (the root is 1:1)."""
@@ -346,7 +347,7 @@ def parse(path: str, text: str) -> Document:
             ]
         )
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    return Document(path, data, builder.locations, builder.problems, first_line)
+    return Document(path, data, builder.locations, builder.problems, first_line, text)
 
 
 def read(file: Path, display: str | None = None) -> Document:

@@ -1,0 +1,186 @@
+"""`inc check`: the history rules and validation for the records a change touches.
+
+The change is what lies between the merge base of REF and the head, so a pull request is
+judged on what it does, not on what landed on REF meanwhile. git's own tree diff names
+the changed records and one `git cat-file --batch` reads them at both ends: the cost
+follows the size of the change, never the size of the repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import store, yamlio
+from .errors import Problem, RecordError, UsageError
+from .history import HistoryContext, RecordChange, has_conflict_markers, run_history_rules
+from .records import INCIDENTS_DIR, RECORD_SUFFIXES, is_valid_id, relative_path
+from .rules import Context
+from .schema import Schema, schema_dir
+from .validate import check_document
+
+WORKTREE = store.WORKTREE
+
+
+@dataclass(frozen=True)
+class Outcome:
+    problems: list[Problem]
+    checked: int  # records present at the head that were checked
+
+
+def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> Outcome:
+    """Every problem in the records changed between merge-base(base_ref, head) and the head."""
+    top = store.toplevel(root)
+    if top is None:
+        raise UsageError(f"{root} is not inside a git repository; inc check compares git commits")
+    prefix = store.prefix(root)
+    base = _commit(root, base_ref, "--base")
+    head = WORKTREE if head_ref == WORKTREE else _commit(root, head_ref, "--head")
+    start = store.merge_base(root, base, "HEAD" if head == WORKTREE else head)
+    if start is None:
+        raise UsageError(f"{base_ref} and {head_ref} share no history; is --base the branch this one started from?")
+    changes = [c for c in store.changed_files(root, start, head, prefix + INCIDENTS_DIR + "/") if _is_record(c)]
+    reader = _Reader(root, top, prefix, start, head)
+    records = _split_false_renames(reader.read(changes))
+    _pair_delete_add(records)
+    _mark_taken(root, prefix, base, records)
+    schema = Schema(schema_dir(root))
+    history = HistoryContext(schema, base_ref)
+    context = Context(schema, root, now)
+    problems = list(reader.problems)
+    for record in records:
+        problems += run_history_rules(record, history)
+        if record.head is not None:
+            problems += check_document(record.head, context)
+    return Outcome(sorted(set(problems)), sum(1 for r in records if r.head_path))
+
+
+def _commit(root: Path, ref: str, option: str) -> str:
+    found = store.resolve_commit(root, ref)
+    if found is None:
+        raise UsageError(f"{option} {ref}: no such commit here (for a remote branch, fetch it first: git fetch origin)")
+    return found
+
+
+def _is_record(change: store.Change) -> bool:
+    path = change.new_path or change.old_path or ""
+    return path.endswith(RECORD_SUFFIXES)
+
+
+@dataclass
+class _Reader:
+    """Reads the changed records at both ends; keeps what the head's reader objected to."""
+
+    root: Path
+    top: Path
+    prefix: str
+    start: str
+    head: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def display(self, path: str | None) -> str | None:
+        return path[len(self.prefix) :] if path is not None else None
+
+    def read(self, changes: list[store.Change]) -> list[RecordChange]:
+        # By object id (git diff --raw gives them): no tree is walked again to find a file.
+        specs = [c.old_oid for c in changes if c.old_path]
+        if self.head != WORKTREE:
+            specs += [c.new_oid for c in changes if c.new_path]
+        blobs = store.read_blobs(self.root, specs)
+        records = []
+        for change in changes:
+            record = RecordChange(change.status, self.display(change.old_path), self.display(change.new_path))
+            if change.old_path and change.old_mode != store.SYMLINK_MODE:
+                # A base that cannot be read is history: nothing to fix there, so not reported.
+                record.base = self.parse(record.base_path, blobs.get(change.old_oid), report=False)
+            if change.new_path:
+                self.read_head(record, change, blobs.get(change.new_oid))
+            records.append(record)
+        return records
+
+    def read_head(self, record: RecordChange, change: store.Change, blob: bytes | None) -> None:
+        if self.head == WORKTREE:
+            file = self.top / (change.new_path or "")
+            record.head_symlink = file.is_symlink()
+            raw = None if record.head_symlink else _read_file(file)
+        else:
+            record.head_symlink = change.new_mode == store.SYMLINK_MODE
+            raw = None if record.head_symlink else blob
+        path = record.head_path or ""
+        if raw is None:
+            return
+        try:
+            record.head_text = yamlio.decode(path, raw)
+        except RecordError as error:
+            self.problems += error.problems
+            return
+        # Conflict markers are reported by their own rule, not as a YAML syntax error.
+        if not has_conflict_markers(record.head_text):
+            record.head = self.parse(path, raw, report=True)
+
+    def parse(self, path: str | None, raw: bytes | None, report: bool) -> yamlio.Document | None:
+        if raw is None or path is None:
+            return None
+        try:
+            return yamlio.parse(path, yamlio.decode(path, raw))
+        except RecordError as error:
+            if report:
+                self.problems += error.problems
+            return None
+
+
+def _read_file(file: Path) -> bytes | None:
+    try:
+        if file.stat().st_size > yamlio.MAX_BYTES:
+            return b" " * (yamlio.MAX_BYTES + 1)  # decode() reports the size
+        return file.read_bytes()
+    except OSError:
+        return None  # deleted from the work tree but not from the index: git reports it
+
+
+def _id(document: yamlio.Document | None) -> str | None:
+    value = document.data.get("id") if document else None
+    return value if isinstance(value, str) else None
+
+
+def _split_false_renames(records: list[RecordChange]) -> list[RecordChange]:
+    """git pairs a deleted and an added file by similarity, and records share most of their
+    shape: a "rename" between two different ids is one record deleted and another added."""
+    result = []
+    for record in records:
+        before, after = _id(record.base), _id(record.head)
+        if record.status == "R" and before and after and before != after:
+            gone = RecordChange("D", record.base_path, None, base=record.base)
+            record.status, record.base_path, record.base = "A", None, None
+            result += [gone, record]
+        else:
+            result.append(record)
+    return result
+
+
+def _pair_delete_add(records: list[RecordChange]) -> None:
+    """A record moved *and* edited may be too different for git's rename detection; its
+    id (which never changes) pairs the deleted and the added file again."""
+    added = {_id(r.head): r for r in records if r.base_path is None and _id(r.head)}
+    for record in [r for r in records if r.head_path is None]:
+        partner = added.pop(_id(record.base), None) if _id(record.base) else None
+        if partner is not None:
+            partner.status, partner.base_path, partner.base = "R", record.base_path, record.base
+            records.remove(record)
+
+
+def _mark_taken(root: Path, prefix: str, ref: str, records: list[RecordChange]) -> None:
+    """For each new record, whether REF itself already has a record with its id."""
+    wanted: dict[str, RecordChange] = {}
+    for record in records:
+        incident_id = _id(record.head)
+        if record.base_path is None and incident_id and is_valid_id(incident_id):
+            wanted[prefix + relative_path(incident_id).as_posix()] = record
+    if not wanted:
+        return
+    on_ref = store.read_blobs(root, [f"{ref}:{path}" for path in wanted])
+    for path, record in wanted.items():
+        there = on_ref.get(f"{ref}:{path}")
+        if there is not None and (record.head_text is None or there.decode("utf-8", "replace") != record.head_text):
+            record.taken_on_ref = path[len(prefix) :]

@@ -1,0 +1,57 @@
+"""`inc check`."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import EXIT_OK, EXIT_PROBLEMS
+from .main import State, inc, pass_state
+from .validate import default_format
+
+
+@inc.command()
+@click.option(
+    "--base",
+    "base",
+    required=True,
+    metavar="REF",
+    help="The branch the change goes into (e.g. origin/main); the change starts at its merge base with the head.",
+)
+@click.option(
+    "--head",
+    "head",
+    default="HEAD",
+    show_default=True,
+    metavar="REF|WORKTREE",
+    help="The end of the change: a commit, or WORKTREE for the files in the working tree (tracked or staged).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default=default_format,
+    show_default="text; github when GITHUB_ACTIONS is set",
+    help="Output format.",
+)
+@pass_state
+def check(state: State, base: str, head: str, fmt: str) -> None:
+    """Check what a change does to the records it touches (pull-request rules).
+
+    Compares each record changed between the merge base of --base and --head with its
+    version there: records are never deleted or moved, id/detected_at/exercise never
+    change, the timeline only grows at its end, status moves back only by reopening,
+    closed and reviewed records change only where the review allows, a new id is not
+    taken on --base. The changed records are also validated as `inc validate` does.
+    Prints `path:line:col: rule: message`; exit 0 when clean, 1 on problems, 2 on a
+    usage error.
+    """
+    from ..check import check as run_check
+    from ..report import render, summary
+
+    outcome = run_check(state.root, state.now(), base, head)
+    output = render(outcome.problems, fmt)
+    if fmt == "json" or output:
+        click.echo(output)
+    if fmt == "text":
+        click.echo(summary(outcome.problems, outcome.checked), err=True)
+    raise click.exceptions.Exit(EXIT_PROBLEMS if outcome.problems else EXIT_OK)

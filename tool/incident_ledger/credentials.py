@@ -1,0 +1,105 @@
+"""Rule `secret`: credentials never land in a record.
+
+Records are published and kept in git forever; a password pasted into a timeline entry
+during an incident would be in every clone. Detection is Yelp's detect-secrets (a
+maintained detector with per-provider patterns), not home-made regexes.
+
+Only its pattern detectors run: cloud keys (AWS, Azure), private key blocks,
+service tokens (GitHub, GitLab, Slack, Stripe, npm, PyPI, OpenAI, JWT, ...) and
+passwords in URLs. Its entropy and keyword detectors are left out on purpose: incident
+text is full of commit hashes, request ids and sentences such as "password reset
+failed", which they flag; a check that cries wolf gets its findings ignored. Its
+public-IP detector is left out too: addresses are ordinary incident evidence. So are its
+IBM Cloud, Cloudant and SoftLayer detectors: they match a keyword near any long word,
+and cost 70% of the scan (~1.2 of 1.7 ms per 5 KB record, measured here), which
+`inc validate` pays on every record; add them to `_PLUGINS` on IBM Cloud.
+
+A line is allowed with the pragma detect-secrets documents, as a YAML comment at the
+end of the line (`# pragma: allowlist secret`) or on the line before it
+(`# pragma: allowlist nextline secret`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from .errors import Problem
+from .yamlio import Document
+
+RULE = "secret"
+
+# detect-secrets plugin classes (its own names); see the module docstring for the others.
+_PLUGINS = (
+    "AWSKeyDetector",
+    "ArtifactoryDetector",
+    "AzureStorageKeyDetector",
+    "BasicAuthDetector",
+    "DiscordBotTokenDetector",
+    "GitHubTokenDetector",
+    "GitLabTokenDetector",
+    "JwtTokenDetector",
+    "MailchimpDetector",
+    "NpmDetector",
+    "OpenAIDetector",
+    "PrivateKeyDetector",
+    "PypiTokenDetector",
+    "SendGridDetector",
+    "SlackDetector",
+    "SquareOAuthDetector",
+    "StripeDetector",
+    "TelegramBotTokenDetector",
+    "TwilioKeyDetector",
+)
+
+
+@lru_cache(maxsize=1)
+def _detectors() -> tuple[Any, ...]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    found: dict[str, Any] = get_mapping_from_secret_type_to_class()
+    classes = {cls.__name__: cls for cls in found.values()}
+    return tuple(classes[name]() for name in _PLUGINS if name in classes)
+
+
+def _allowed(lines: list[str], number: int) -> bool:
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    # A `.yaml` name makes detect-secrets look for the pragma in a `#` comment only.
+    snippet = get_code_snippet(lines=lines, line_number=number)
+    return bool(is_line_allowlisted("record.yaml", lines[number - 1], snippet))
+
+
+def scan(path: str, text: str) -> list[Problem]:
+    """Every credential-looking string in `text`, at its line and column."""
+    # One pass per detector over the whole text first: most records hold no secret, and
+    # scanning them line by line would cost ~20x more.
+    suspects = [d for d in _detectors() if next(iter(d.analyze_string(text)), None) is not None]
+    if not suspects:
+        return []
+    lines = text.splitlines()
+    problems = []
+    for number, line in enumerate(lines, start=1):
+        for detector in suspects:
+            for found in detector.analyze_string(line):
+                if _allowed(lines, number):
+                    break
+                col = max(line.find(found), 0) + 1
+                problems.append(
+                    Problem(
+                        path,
+                        number,
+                        col,
+                        RULE,
+                        f"this looks like a credential ({detector.secret_type}); remove it and rotate it, "
+                        "since git keeps it in history. If it is not one, end the line with "
+                        "'# pragma: allowlist secret'",
+                    )
+                )
+    return sorted(set(problems))
+
+
+def problems(document: Document) -> list[Problem]:
+    """The `secret` rule for a parsed record (reads the record's source text)."""
+    return scan(document.path, document.text)
