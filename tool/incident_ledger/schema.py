@@ -196,6 +196,14 @@ class Schema:
             for keypath, message in _explain(self, error):
                 line, col = document.locate(keypath)
                 result.append(Problem(document.path, line, col, "schema", message))
+        if not result:
+            # The two validators disagree (a format edge case): never let that pass
+            # silently; report the fast validator's own words.
+            for fast_error in self.fast_validator.iter_errors(document.data):
+                keypath = tuple(fast_error.instance_path)
+                name = ".".join(map(str, keypath)) or "the record"
+                line, col = document.locate(keypath)
+                result.append(Problem(document.path, line, col, "schema", f"{name}: {fast_error.message}"))
         return result
 
 
@@ -250,7 +258,7 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
     elif kind == "not" and where and where[-1:] != ("stage",):
         yield (*where, "stage"), f"{name}: only 'status' and 'reopened' entries carry a 'stage'"
     elif kind == "const":
-        yield where, f"{name}: must be {error.validator_value!r}, found {error.instance!r}"
+        yield where, f"{name}: must be {error.validator_value!r}, found {_describe(error.instance)}"
     else:
         yield where, f"{name}: {error.message}"
 

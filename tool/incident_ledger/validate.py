@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import yamlio
 from .errors import Problem, RecordError
-from .records import find_records
+from .records import find_records, is_valid_id, relative_path
 from .rules import Context, run_rules
 from .schema import Schema, schema_dir
 
@@ -33,6 +33,8 @@ class Seen:
     line: int
     col: int
     duplicate_of: str | None
+    # Where `duplicate_of` is written, so a problem with it points there.
+    duplicate_of_at: tuple[int, int] = (1, 1)
 
 
 @dataclass
@@ -66,7 +68,11 @@ def check_file(file: Path, context: Context) -> FileResult:
     if isinstance(incident_id, str):
         duplicate_of = document.data.get("duplicate_of")
         seen = Seen(
-            incident_id, path, *document.locate(("id",)), duplicate_of if isinstance(duplicate_of, str) else None
+            incident_id,
+            path,
+            *document.locate(("id",)),
+            duplicate_of if isinstance(duplicate_of, str) else None,
+            document.locate(("duplicate_of",)),
         )
     return FileResult(problems, seen)
 
@@ -93,8 +99,12 @@ def _results(files: list[Path], context: Context, jobs: int) -> Iterable[FileRes
         return [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
 
 
-def repository_problems(seen: list[Seen]) -> list[Problem]:
-    """Rules across records: unique ids, and duplicates pointing at a real incident."""
+def repository_problems(seen: list[Seen], root: Path | None = None) -> list[Problem]:
+    """Rules across records: unique ids, and duplicates pointing at a real incident.
+
+    When only some files are checked, the incident a duplicate points at may be one that
+    was not checked: it counts as existing when its file is where its id says (`root`).
+    """
     problems = []
     by_id: dict[str, Seen] = {}
     for record in sorted(seen, key=lambda s: s.path):
@@ -111,12 +121,21 @@ def repository_problems(seen: list[Seen]) -> list[Problem]:
             )
     for record in seen:
         target = record.duplicate_of
-        if target and (target == record.id or target not in by_id):
+        if target and (target == record.id or not (target in by_id or _on_disk(root, target))):
             why = "itself" if target == record.id else "an incident that does not exist in this repository"
             problems.append(
-                Problem(record.path, record.line, record.col, "duplicate-of", f"duplicate_of names {why} ({target})")
+                Problem(
+                    record.path,
+                    *record.duplicate_of_at,
+                    "duplicate-of",
+                    f"duplicate_of names {why} ({target}); name the incident this one duplicates",
+                )
             )
     return problems
+
+
+def _on_disk(root: Path | None, incident_id: str) -> bool:
+    return root is not None and is_valid_id(incident_id) and (root / relative_path(incident_id)).is_file()
 
 
 def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
@@ -129,6 +148,5 @@ def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: i
         problems += result.problems
         if result.seen:
             seen.append(result.seen)
-    if not paths:
-        problems += repository_problems(seen)
+    problems += repository_problems(seen, root)
     return sorted(set(problems))

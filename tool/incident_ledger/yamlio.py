@@ -55,6 +55,10 @@ _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z")
 _UNDERSCORE_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?\Z")
 _DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|\Z)")
 _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]", re.MULTILINE)
+# The characters YAML 1.2 refuses in a stream (c-printable's complement).
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# YAML 1.1 wants a sign in a float's exponent: `1.5e3` is text to it, a number to YAML 1.2.
+_UNSIGNED_EXPONENT = re.compile(r".*[eE][0-9]+\Z")
 
 
 class _Loader(_Base):  # type: ignore[misc,valid-type]
@@ -102,10 +106,11 @@ class _Builder:
 
     def build(self, node: Node, keypath: KeyPath) -> Any:
         if node.tag not in (_PLAIN, _QUOTED, _MAP, _SEQ):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
             self.problem(
                 _mark(node),
                 "yaml-tag",
-                f"YAML tag {node.tag!r} is not allowed in a record; remove it and write the value as plain text",
+                f"YAML tag {tag} is not allowed in a record; remove it and write the value as plain text",
             )
             return None
         if isinstance(node, ScalarNode):
@@ -156,9 +161,12 @@ class _Builder:
         if isinstance(node, ScalarNode) and node.tag == _QUOTED:
             return node.value
         if isinstance(node, ScalarNode) and node.tag == _PLAIN:
+            reported = len(self.problems)
             value = self.scalar(node)
             if isinstance(value, str):
                 return value
+            if len(self.problems) > reported:
+                return None  # scalar() said what is wrong with it (a too large number...)
             self.problem(
                 where,
                 "yaml-value",
@@ -202,6 +210,8 @@ class _Builder:
         if _FLOAT.match(text):
             if "." not in text:
                 return self.ambiguous(node, "a number in YAML 1.2 and text in YAML 1.1")
+            if _UNSIGNED_EXPONENT.match(text):
+                return self.ambiguous(node, "a number in YAML 1.2 and text in YAML 1.1")
             value = float(text)
             if value in (float("inf"), float("-inf")):
                 self.problem(_mark(node), "yaml-value", f"number {text!r} is too large")
@@ -229,9 +239,11 @@ class _Builder:
         return node.value
 
 
-def _syntax_problem(path: str, error: yaml.MarkedYAMLError) -> Problem:
+def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     where = _mark(mark) if mark is not None else (1, 1)
+    lines = text.split("\n")
+    tab = mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
     what = error.problem or "invalid YAML"
     if error.context and "undefined alias" not in what:
         what = f"{error.context}: {what}"
@@ -250,9 +262,29 @@ def _syntax_problem(path: str, error: yaml.MarkedYAMLError) -> Problem:
     hint = ""
     if "mapping values are not allowed" in what or "could not find expected ':'" in what:
         hint = "; check the indentation, and quote text that contains ': '"
-    elif "found character '\\t'" in what:
+    elif "scanning an alias" in what or "scanning an anchor" in what:
+        hint = "; quote text that starts with '*' or '&' (such as Markdown emphasis)"
+    elif "did not find expected key" in what:
+        hint = "; check the indentation and the quotes on this line and the lines above it"
+    elif tab or "tab character" in what or "found character '\\t'" in what:
         hint = "; indent with spaces, not tabs"
     return Problem(path, *where, "yaml-syntax", f"YAML syntax error: {what}{hint}")
+
+
+def _unprintable_problem(path: str, text: str, error: Exception) -> Problem:
+    found = _NOT_PRINTABLE.search(text)
+    if found is None:
+        return Problem(path, 1, 1, "yaml-syntax", f"YAML syntax error: {error}".split("\n")[0])
+    at = found.start()
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    return Problem(
+        path,
+        line,
+        col,
+        "yaml-syntax",
+        f"control character U+{ord(found.group()):04X} is not allowed in YAML; delete it (it is invisible in most editors)",
+    )
 
 
 def _anchor_problems(path: str, text: str) -> list[Problem]:
@@ -264,9 +296,14 @@ def _anchor_problems(path: str, text: str) -> list[Problem]:
             if anchor is None:
                 continue
             if isinstance(event, yaml.AliasEvent):
-                message = f"YAML alias *{anchor} is not allowed in a record; write the value out"
+                message = (
+                    f"YAML alias *{anchor} is not allowed in a record; write the value out "
+                    "(quote text that starts with '*', such as Markdown emphasis)"
+                )
             else:
-                message = f"YAML anchor &{anchor} is not allowed in a record; remove it"
+                message = (
+                    f"YAML anchor &{anchor} is not allowed in a record; remove it (quote text that starts with '&')"
+                )
             problems.append(Problem(path, *_mark(event.start_mark), "yaml-alias", message))
     except yaml.MarkedYAMLError:
         pass  # the compose step reports syntax errors with better context
@@ -321,9 +358,11 @@ def parse(path: str, text: str) -> Document:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        raise RecordError(early or [_syntax_problem(path, error)]) from None
-    except yaml.YAMLError as error:  # a reader error without a mark (e.g. a control character)
-        raise RecordError([Problem(path, 1, 1, "yaml-syntax", f"YAML syntax error: {error}")]) from None
+        raise RecordError(early or [_syntax_problem(path, text, error)]) from None
+    except (yaml.YAMLError, UnicodeEncodeError) as error:
+        # A reader error has no mark (libyaml gives a byte offset, PyYAML a character
+        # one), so find the offending character ourselves.
+        raise RecordError([_unprintable_problem(path, text, error)]) from None
     finally:
         loader.dispose()
     if early:
