@@ -17,10 +17,14 @@ from incident_ledger.errors import Problem
 from incident_ledger.records import parse_time, relative_path
 from incident_ledger.validate import validate
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PROJECT = Path(__file__).resolve().parents[2]
+EXAMPLES = PROJECT / "tests" / "examples"
 VALID = sorted((EXAMPLES / "valid").glob("*.yaml"))
 INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))
-NOW = parse_time("2026-11-23T12:00:00Z")
+# The clock tests/conftest.py fixes with INC_NOW.
+_NOW = parse_time("2026-11-23T12:00:00Z")
+assert _NOW is not None
+NOW: datetime = _NOW
 
 _EXPECT = re.compile(rb"^# expect: (?P<rule>[a-z-]+) (?P<line>[0-9]+):(?P<col>[0-9]+)$", re.MULTILINE)
 _PLACE = re.compile(rb"^# place: (?P<path>\S+)$", re.MULTILINE)
@@ -52,8 +56,6 @@ def install(root: Path, file: Path) -> Path:
     return target
 
 
-def check_example(root: Path, file: Path, now: datetime | None = None) -> list[Problem]:
+def check_example(root: Path, file: Path, now: datetime = NOW) -> list[Problem]:
     """Put one example in the repository `root` and validate just that file."""
-    target = install(root, file)
-    assert now or NOW
-    return validate(root, now or NOW, [target], jobs=1)  # type: ignore[arg-type]
+    return validate(root, now, [install(root, file)], jobs=1)

@@ -57,6 +57,15 @@ def _format_checker() -> Any:
     return checker
 
 
+def _fast_validator(document: dict[str, Any]) -> Any:
+    """A jsonschema-rs validator with format checks on, or None when it is not installed."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return jsonschema_rs.validator_for(document, validate_formats=True)
+
+
 @dataclass(frozen=True)
 class Milestone:
     stage: str
@@ -81,13 +90,19 @@ class Schema:
             raise LedgerError(f"invalid JSON: {error.msg}", str(file), error.lineno, error.colno) from None
 
     def _load_policy(self) -> dict[str, Any]:
-        from jsonschema import Draft202012Validator
-
         file = self.directory / POLICY_FILE
         document = yamlio.read(file)
         if document.problems:
             raise RecordError(document.problems)
-        validator = Draft202012Validator(self._load_json(self.directory / POLICY_SCHEMA_FILE))
+        policy_schema = self._load_json(self.directory / POLICY_SCHEMA_FILE)
+        fast = _fast_validator(policy_schema)
+        if fast is not None and fast.is_valid(document.data):
+            # Importing jsonschema costs about a second (its format checkers build
+            # grammars at import): only pay for it when there is something to explain.
+            return document.data
+        from jsonschema import Draft202012Validator
+
+        validator = Draft202012Validator(policy_schema, format_checker=_format_checker())
         problems = [
             Problem(str(file), *document.locate(tuple(e.absolute_path)), "schema", e.message)
             for e in validator.iter_errors(document.data)
@@ -175,11 +190,7 @@ class Schema:
     @cached_property
     def fast_validator(self) -> Any:
         """jsonschema-rs decides validity ~50x faster; jsonschema explains the invalid ones."""
-        try:
-            import jsonschema_rs
-        except ImportError:
-            return None
-        return jsonschema_rs.validator_for(self.document, validate_formats=True)
+        return _fast_validator(self.document)
 
     def is_valid(self, data: Any) -> bool:
         fast = self.fast_validator
@@ -196,7 +207,7 @@ class Schema:
             for keypath, message in _explain(self, error):
                 line, col = document.locate(keypath)
                 result.append(Problem(document.path, line, col, "schema", message))
-        if not result:
+        if not result and self.fast_validator is not None:
             # The two validators disagree (a format edge case): never let that pass
             # silently; report the fast validator's own words.
             for fast_error in self.fast_validator.iter_errors(document.data):
@@ -204,6 +215,8 @@ class Schema:
                 name = ".".join(map(str, keypath)) or "the record"
                 line, col = document.locate(keypath)
                 result.append(Problem(document.path, line, col, "schema", f"{name}: {fast_error.message}"))
+        if not result:
+            result.append(Problem(document.path, 1, 1, "schema", "the record does not match the schema"))
         return result
 
 

@@ -305,7 +305,7 @@ def _anchor_problems(path: str, text: str) -> list[Problem]:
                     f"YAML anchor &{anchor} is not allowed in a record; remove it (quote text that starts with '&')"
                 )
             problems.append(Problem(path, *_mark(event.start_mark), "yaml-alias", message))
-    except yaml.MarkedYAMLError:
+    except (yaml.YAMLError, UnicodeEncodeError):
         pass  # the compose step reports syntax errors with better context
     return problems
 
@@ -354,8 +354,9 @@ def parse(path: str, text: str) -> Document:
     early: list[Problem] = []
     if _ANCHOR_OR_ALIAS.search(text):
         early = _anchor_problems(path, text)
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the pure-Python reader checks the characters here
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         raise RecordError(early or [_syntax_problem(path, text, error)]) from None
@@ -364,10 +365,11 @@ def parse(path: str, text: str) -> Document:
         # one), so find the offending character ourselves.
         raise RecordError([_unprintable_problem(path, text, error)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if early:
         raise RecordError(early)
-    if node is None:
+    if node is None or (isinstance(node, ScalarNode) and node.tag == _PLAIN and node.value == ""):
         raise RecordError([Problem(path, 1, 1, "not-a-record", "file is empty; a record is a YAML mapping of fields")])
     builder = _Builder(path)
     data = builder.build(node, ())
