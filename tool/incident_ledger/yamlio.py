@@ -47,6 +47,8 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _YAML11_BOOLS = frozenset(
     ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"]
 )
+# Every plain value starting with a letter that YAML 1.1 or 1.2 reads as other than text.
+_WORDS = _NULLS | _TRUE | _FALSE | _YAML11_BOOLS
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _INT_OTHER_BASE = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
@@ -187,6 +189,10 @@ class _Builder:
         two type differently would mean different things to different readers.
         """
         text: str = node.value
+        if text[:1].isalpha() and text not in _WORDS:
+            # Most plain values are words and sentences: no YAML type starts with a
+            # letter except the words in _WORDS, so skip the number and date checks.
+            return text
         if text in _NULLS:
             return None
         if text in _TRUE:
@@ -352,7 +358,7 @@ def decode(path: str, raw: bytes) -> str:
 def parse(path: str, text: str) -> Document:
     """Parse one record's text; raise RecordError when nothing usable can be read."""
     early: list[Problem] = []
-    if _ANCHOR_OR_ALIAS.search(text):
+    if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text):
         early = _anchor_problems(path, text)
     loader = None
     try:
