@@ -26,6 +26,13 @@ SCHEMA_FILE = "incident.schema.json"
 POLICY_FILE = "policy.yaml"
 POLICY_SCHEMA_FILE = "policy.schema.json"
 REQUIRED_FORMATS = ("date-time", "date", "uri")
+RULE = "schema"
+RULE_DOC = (
+    "The record does not match schemas/incident.schema.json: a field its stage requires is missing, "
+    "a field name is unknown (a typo such as `severty` does not pass silently), a value is not one of "
+    "the allowed ones, or a timestamp, date or URL is malformed (timestamps are quoted ISO-8601 with a "
+    "T and a zone, dates are `YYYY-MM-DD`)."
+)
 
 
 def schema_dir(root: Path) -> Path:

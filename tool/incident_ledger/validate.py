@@ -19,6 +19,14 @@ from .records import find_records, is_valid_id, relative_path
 from .rules import Context, run_rules
 from .schema import Schema, schema_dir
 
+# Rules across records, and their user documentation.
+REPOSITORY_RULES = {
+    "duplicate-id": "Two records have the same id. Ids are unique across the repository (records are "
+    "found recursively under incidents/); the later file by path is reported.",
+    "duplicate-of": "A `duplicate` record's `duplicate_of` names itself or an incident that does not "
+    "exist in the repository.",
+}
+
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 CHUNK = 100
@@ -150,3 +158,15 @@ def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: i
             seen.append(result.seen)
     problems += repository_problems(seen, root)
     return sorted(set(problems))
+
+
+def rule_docs() -> dict[str, str]:
+    """Every rule `inc validate` can report, in the order a record is checked, with its documentation."""
+    from . import rules, schema
+
+    return {
+        **yamlio.RULES,
+        schema.RULE: schema.RULE_DOC,
+        **{each.name: each.doc for each in rules.RULES},
+        **REPOSITORY_RULES,
+    }

@@ -28,6 +28,29 @@ MAX_DEPTH = 64
 # would also refuse to convert one past 4,300 digits with a ValueError.
 MAX_INT_DIGITS = 18
 
+# The reader's rules and their user documentation (README's rule table is tested against it).
+RULES = {
+    "yaml-syntax": "The file is not valid YAML (an unclosed quote, bad indentation, a tab, text with "
+    "`: ` left unquoted, an invisible control character); reported with the line and column where "
+    "the parser stopped. The other files are still checked.",
+    "duplicate-key": "A key appears twice in the same mapping. Most YAML readers silently keep only "
+    "one of the two values, which loses data; the message names both lines.",
+    "yaml-alias": "Anchors (`&name`) and aliases (`*name`) are not allowed: they share data between "
+    "parts of a record that no reader of the file expects, and a self-referencing alias never ends. "
+    "Quote text that starts with `*` or `&`.",
+    "yaml-tag": "Explicit tags (`!!binary`, `!!set`, `!!python/...`, `!!str`, `!local`) are not allowed: "
+    "a record holds only text, numbers, booleans, lists and mappings.",
+    "yaml-value": "A value no record field can hold: a key that is not text (`1:`, `true:`), "
+    "not-a-number or infinity, or a number too large to be meant (more than 18 digits).",
+    "yaml-ambiguous": "A plain value that YAML 1.1 and YAML 1.2 read differently: `yes`, `no`, `on`, `off`, "
+    "`y`, `n` (booleans in 1.1, text in 1.2), `0777` (octal or decimal), `1e3` and `1:30` (number or text), "
+    "and unquoted dates and timestamps (dates to YAML 1.1 readers). Editors and check-jsonschema read "
+    "YAML 1.2, other tools 1.1: quote the value so every reader agrees.",
+    "not-a-record": "The file cannot be a record at all: it is empty, holds several YAML documents, "
+    "its root is not a mapping, it is larger than 1 MiB, it is not UTF-8, it contains a NUL "
+    "character, it is nested absurdly deep, or it is a symbolic link.",
+}
+
 KeyPath = tuple[str | int, ...]
 Location = tuple[int, int]
 
