@@ -161,7 +161,26 @@ def test_every_key_and_list_item_has_a_location() -> None:
 
 
 def test_deep_nesting_is_refused_not_a_crash() -> None:
-    assert _problems("a: " + "[" * 500 + "]" * 500 + "\n") == [("not-a-record", 1, 68)]
+    assert _problems("a: " + "[" * 500 + "]" * 500 + "\n") == [("not-a-record", 1, 67)]
+    assert _problems("- " * 500 + "x\n") == [("not-a-record", 1, 129)]
+    assert _problems("".join(" " * i + "k:\n" for i in range(200))) == [("not-a-record", 65, 65)]
+
+
+def test_nesting_that_would_crash_libyaml_is_refused() -> None:
+    """libyaml's composer recurses per level: 100,000 `[` (200 KB) is a segmentation fault
+    of the whole process, not an exception. Run in a child so a regression cannot take
+    the test run down with it."""
+    script = (
+        "from incident_ledger import yamlio\n"
+        "from incident_ledger.errors import RecordError\n"
+        "for text in ['a: ' + '[' * 100000, '- ' * 100000 + 'x', '{a: ' * 100000 + '1' + '}' * 100000]:\n"
+        "    try:\n"
+        "        yamlio.parse('r.yaml', text)\n"
+        "    except RecordError as error:\n"
+        "        print(error.problems[0].rule)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, "not-a-record\n" * 3), done.stderr
 
 
 def test_first_line_and_byte_order_mark() -> None:

@@ -86,7 +86,7 @@ _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd
 _UNSIGNED_EXPONENT = re.compile(r".*[eE][0-9]+\Z")
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
             return _PLAIN if implicit[0] else _QUOTED
@@ -153,21 +153,36 @@ class _Builder:
         finally:
             self._active.discard(id(node))
 
+    # sequence() and mapping() handle plain and quoted scalars inline: they are most of
+    # a record's nodes, and this walk is most of the time `inc validate` takes.
+
     def sequence(self, node: SequenceNode, keypath: KeyPath) -> list[Any]:
         items = []
+        locations = self.locations
         for index, child in enumerate(node.value):
             child_path = (*keypath, index)
-            self.locations[child_path] = _mark(child)
-            items.append(self.build(child, child_path))
+            mark = child.start_mark
+            locations[child_path] = (mark.line + 1, mark.column + 1)
+            tag = child.tag
+            if tag == _QUOTED:
+                items.append(child.value)
+            elif tag == _PLAIN:
+                items.append(self.scalar(child))
+            else:
+                items.append(self.build(child, child_path))
         return items
 
     def mapping(self, node: MappingNode, keypath: KeyPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            where = _mark(key_node)
-            key = self.key(key_node, where)
-            if key is None:
-                continue
+            mark = key_node.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            key = key_node.value
+            tag = key_node.tag
+            if not (tag == _QUOTED or (tag == _PLAIN and key[:1].isalpha() and key not in _WORDS)):
+                key = self.key(key_node, where)
+                if key is None:
+                    continue
             child_path = (*keypath, key)
             if key in result:
                 first = self.locations[child_path]
@@ -179,12 +194,19 @@ class _Builder:
                 )
                 continue
             self.locations[child_path] = where
-            result[key] = self.build(value_node, child_path)
+            tag = value_node.tag
+            if tag == _QUOTED:
+                result[key] = value_node.value
+            elif tag == _PLAIN:
+                result[key] = self.scalar(value_node)
+            else:
+                result[key] = self.build(value_node, child_path)
         return result
 
     def key(self, node: Node, where: Location) -> str | None:
         if isinstance(node, ScalarNode) and node.tag == _QUOTED:
-            return node.value
+            quoted: str = node.value
+            return quoted
         if isinstance(node, ScalarNode) and node.tag == _PLAIN:
             reported = len(self.problems)
             value = self.scalar(node)
@@ -265,7 +287,8 @@ class _Builder:
             "yaml-ambiguous",
             f'{node.value!r} is {why}; quote it ("{node.value}") so every reader agrees',
         )
-        return node.value
+        text: str = node.value
+        return text
 
 
 def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
@@ -339,6 +362,33 @@ def _anchor_problems(path: str, text: str) -> list[Problem]:
     return problems
 
 
+# A line that starts with this many indentation or indicator characters may nest deeply.
+_DEEP_LINE = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH}}}", re.MULTILINE)
+
+
+def _nesting_problem(path: str, text: str) -> Problem | None:
+    """Refuse absurd nesting before composing: libyaml's composer recurses per level and
+    crashes the whole process (a segmentation fault, not an exception) somewhere past
+    ten thousand levels, which a 200 KB file of `[` reaches.
+
+    Nesting needs either an opening bracket or more indentation per level, so records
+    with few brackets and shallow lines skip the extra pass over the events."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH and not _DEEP_LINE.search(text):
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(path, *_mark(event.start_mark), "not-a-record", "the YAML is nested too deeply")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except (yaml.YAMLError, UnicodeEncodeError):
+        pass  # composing reports the syntax error with better context
+    return None
+
+
 def decode(path: str, raw: bytes) -> str:
     """Bytes to text, refusing what would not survive an editor or a diff."""
     if len(raw) > MAX_BYTES:
@@ -383,6 +433,9 @@ def parse(path: str, text: str) -> Document:
     early: list[Problem] = []
     if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text):
         early = _anchor_problems(path, text)
+    deep = _nesting_problem(path, text)
+    if deep is not None:
+        raise RecordError([deep])
     loader = None
     try:
         loader = _Loader(text)  # the pure-Python reader checks the characters here
