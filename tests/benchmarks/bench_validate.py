@@ -228,59 +228,73 @@ def make_repository(root: Path, count: int, seed: int, now: datetime) -> list[Pa
 PARSE_FLOOR = """
 import sys, time, yaml
 files = [l for l in open(sys.argv[1]).read().split("\\n") if l]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 for f in files:
     with open(f, "rb") as handle:
         yaml.load(handle.read().decode("utf-8"), Loader=yaml.CSafeLoader)
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """
 OUR_READER = """
 import sys, time
 from pathlib import Path
 from incident_ledger import yamlio
 files = [l for l in open(sys.argv[1]).read().split("\\n") if l]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 for f in files:
     yamlio.read(Path(f))
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """
 
 
-def in_process(script: str, listing: Path) -> float:
-    """Seconds a loop takes inside one fresh Python process (startup excluded)."""
+class Run:
+    """One measurement: wall seconds, CPU seconds (user + sys, children included), max RSS."""
+
+    def __init__(self, wall: float, cpu: float, rss_kib: int = 0) -> None:
+        self.wall, self.cpu, self.rss_kib = wall, cpu, rss_kib
+
+
+def in_process(script: str, listing: Path) -> Run:
+    """A loop inside one fresh Python process (interpreter startup excluded)."""
     done = subprocess.run([sys.executable, "-c", script, str(listing)], capture_output=True, text=True, check=True)
-    return float(done.stdout)
+    wall, cpu = map(float, done.stdout.split())
+    return Run(wall, cpu)
 
 
-def process(
-    argv: list[str], cwd: Path, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)
-) -> tuple[float, int]:
-    """Wall seconds and max RSS (KiB) of one process run to completion."""
+def process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """One process run to completion. wait4's usage covers the process and the workers it
+    waited for, so CPU time includes `inc validate`'s worker processes; max RSS is the
+    largest single process among them."""
     start = time.perf_counter()
-    child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(child.pid, 0)
+    child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        _, status, usage = os.wait4(child.pid, 0)
+    except BaseException:
+        child.kill()
+        raise
     elapsed = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
-    out, err = child.communicate()
-    if child.returncode not in ok:
-        raise SystemExit(
-            f"{' '.join(argv[:3])} ... exited {child.returncode}:\n{out.decode()[:2000]}{err.decode()[:2000]}"
-        )
-    return elapsed, usage.ru_maxrss
+    err = child.stderr.read().decode() if child.stderr else ""
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:3])} ... exited {child.returncode}:\n{err[:2000]}")
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
-def median(runs: list[float]) -> float:
-    return statistics.median(runs)
-
-
-def measure(label: str, repeat: int, run: Callable[[], float]) -> float:
+def measure(label: str, repeat: int, run: Callable[[], Run]) -> Run:
     runs = [run() for _ in range(repeat)]
-    value = median(runs)
-    print(f"  {label:<44} {value:8.2f} s   (runs: {', '.join(f'{r:.2f}' for r in runs)})", flush=True)
-    return value
+    wall = statistics.median(r.wall for r in runs)
+    cpu = statistics.median(r.cpu for r in runs)
+    rss = max(r.rss_kib for r in runs)
+    memory = f"  max RSS {rss / 1024:4.0f} MiB" if rss else ""
+    walls = ", ".join(f"{r.wall:.2f}" for r in runs)
+    print(f"  {label:<48} wall {wall:7.2f} s  cpu {cpu:7.2f} s{memory}  (wall runs: {walls})", flush=True)
+    return Run(wall, cpu, rss)
 
 
-def bench_size(count: int, repeat: int, seed: int, now: datetime, skip_check_jsonschema: bool) -> dict[str, float]:
+def _ratio(label: str, a: Run, b: Run, target: str = "") -> None:
+    print(f"    {label:<40} {a.wall / b.wall:6.2f}x wall, {a.cpu / b.cpu:6.2f}x cpu  {target}")
+
+
+def bench_size(count: int, repeat: int, seed: int, now: datetime, skip_check_jsonschema: bool) -> dict[str, Run]:
     with tempfile.TemporaryDirectory(prefix=f"inc-bench-{count}-") as tmp:
         root = Path(tmp)
         files = make_repository(root, count, seed, now)
@@ -290,13 +304,6 @@ def bench_size(count: int, repeat: int, seed: int, now: datetime, skip_check_jso
         print(f"\n{count:,} records, {size / count / 1024:.1f} KiB each on average, seed {seed}", flush=True)
         env = {**os.environ, "INC_NOW": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
         inc = str(BIN / "inc")
-        rss: dict[str, list[int]] = {"default": [], "jobs1": []}
-
-        def inc_run(key: str, *args: str) -> float:
-            elapsed, peak = process([inc, "validate", *args], root, env)
-            rss[key].append(peak)
-            return elapsed
-
         result = {
             "floor": measure(
                 "parse floor: yaml.load(CSafeLoader), 1 process", repeat, lambda: in_process(PARSE_FLOOR, listing)
@@ -304,37 +311,37 @@ def bench_size(count: int, repeat: int, seed: int, now: datetime, skip_check_jso
             "reader": measure(
                 "our strict reader (yamlio.read), 1 process", repeat, lambda: in_process(OUR_READER, listing)
             ),
-            "inc": measure("inc validate (process, default workers)", repeat, lambda: inc_run("default")),
-            "inc1": measure("inc validate --jobs 1 (process)", repeat, lambda: inc_run("jobs1", "--jobs", "1")),
+            "inc": measure(
+                "inc validate (process, default workers)", repeat, lambda: process([inc, "validate"], root, env)
+            ),
+            "inc1": measure(
+                "inc validate --jobs 1 (process)", repeat, lambda: process([inc, "validate", "--jobs", "1"], root, env)
+            ),
         }
         if not skip_check_jsonschema:
             cj = [str(BIN / "check-jsonschema"), "--schemafile", str(root / "schemas/incident.schema.json")]
             result["cj"] = measure(
-                "check-jsonschema --schemafile (process)", repeat, lambda: process([*cj, *map(str, files)], root)[0]
+                "check-jsonschema --schemafile (process)", repeat, lambda: process([*cj, *map(str, files)], root)
             )
-        result["rss"] = max(rss["default"])
-        result["rss1"] = max(rss["jobs1"])
-        print(
-            f"  max RSS of inc validate: {result['rss'] / 1024:.0f} MiB (default), {result['rss1'] / 1024:.0f} MiB (--jobs 1; main process)"
-        )
-        print(f"  inc validate / C-loader floor:        {result['inc'] / result['floor']:.2f}x  (target <= 1.3x)")
-        print(f"  inc validate --jobs 1 / floor:        {result['inc1'] / result['floor']:.2f}x")
-        print(f"  our reader / C-loader floor:          {result['reader'] / result['floor']:.2f}x")
+        print("  ratios:")
+        _ratio("inc validate / C-loader floor", result["inc"], result["floor"], "(target <= 1.3x)")
+        _ratio("inc validate --jobs 1 / C-loader floor", result["inc1"], result["floor"])
+        _ratio("our reader / C-loader floor", result["reader"], result["floor"])
         if "cj" in result:
-            print(f"  check-jsonschema / inc validate:      {result['cj'] / result['inc']:.1f}x  (target >= 4x)")
+            _ratio("check-jsonschema / inc validate", result["cj"], result["inc"], "(target >= 4x)")
         return result
 
 
 def bench_help(repeat: int) -> None:
     def python_pass() -> float:
-        return process([sys.executable, "-c", "pass"], PROJECT)[0]
+        return process([sys.executable, "-c", "pass"], PROJECT).wall
 
     def inc_help() -> float:
-        return process([str(BIN / "inc"), "--help"], PROJECT)[0]
+        return process([str(BIN / "inc"), "--help"], PROJECT).wall
 
     runs = max(repeat, 20)
-    bare = median([python_pass() for _ in range(runs)])
-    help_time = median([inc_help() for _ in range(runs)])
+    bare = statistics.median([python_pass() for _ in range(runs)])
+    help_time = statistics.median([inc_help() for _ in range(runs)])
     print(
         f"\npython -c pass: {bare * 1000:.0f} ms, inc --help: {help_time * 1000:.0f} ms, "
         f"difference {(help_time - bare) * 1000:.0f} ms (target < 100 ms); medians of {runs}"
@@ -354,10 +361,11 @@ def main() -> None:
         n: bench_size(n, options.repeat, options.seed, now, options.skip_check_jsonschema) for n in options.sizes
     }
     if len(results) >= 2:
-        small, large = min(results), max(results)
+        small, large = results[min(results)], results[max(results)]
         print(
-            f"\nmax RSS {large:,} vs {small:,} records: {results[large]['rss'] / results[small]['rss']:.2f}x (default), "
-            f"{results[large]['rss1'] / results[small]['rss1']:.2f}x (--jobs 1)"
+            f"\nmax RSS of inc validate, {max(results):,} vs {min(results):,} records: "
+            f"{large['inc'].rss_kib / small['inc'].rss_kib:.2f}x (default), "
+            f"{large['inc1'].rss_kib / small['inc1'].rss_kib:.2f}x (--jobs 1)"
         )
     bench_help(options.repeat)
 

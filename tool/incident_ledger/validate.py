@@ -7,7 +7,7 @@ worker processes when there are enough of them to pay for starting the workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,13 +98,21 @@ def _check_chunk(files: list[Path]) -> list[FileResult]:
     return [check_file(f, _worker_context) for f in files]
 
 
-def _results(files: list[Path], context: Context, jobs: int) -> Iterable[FileResult]:
+def _results(files: list[Path], context: Context, jobs: int) -> Iterator[FileResult]:
+    """Each file's result, from worker processes when there are enough files to pay for them."""
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        return (check_file(f, context) for f in files)
+        yield from (check_file(f, context) for f in files)
+        return
     chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
-    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context.root, context.now))
+    try:
+        pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context.root, context.now))
+    except (OSError, NotImplementedError):
+        # Some sandboxes have no working semaphores (no /dev/shm): check in this process.
+        yield from (check_file(f, context) for f in files)
+        return
     with pool:
-        return [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
+        for chunk in pool.map(_check_chunk, chunks):
+            yield from chunk
 
 
 def repository_problems(seen: list[Seen], root: Path | None = None) -> list[Problem]:
