@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -173,3 +174,11 @@ def test_shipped_records_cover_the_process(schema: Schema) -> None:
     assert {r["visibility"] for r in records} == {"public", "internal", "restricted"}
     assert any(r["exercise"] for r in records)
     assert any(e["kind"] == "reopened" for r in records for e in r["timeline"])
+
+
+def test_format_checkers_for_every_format_the_schema_uses_are_installed() -> None:
+    from incident_ledger.schema import REQUIRED_FORMATS, _format_checker
+
+    used = set(re.findall(r'"format": "([a-z-]+)"', (SCHEMAS / "incident.schema.json").read_text()))
+    assert used <= set(REQUIRED_FORMATS)
+    assert set(REQUIRED_FORMATS) <= set(_format_checker().checkers)

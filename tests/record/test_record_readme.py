@@ -1,7 +1,7 @@
 """README's records section states facts owned by the schema and the rule registry; these
 tests regenerate those parts and fail when README has drifted.
 
-    python tests/record/test_readme.py --update    # rewrite the generated blocks
+    python tests/record/test_record_readme.py --update    # rewrite the generated blocks
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def test_readme_generated_blocks_are_current() -> None:
         assert found, f"README's records section has no generated block {name!r}"
         if found.group(2) != make() + "\n":
             stale.append(name)
-    assert stale == [], "README is out of date: run python tests/record/test_readme.py --update"
+    assert stale == [], "README is out of date: run python tests/record/test_record_readme.py --update"
 
 
 def test_every_rule_is_documented_in_readme() -> None:
@@ -138,7 +138,7 @@ def test_readme_names_the_output_formats_and_exit_codes() -> None:
 
 
 def test_readme_text_output_example_is_real() -> None:
-    from test_validate import TEXT
+    from test_record_validate import TEXT
 
     assert "```text\n" + TEXT + "```" in _records_section()
 

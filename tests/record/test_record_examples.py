@@ -37,7 +37,7 @@ def test_every_rule_has_an_invalid_example() -> None:
         "schema", "path-mismatch", "duplicate-of", "modeline", "timeline-order", "milestone-order",
         "future-time", "priority-matrix", "status-timeline", "side-state", "action-id",
     }  # fmt: skip
-    # duplicate-id needs two files: tests/record/test_validate.py checks it.
+    # duplicate-id needs two files: tests/record/test_record_validate.py checks it.
     assert documented - covered == set()
 
 
