@@ -255,7 +255,9 @@ class Run:
 
 def in_process(script: str, listing: Path) -> Run:
     """A loop inside one fresh Python process (interpreter startup excluded)."""
-    done = subprocess.run([sys.executable, "-c", script, str(listing)], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", script, str(listing)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the timing loop failed:\n{done.stderr[-3000:]}")
     wall, cpu = map(float, done.stdout.split())
     return Run(wall, cpu)
 
@@ -295,7 +297,7 @@ def _ratio(label: str, a: Run, b: Run, target: str = "") -> None:
 
 
 def bench_size(count: int, repeat: int, seed: int, now: datetime, skip_check_jsonschema: bool) -> dict[str, Run]:
-    with tempfile.TemporaryDirectory(prefix=f"inc-bench-{count}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"incident-ledger-bench-validate-{count}-") as tmp:
         root = Path(tmp)
         files = make_repository(root, count, seed, now)
         size = sum(f.stat().st_size for f in files)

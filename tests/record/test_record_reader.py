@@ -263,3 +263,13 @@ def test_pure_python_fallback_gives_the_same_answers() -> None:
     expected = [expected for _, expected in CASES.values()]
     differ = [(name, got, want) for name, got, want in zip(CASES, pure, expected, strict=True) if got != want]
     assert differ == []
+
+
+def test_windows_line_endings_read_the_same() -> None:
+    from record_examples import VALID
+
+    text = VALID[0].read_text(encoding="utf-8")
+    unix = yamlio.parse("r.yaml", text)
+    windows = yamlio.parse("r.yaml", text.replace("\n", "\r\n"))
+    assert (windows.data, windows.locations, windows.problems) == (unix.data, unix.locations, [])
+    assert windows.first_line == unix.first_line
