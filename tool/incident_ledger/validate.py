@@ -32,7 +32,7 @@ PARALLEL_THRESHOLD = 400
 CHUNK = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seen:
     """What validation keeps of a valid-enough record: enough for the rules across records."""
 
@@ -45,7 +45,7 @@ class Seen:
     duplicate_of_at: tuple[int, int] = (1, 1)
 
 
-@dataclass
+@dataclass(slots=True)
 class FileResult:
     problems: list[Problem]
     seen: Seen | None
