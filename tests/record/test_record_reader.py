@@ -273,3 +273,13 @@ def test_windows_line_endings_read_the_same() -> None:
     windows = yamlio.parse("r.yaml", text.replace("\n", "\r\n"))
     assert (windows.data, windows.locations, windows.problems) == (unix.data, unix.locations, [])
     assert windows.first_line == unix.first_line
+
+
+def test_unclosed_quote_names_the_line_it_opened_on() -> None:
+    text = 'title: "Checkout down\nstatus: identified\nsummary: "x"\nreported_by: Dana\n'
+    with pytest.raises(RecordError) as caught:
+        yamlio.parse("r.yaml", text)
+    assert str(caught.value) == (
+        "r.yaml:3:11: yaml-syntax: YAML syntax error: while parsing a block mapping: did not find expected key; "
+        "the double quote opened on line 1 may not be closed"
+    )

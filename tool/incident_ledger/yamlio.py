@@ -316,11 +316,26 @@ def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> Proble
         hint = "; check the indentation, and quote text that contains ': '"
     elif "scanning an alias" in what or "scanning an anchor" in what:
         hint = "; quote text that starts with '*' or '&' (such as Markdown emphasis)"
-    elif "did not find expected key" in what:
-        hint = "; check the indentation and the quotes on this line and the lines above it"
+    elif "did not find expected key" in what or "expected <block end>" in what:
+        opened = _unclosed_quote_line(lines, where[0])
+        hint = (
+            f"; the double quote opened on line {opened} may not be closed"
+            if opened
+            else "; check the indentation and the quotes on this line and the lines above it"
+        )
     elif tab or "tab character" in what or "found character '\\t'" in what:
         hint = "; indent with spaces, not tabs"
     return Problem(path, *where, "yaml-syntax", f"YAML syntax error: {what}{hint}")
+
+
+def _unclosed_quote_line(lines: list[str], error_line: int) -> int | None:
+    """The nearest line above `error_line` with an odd number of double quotes: a quoted
+    value left open runs on until the next quote, so the parser stops far below it."""
+    for number in range(min(error_line, len(lines)) - 1, 0, -1):
+        line = lines[number - 1]
+        if not line.lstrip().startswith("#") and line.replace('\\"', "").count('"') % 2 == 1:
+            return number
+    return None
 
 
 def _unprintable_problem(path: str, text: str, error: Exception) -> Problem:
