@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import UsageError
@@ -67,6 +68,12 @@ def parse_time(value: object) -> datetime | None:
     """An ISO-8601 timestamp with a zone, or None when it is not one (the schema says why)."""
     if not isinstance(value, str) or "T" not in value.upper():
         return None
+    return _parse_time(value)
+
+
+# Several rules read the same timestamps of a record; a small cache parses each once.
+@lru_cache(maxsize=512)
+def _parse_time(value: str) -> datetime | None:
     text = value.strip()
     if text[-1:] in ("Z", "z"):
         text = text[:-1] + "+00:00"

@@ -7,6 +7,7 @@ records one by one; rules across records (duplicate ids) live in `validate`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -78,10 +79,10 @@ def path_matches_id(document: Document, context: Context) -> Iterator[Finding]:
     if not isinstance(incident_id, str) or not ID_PATTERN.match(incident_id):
         return
     expected = relative_path(incident_id)
-    try:
-        actual = Path(document.path).resolve().relative_to(context.root.resolve())
-    except ValueError:
-        actual = Path(document.path)
+    actual = Path(document.path)
+    if actual.is_absolute():  # validate gives paths relative to the repository when it can
+        with contextlib.suppress(ValueError):  # outside the repository: keep it as given
+            actual = actual.resolve().relative_to(context.root.resolve())
     if actual != expected:
         yield (
             ("id",),

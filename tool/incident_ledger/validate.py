@@ -7,7 +7,7 @@ worker processes when there are enough of them to pay for starting the workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,16 +15,24 @@ from pathlib import Path
 
 from . import yamlio
 from .errors import Problem, RecordError
-from .records import find_records
+from .records import find_records, is_valid_id, relative_path
 from .rules import Context, run_rules
 from .schema import Schema, schema_dir
+
+# Rules across records, and their user documentation.
+REPOSITORY_RULES = {
+    "duplicate-id": "Two records have the same id. Ids are unique across the repository (records are "
+    "found recursively under incidents/); the later file by path is reported.",
+    "duplicate-of": "A `duplicate` record's `duplicate_of` names itself or an incident that does not "
+    "exist in the repository.",
+}
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 CHUNK = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seen:
     """What validation keeps of a valid-enough record: enough for the rules across records."""
 
@@ -33,9 +41,11 @@ class Seen:
     line: int
     col: int
     duplicate_of: str | None
+    # Where `duplicate_of` is written, so a problem with it points there.
+    duplicate_of_at: tuple[int, int] = (1, 1)
 
 
-@dataclass
+@dataclass(slots=True)
 class FileResult:
     problems: list[Problem]
     seen: Seen | None
@@ -68,7 +78,11 @@ def check_file(file: Path, context: Context) -> FileResult:
     if isinstance(incident_id, str):
         duplicate_of = document.data.get("duplicate_of")
         seen = Seen(
-            incident_id, path, *document.locate(("id",)), duplicate_of if isinstance(duplicate_of, str) else None
+            incident_id,
+            path,
+            *document.locate(("id",)),
+            duplicate_of if isinstance(duplicate_of, str) else None,
+            document.locate(("duplicate_of",)),
         )
     return FileResult(problems, seen)
 
@@ -86,17 +100,29 @@ def _check_chunk(files: list[Path]) -> list[FileResult]:
     return [check_file(f, _worker_context) for f in files]
 
 
-def _results(files: list[Path], context: Context, jobs: int) -> Iterable[FileResult]:
+def _results(files: list[Path], context: Context, jobs: int) -> Iterator[FileResult]:
+    """Each file's result, from worker processes when there are enough files to pay for them."""
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        return (check_file(f, context) for f in files)
+        yield from (check_file(f, context) for f in files)
+        return
     chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
-    pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context.root, context.now))
+    try:
+        pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context.root, context.now))
+    except (OSError, NotImplementedError):
+        # Some sandboxes have no working semaphores (no /dev/shm): check in this process.
+        yield from (check_file(f, context) for f in files)
+        return
     with pool:
-        return [r for chunk in pool.map(_check_chunk, chunks) for r in chunk]
+        for chunk in pool.map(_check_chunk, chunks):
+            yield from chunk
 
 
-def repository_problems(seen: list[Seen]) -> list[Problem]:
-    """Rules across records: unique ids, and duplicates pointing at a real incident."""
+def repository_problems(seen: list[Seen], root: Path | None = None) -> list[Problem]:
+    """Rules across records: unique ids, and duplicates pointing at a real incident.
+
+    When only some files are checked, the incident a duplicate points at may be one that
+    was not checked: it counts as existing when its file is where its id says (`root`).
+    """
     problems = []
     by_id: dict[str, Seen] = {}
     for record in sorted(seen, key=lambda s: s.path):
@@ -113,12 +139,21 @@ def repository_problems(seen: list[Seen]) -> list[Problem]:
             )
     for record in seen:
         target = record.duplicate_of
-        if target and (target == record.id or target not in by_id):
+        if target and (target == record.id or not (target in by_id or _on_disk(root, target))):
             why = "itself" if target == record.id else "an incident that does not exist in this repository"
             problems.append(
-                Problem(record.path, record.line, record.col, "duplicate-of", f"duplicate_of names {why} ({target})")
+                Problem(
+                    record.path,
+                    *record.duplicate_of_at,
+                    "duplicate-of",
+                    f"duplicate_of names {why} ({target}); name the incident this one duplicates",
+                )
             )
     return problems
+
+
+def _on_disk(root: Path | None, incident_id: str) -> bool:
+    return root is not None and is_valid_id(incident_id) and (root / relative_path(incident_id)).is_file()
 
 
 def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
@@ -131,6 +166,17 @@ def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: i
         problems += result.problems
         if result.seen:
             seen.append(result.seen)
-    if not paths:
-        problems += repository_problems(seen)
+    problems += repository_problems(seen, root)
     return sorted(set(problems))
+
+
+def rule_docs() -> dict[str, str]:
+    """Every rule `inc validate` can report, in the order a record is checked, with its documentation."""
+    from . import rules, schema
+
+    return {
+        **yamlio.RULES,
+        schema.RULE: schema.RULE_DOC,
+        **{each.name: each.doc for each in rules.RULES},
+        **REPOSITORY_RULES,
+    }

@@ -28,6 +28,29 @@ MAX_DEPTH = 64
 # would also refuse to convert one past 4,300 digits with a ValueError.
 MAX_INT_DIGITS = 18
 
+# The reader's rules and their user documentation (README's rule table is tested against it).
+RULES = {
+    "yaml-syntax": "The file is not valid YAML (an unclosed quote, bad indentation, a tab, text with "
+    "`: ` left unquoted, an invisible control character); reported with the line and column where "
+    "the parser stopped. The other files are still checked.",
+    "duplicate-key": "A key appears twice in the same mapping. Most YAML readers silently keep only "
+    "one of the two values, which loses data; the message names both lines.",
+    "yaml-alias": "Anchors (`&name`) and aliases (`*name`) are not allowed: they share data between "
+    "parts of a record that no reader of the file expects, and a self-referencing alias never ends. "
+    "Quote text that starts with `*` or `&`.",
+    "yaml-tag": "Explicit tags (`!!binary`, `!!set`, `!!python/...`, `!!str`, `!local`) are not allowed: "
+    "a record holds only text, numbers, booleans, lists and mappings.",
+    "yaml-value": "A value no record field can hold: a key that is not text (`1:`, `true:`), "
+    "not-a-number or infinity, or a number too large to be meant (more than 18 digits).",
+    "yaml-ambiguous": "A plain value that YAML 1.1 and YAML 1.2 read differently: `yes`, `no`, `on`, `off`, "
+    "`y`, `n` (booleans in 1.1, text in 1.2), `0777` (octal or decimal), `1e3` and `1:30` (number or text), "
+    "and unquoted dates and timestamps (dates to YAML 1.1 readers). Editors and check-jsonschema read "
+    "YAML 1.2, other tools 1.1: quote the value so every reader agrees.",
+    "not-a-record": "The file cannot be a record at all: it is empty, holds several YAML documents, "
+    "its root is not a mapping, it is larger than 1 MiB, it is not UTF-8, it contains a NUL "
+    "character, it is nested absurdly deep, or it is a symbolic link.",
+}
+
 KeyPath = tuple[str | int, ...]
 Location = tuple[int, int]
 
@@ -47,6 +70,8 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _YAML11_BOOLS = frozenset(
     ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"]
 )
+# Every plain value starting with a letter that YAML 1.1 or 1.2 reads as other than text.
+_WORDS = _NULLS | _TRUE | _FALSE | _YAML11_BOOLS
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _INT_OTHER_BASE = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
@@ -55,9 +80,13 @@ _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z")
 _UNDERSCORE_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?\Z")
 _DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|\Z)")
 _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]", re.MULTILINE)
+# The characters YAML 1.2 refuses in a stream (c-printable's complement).
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# YAML 1.1 wants a sign in a float's exponent: `1.5e3` is text to it, a number to YAML 1.2.
+_UNSIGNED_EXPONENT = re.compile(r".*[eE][0-9]+\Z")
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
             return _PLAIN if implicit[0] else _QUOTED
@@ -103,10 +132,11 @@ class _Builder:
 
     def build(self, node: Node, keypath: KeyPath) -> Any:
         if node.tag not in (_PLAIN, _QUOTED, _MAP, _SEQ):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
             self.problem(
                 _mark(node),
                 "yaml-tag",
-                f"YAML tag {node.tag!r} is not allowed in a record; remove it and write the value as plain text",
+                f"YAML tag {tag} is not allowed in a record; remove it and write the value as plain text",
             )
             return None
         if isinstance(node, ScalarNode):
@@ -124,21 +154,36 @@ class _Builder:
         finally:
             self._active.discard(id(node))
 
+    # sequence() and mapping() handle plain and quoted scalars inline: they are most of
+    # a record's nodes, and this walk is most of the time `inc validate` takes.
+
     def sequence(self, node: SequenceNode, keypath: KeyPath) -> list[Any]:
         items = []
+        locations = self.locations
         for index, child in enumerate(node.value):
             child_path = (*keypath, index)
-            self.locations[child_path] = _mark(child)
-            items.append(self.build(child, child_path))
+            mark = child.start_mark
+            locations[child_path] = (mark.line + 1, mark.column + 1)
+            tag = child.tag
+            if tag == _QUOTED:
+                items.append(child.value)
+            elif tag == _PLAIN:
+                items.append(self.scalar(child))
+            else:
+                items.append(self.build(child, child_path))
         return items
 
     def mapping(self, node: MappingNode, keypath: KeyPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            where = _mark(key_node)
-            key = self.key(key_node, where)
-            if key is None:
-                continue
+            mark = key_node.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            key = key_node.value
+            tag = key_node.tag
+            if not (tag == _QUOTED or (tag == _PLAIN and key[:1].isalpha() and key not in _WORDS)):
+                key = self.key(key_node, where)
+                if key is None:
+                    continue
             child_path = (*keypath, key)
             if key in result:
                 first = self.locations[child_path]
@@ -150,16 +195,26 @@ class _Builder:
                 )
                 continue
             self.locations[child_path] = where
-            result[key] = self.build(value_node, child_path)
+            tag = value_node.tag
+            if tag == _QUOTED:
+                result[key] = value_node.value
+            elif tag == _PLAIN:
+                result[key] = self.scalar(value_node)
+            else:
+                result[key] = self.build(value_node, child_path)
         return result
 
     def key(self, node: Node, where: Location) -> str | None:
         if isinstance(node, ScalarNode) and node.tag == _QUOTED:
-            return node.value
+            quoted: str = node.value
+            return quoted
         if isinstance(node, ScalarNode) and node.tag == _PLAIN:
+            reported = len(self.problems)
             value = self.scalar(node)
             if isinstance(value, str):
                 return value
+            if len(self.problems) > reported:
+                return None  # scalar() said what is wrong with it (a too large number...)
             self.problem(
                 where,
                 "yaml-value",
@@ -180,6 +235,10 @@ class _Builder:
         two type differently would mean different things to different readers.
         """
         text: str = node.value
+        if text[:1].isalpha() and text not in _WORDS:
+            # Most plain values are words and sentences: no YAML type starts with a
+            # letter except the words in _WORDS, so skip the number and date checks.
+            return text
         if text in _NULLS:
             return None
         if text in _TRUE:
@@ -202,6 +261,8 @@ class _Builder:
             return int(text, 16)
         if _FLOAT.match(text):
             if "." not in text:
+                return self.ambiguous(node, "a number in YAML 1.2 and text in YAML 1.1")
+            if _UNSIGNED_EXPONENT.match(text):
                 return self.ambiguous(node, "a number in YAML 1.2 and text in YAML 1.1")
             value = float(text)
             if value in (float("inf"), float("-inf")):
@@ -227,12 +288,15 @@ class _Builder:
             "yaml-ambiguous",
             f'{node.value!r} is {why}; quote it ("{node.value}") so every reader agrees',
         )
-        return node.value
+        text: str = node.value
+        return text
 
 
-def _syntax_problem(path: str, error: yaml.MarkedYAMLError) -> Problem:
+def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     where = _mark(mark) if mark is not None else (1, 1)
+    lines = text.split("\n")
+    tab = mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
     what = error.problem or "invalid YAML"
     if error.context and "undefined alias" not in what:
         what = f"{error.context}: {what}"
@@ -251,9 +315,44 @@ def _syntax_problem(path: str, error: yaml.MarkedYAMLError) -> Problem:
     hint = ""
     if "mapping values are not allowed" in what or "could not find expected ':'" in what:
         hint = "; check the indentation, and quote text that contains ': '"
-    elif "found character '\\t'" in what:
+    elif "scanning an alias" in what or "scanning an anchor" in what:
+        hint = "; quote text that starts with '*' or '&' (such as Markdown emphasis)"
+    elif "did not find expected key" in what or "expected <block end>" in what:
+        opened = _unclosed_quote_line(lines, where[0])
+        hint = (
+            f"; the double quote opened on line {opened} may not be closed"
+            if opened
+            else "; check the indentation and the quotes on this line and the lines above it"
+        )
+    elif tab or "tab character" in what or "found character '\\t'" in what:
         hint = "; indent with spaces, not tabs"
     return Problem(path, *where, "yaml-syntax", f"YAML syntax error: {what}{hint}")
+
+
+def _unclosed_quote_line(lines: list[str], error_line: int) -> int | None:
+    """The nearest line above `error_line` with an odd number of double quotes: a quoted
+    value left open runs on until the next quote, so the parser stops far below it."""
+    for number in range(min(error_line, len(lines)) - 1, 0, -1):
+        line = lines[number - 1]
+        if not line.lstrip().startswith("#") and line.replace('\\"', "").count('"') % 2 == 1:
+            return number
+    return None
+
+
+def _unprintable_problem(path: str, text: str, error: Exception) -> Problem:
+    found = _NOT_PRINTABLE.search(text)
+    if found is None:
+        return Problem(path, 1, 1, "yaml-syntax", f"YAML syntax error: {error}".split("\n")[0])
+    at = found.start()
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    return Problem(
+        path,
+        line,
+        col,
+        "yaml-syntax",
+        f"control character U+{ord(found.group()):04X} is not allowed in YAML; delete it (it is invisible in most editors)",
+    )
 
 
 def _anchor_problems(path: str, text: str) -> list[Problem]:
@@ -265,13 +364,45 @@ def _anchor_problems(path: str, text: str) -> list[Problem]:
             if anchor is None:
                 continue
             if isinstance(event, yaml.AliasEvent):
-                message = f"YAML alias *{anchor} is not allowed in a record; write the value out"
+                message = (
+                    f"YAML alias *{anchor} is not allowed in a record; write the value out "
+                    "(quote text that starts with '*', such as Markdown emphasis)"
+                )
             else:
-                message = f"YAML anchor &{anchor} is not allowed in a record; remove it"
+                message = (
+                    f"YAML anchor &{anchor} is not allowed in a record; remove it (quote text that starts with '&')"
+                )
             problems.append(Problem(path, *_mark(event.start_mark), "yaml-alias", message))
-    except yaml.MarkedYAMLError:
+    except (yaml.YAMLError, UnicodeEncodeError):
         pass  # the compose step reports syntax errors with better context
     return problems
+
+
+# A line that starts with this many indentation or indicator characters may nest deeply.
+_DEEP_LINE = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH}}}", re.MULTILINE)
+
+
+def _nesting_problem(path: str, text: str) -> Problem | None:
+    """Refuse absurd nesting before composing: libyaml's composer recurses per level and
+    crashes the whole process (a segmentation fault, not an exception) somewhere past
+    ten thousand levels, which a 200 KB file of `[` reaches.
+
+    Nesting needs either an opening bracket or more indentation per level, so records
+    with few brackets and shallow lines skip the extra pass over the events."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH and not _DEEP_LINE.search(text):
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Problem(path, *_mark(event.start_mark), "not-a-record", "the YAML is nested too deeply")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except (yaml.YAMLError, UnicodeEncodeError):
+        pass  # composing reports the syntax error with better context
+    return None
 
 
 def decode(path: str, raw: bytes) -> str:
@@ -316,20 +447,27 @@ def decode(path: str, raw: bytes) -> str:
 def parse(path: str, text: str) -> Document:
     """Parse one record's text; raise RecordError when nothing usable can be read."""
     early: list[Problem] = []
-    if _ANCHOR_OR_ALIAS.search(text):
+    if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text):
         early = _anchor_problems(path, text)
-    loader = _Loader(text)
+    deep = _nesting_problem(path, text)
+    if deep is not None:
+        raise RecordError([deep])
+    loader = None
     try:
+        loader = _Loader(text)  # the pure-Python reader checks the characters here
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        raise RecordError(early or [_syntax_problem(path, error)]) from None
-    except yaml.YAMLError as error:  # a reader error without a mark (e.g. a control character)
-        raise RecordError([Problem(path, 1, 1, "yaml-syntax", f"YAML syntax error: {error}")]) from None
+        raise RecordError(early or [_syntax_problem(path, text, error)]) from None
+    except (yaml.YAMLError, UnicodeEncodeError) as error:
+        # A reader error has no mark (libyaml gives a byte offset, PyYAML a character
+        # one), so find the offending character ourselves.
+        raise RecordError([_unprintable_problem(path, text, error)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if early:
         raise RecordError(early)
-    if node is None:
+    if node is None or (isinstance(node, ScalarNode) and node.tag == _PLAIN and node.value == ""):
         raise RecordError([Problem(path, 1, 1, "not-a-record", "file is empty; a record is a YAML mapping of fields")])
     builder = _Builder(path)
     data = builder.build(node, ())

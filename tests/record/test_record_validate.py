@@ -1,0 +1,211 @@
+"""`inc validate`: output formats, exit codes, rules across records, workers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from record_examples import EXAMPLES, NOW, PROJECT, VALID, install
+
+from incident_ledger import validate as validate_module
+from incident_ledger.validate import validate
+
+INVALID = EXAMPLES / "invalid"
+
+
+def _two_bad_records(repo: Path) -> None:
+    install(repo, INVALID / "priority-matrix.yaml")
+    install(repo, VALID[0])
+    # The same id as the first: put it where no id would lead.
+    shutil.copyfile(INVALID / "yaml-syntax-tab-indent.yaml", repo / "incidents" / "2026" / "broken.yaml")
+
+
+TEXT = """\
+incidents/2026/INC-20261103-3V5G.yaml:19:1: priority-matrix: priority P1 does not match impact high x urgency medium, which the policy sets to P2
+incidents/2026/broken.yaml:23:1: yaml-syntax: YAML syntax error: while scanning a plain scalar: found a tab character that violates indentation; indent with spaces, not tabs
+"""
+
+
+def test_text_format(repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _two_bad_records(repo)
+    result = run_cli(repo, "validate")
+    assert result.exit_code == 1, result
+    assert result.stdout == TEXT
+    assert result.stderr == "2 problem(s) in 2 file(s)\n"
+
+
+def test_github_format(repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _two_bad_records(repo)
+    result = run_cli(repo, "validate", "--format", "github")
+    assert result.exit_code == 1, result
+    assert result.stdout == (
+        "::error file=incidents/2026/INC-20261103-3V5G.yaml,line=19,col=1,title=priority-matrix::"
+        "priority P1 does not match impact high x urgency medium, which the policy sets to P2\n"
+        "::error file=incidents/2026/broken.yaml,line=23,col=1,title=yaml-syntax::"
+        "YAML syntax error: while scanning a plain scalar: found a tab character that violates indentation; "
+        "indent with spaces, not tabs\n"
+    )
+    assert result.stderr == ""
+
+
+def test_github_is_the_default_on_github_actions(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    _two_bad_records(repo)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = run_cli(repo, "validate")
+    assert result.stdout.startswith("::error file=incidents/2026/INC-20261103-3V5G.yaml,line=19,col=1,")
+
+
+def test_github_escapes_newlines_and_separators() -> None:
+    from incident_ledger.errors import Problem
+    from incident_ledger.report import github_line
+
+    line = github_line(Problem("a,b:c.yaml", 3, 4, "schema", "50% done\nnext"))
+    assert line == "::error file=a%2Cb%3Ac.yaml,line=3,col=4,title=schema::50%25 done%0Anext"
+
+
+def test_json_format(repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _two_bad_records(repo)
+    result = run_cli(repo, "validate", "--format", "json")
+    assert result.exit_code == 1, result
+    assert json.loads(result.stdout) == [
+        {
+            "path": "incidents/2026/INC-20261103-3V5G.yaml",
+            "line": 19,
+            "col": 1,
+            "rule": "priority-matrix",
+            "message": "priority P1 does not match impact high x urgency medium, which the policy sets to P2",
+        },
+        {
+            "path": "incidents/2026/broken.yaml",
+            "line": 23,
+            "col": 1,
+            "rule": "yaml-syntax",
+            "message": "YAML syntax error: while scanning a plain scalar: found a tab character that violates "
+            "indentation; indent with spaces, not tabs",
+        },
+    ]
+    assert result.stderr == ""
+
+
+def test_json_when_clean_is_an_empty_list(repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    install(repo, VALID[0])
+    result = run_cli(repo, "validate", "--format", "json")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "[]\n", "")
+
+
+def test_exit_0_when_clean(repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    install(repo, VALID[0])
+    result = run_cli(repo, "validate")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "all records valid\n")
+
+
+def test_paths_are_checked_alone(repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _two_bad_records(repo)
+    result = run_cli(repo, "validate", str(repo / "incidents/2026/INC-20261103-3V5G.yaml"))
+    assert result.exit_code == 1
+    assert result.stdout == TEXT.splitlines(keepends=True)[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xml"], "Invalid value for '--format'"),
+        (["no/such/file.yaml"], "no such file or directory"),
+        (["--jobs", "0"], "Invalid value for '--jobs'"),
+    ],
+)
+def test_exit_2_on_usage_errors(repo: Path, inc_bin: str, args: list[str], message: str) -> None:
+    done = subprocess.run([inc_bin, "validate", *args], cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+
+
+def test_installed_inc_validates_the_shipped_records(inc_bin: str) -> None:
+    done = subprocess.run([inc_bin, "-C", str(PROJECT), "validate"], capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "all records valid\n")
+
+
+def test_keeps_checking_after_an_unreadable_file(repo: Path) -> None:
+    for name in ("yaml-syntax-unclosed-quote", "not-a-record-not-utf8", "yaml-alias-self-reference", "timeline-order"):
+        shutil.copyfile(INVALID / f"{name}.yaml", repo / "incidents" / f"{name}.yaml")
+    rules = [(Path(p.path).stem, p.rule) for p in validate(repo, NOW)]
+    assert rules == [
+        ("not-a-record-not-utf8", "not-a-record"),
+        ("timeline-order", "path-mismatch"),
+        ("timeline-order", "timeline-order"),
+        ("yaml-alias-self-reference", "yaml-alias"),
+        ("yaml-alias-self-reference", "yaml-alias"),
+        ("yaml-syntax-unclosed-quote", "yaml-syntax"),
+    ]
+
+
+def test_duplicate_id_across_records(repo: Path) -> None:
+    first = install(repo, VALID[0])
+    second = repo / "incidents" / "2026" / "copy" / first.name
+    second.parent.mkdir()
+    shutil.copyfile(first, second)
+    problems = [(p.path, p.line, p.col, p.rule, p.message) for p in validate(repo, NOW)]
+    assert problems == [
+        (
+            "incidents/2026/copy/INC-20261103-1D3N.yaml",
+            3,
+            1,
+            "duplicate-id",
+            "id INC-20261103-1D3N is already used by incidents/2026/INC-20261103-1D3N.yaml; "
+            "give this incident a new id (inc new creates one)",
+        ),
+        (
+            "incidents/2026/copy/INC-20261103-1D3N.yaml",
+            3,
+            1,
+            "path-mismatch",
+            "record with id INC-20261103-1D3N must be at incidents/2026/INC-20261103-1D3N.yaml, "
+            "not incidents/2026/copy/INC-20261103-1D3N.yaml: move the file (git mv)",
+        ),
+    ]
+
+
+def test_duplicate_of_itself(repo: Path) -> None:
+    text = (EXAMPLES / "valid" / "9-duplicate.yaml").read_text()
+    file = repo / "incidents" / "2026" / "INC-20261103-9D0P.yaml"
+    file.parent.mkdir()
+    file.write_text(text.replace("duplicate_of: INC-20261103-1D3N", "duplicate_of: INC-20261103-9D0P"))
+    assert [(p.line, p.rule, p.message) for p in validate(repo, NOW)] == [
+        (12, "duplicate-of", "duplicate_of names itself (INC-20261103-9D0P); name the incident this one duplicates")
+    ]
+
+
+def test_duplicate_of_target_found_on_disk_when_checking_one_file(repo: Path) -> None:
+    target = install(repo, VALID[0])
+    duplicate = install(repo, VALID[-1])
+    assert validate(repo, NOW, [duplicate]) == []
+    target.unlink()
+    assert [p.rule for p in validate(repo, NOW, [duplicate])] == ["duplicate-of"]
+
+
+def test_symlinked_record_is_reported(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    shutil.copyfile(VALID[0], outside)
+    link = repo / "incidents" / "2026" / "INC-20261103-1D3N.yaml"
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    assert [(p.rule, p.message) for p in validate(repo, NOW)] == [
+        ("not-a-record", "record is a symbolic link; replace it with the file itself")
+    ]
+
+
+def test_workers_give_the_same_answer(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the threshold, records are checked in worker processes; nothing may change."""
+    monkeypatch.setattr(validate_module, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setattr(validate_module, "CHUNK", 4)
+    for file in [*VALID, *sorted(INVALID.glob("*.yaml"))]:
+        shutil.copyfile(file, repo / "incidents" / file.name)
+    one = validate(repo, NOW, jobs=1)
+    two = validate(repo, NOW, jobs=2)
+    assert len(one) > 50
+    assert two == one
