@@ -20,7 +20,6 @@ from typing import Any
 
 from . import store, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
-from .fastschema import FastSchema
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .rules import Context
 from .schema import Schema, schema_dir
@@ -56,7 +55,7 @@ class Ledger:
 
     @cached_property
     def schema(self) -> Schema:
-        return FastSchema(schema_dir(self.root))
+        return Schema(schema_dir(self.root))
 
     @cached_property
     def context(self) -> Context:

@@ -53,6 +53,10 @@ def modeline(record_file: Path, root: Path) -> str:
 
 def find_records(root: Path, paths: list[Path] | None = None) -> Iterator[Path]:
     """Record files under `incidents/` (recursively), or under the paths given, sorted."""
+    if not paths and not (root / INCIDENTS_DIR).exists():
+        # git keeps no empty folders: a repository whose last record was deleted, or a
+        # fresh one, simply has no records.
+        return
     targets = paths if paths else [root / INCIDENTS_DIR]
     for target in targets:
         if target.is_dir() and not target.is_symlink():

@@ -104,11 +104,10 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
           since: str | None, fmt: str) -> None:  # fmt: skip
     """List incidents (all of them by default), oldest first."""
     from ..catalog import summaries
-    from ..fastschema import FastSchema
     from ..lifecycle import postmortem_overdue
-    from ..schema import schema_dir
+    from ..schema import Schema, schema_dir
 
-    schema = FastSchema(schema_dir(state.root))
+    schema = Schema(schema_dir(state.root))
     ended = _ended(schema)
     now = state.now()
     start = _since(since)
