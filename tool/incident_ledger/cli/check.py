@@ -6,7 +6,7 @@ import click
 
 from ..errors import EXIT_OK, EXIT_PROBLEMS
 from .main import State, inc, pass_state
-from .validate import default_format
+from .validate import format_option
 
 
 @inc.command()
@@ -25,14 +25,7 @@ from .validate import default_format
     metavar="REF|WORKTREE",
     help="The end of the change: a commit, or WORKTREE for the files in the working tree (tracked or staged).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "github", "json"]),
-    default=default_format,
-    show_default="text; github when GITHUB_ACTIONS is set",
-    help="Output format.",
-)
+@format_option
 @pass_state
 def check(state: State, base: str, head: str, fmt: str) -> None:
     """Check what a change does to the records it touches (pull-request rules).

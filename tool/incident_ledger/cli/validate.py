@@ -15,9 +15,8 @@ def default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-@inc.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
+# The problem formats of `inc validate` and `inc check`, which report alike.
+format_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "github", "json"]),
@@ -25,6 +24,11 @@ def default_format() -> str:
     show_default="text; github when GITHUB_ACTIONS is set",
     help="Output format.",
 )
+
+
+@inc.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@format_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
 @pass_state
 def validate(state: State, paths: tuple[Path, ...], fmt: str, jobs: int | None) -> None:
