@@ -103,4 +103,5 @@ def run() -> None:
     sys.exit(main())
 
 
+from . import site as _site  # noqa: E402,F401  (registers the command group)
 from . import validate as _validate  # noqa: E402,F401  (registers the command)
