@@ -92,6 +92,13 @@ class Incident:
         return self.data["timeline"][-1]  # type: ignore[no-any-return]
 
     @property
+    def milestones(self) -> list[tuple[str, str]]:
+        """(label, time) of each milestone after detection the incident has reached."""
+        names = {"acknowledged_at": "acknowledged", "resolved_at": "resolved", "recovered_at": "recovered"}
+        names |= {"closed_at": "closed", "reviewed_at": "post-mortem reviewed"}
+        return [(label, self.data[field]) for field, label in names.items() if self.data.get(field)]
+
+    @property
     def duration(self) -> str:
         """Impact duration: from the start (or detection) to resolution, or 'ongoing'."""
         start = self.data.get("started_at") or self.data["detected_at"]
@@ -150,7 +157,7 @@ class Incident:
                 "at": e["at"],
                 "kind": e["kind"],
                 "stage": e.get("stage"),
-                "author": plain(e["author"]),
+                "author": e["author"],  # plain text, escaped by the template
                 "text": inline_html(e["text"]),
             }
             for e in self.data["timeline"]
@@ -173,7 +180,7 @@ class Incident:
                 "id": item["id"],
                 "title": inline_html(item["title"]),
                 "kind": item["kind"],
-                "owner": plain(item["owner"]),
+                "owner": item["owner"],
                 "due": item["due"],
                 "status": item["status"],
                 "overdue": item_is_overdue(item, today),

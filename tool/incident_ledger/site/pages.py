@@ -13,7 +13,7 @@ paginated so no page grows with the number of records.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,6 +22,7 @@ from typing import Any
 
 import jinja2
 from markdown.extensions.toc import slugify
+from markupsafe import Markup, escape
 
 from .. import metrics
 from ..records import parse_time
@@ -55,7 +56,14 @@ def environment() -> jinja2.Environment:
     env.filters["minutes"] = metrics.format_minutes
     env.filters["when"] = _when
     env.filters["anchor"] = lambda text: slugify(text, "-")
+    env.globals["badge"] = badge
     return env
+
+
+def badge(kind: str, value: str) -> Markup:
+    """A coloured label (stage, action status); a Python function, as macros are slow."""
+    text = escape(value)
+    return Markup(f'<span class="inc-badge inc-{kind}-{str(text).lower()}">{text}</span>')
 
 
 def _when(value: Any) -> str:
@@ -223,8 +231,8 @@ class SitePlan:
             "severities": severities,
             "by_severity": metrics.durations_by(self.counted, "severity"),
             "by_quarter": metrics.durations_by(self.counted, "quarter"),
-            "services": metrics.counts_by_service(self.counted).most_common(),
-            "categories": metrics.counts_by_category(self.counted).most_common(),
+            "services": _by_count(metrics.counts_by_service(self.counted)),
+            "categories": _by_count(metrics.counts_by_category(self.counted)),
             "follow": metrics.follow_through(self.counted, today),
             "measures": [label for label, _ in metrics.MEASURES],
             "service_uris": {
@@ -274,6 +282,11 @@ class SitePlan:
         }
         headings = ["Lifecycle", "Severities", "Priority matrix"]
         self.pages.append(Page("process/index.md", "Process handbook", "process.html", context, headings, in_nav=True))
+
+
+def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most first; ties by name, so the order does not depend on the order of records."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
 
 
 def _incident_headings(incident: Incident) -> list[str]:

@@ -86,10 +86,13 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):
         from .pages import SitePlan, environment
 
         plan = SitePlan(self._catalog())
+        self.urls = {f.src_uri: f.url for f in files}
         self.env = environment()
         self.pages = {}
+        # Looked up once: Files' own index is rebuilt after every append (quadratic).
+        written = {f.src_uri for f in files}
         for page in plan.build():
-            if files.get_file_from_path(page.uri) is not None:
+            if page.uri in written:
                 log.info("incidents: %s is written by hand in docs/; not generating it", page.uri)
                 continue
             inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
@@ -105,7 +108,7 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):
             self._asset(files, config, "metrics/services.svg", charts.services(m["services"]))
             self._asset(files, config, "metrics/actions.svg", charts.follow_through(m["follow"]))
         self._asset(files, config, CSS, (ASSETS / "incidents.css").read_bytes())
-        self.urls = {f.src_uri: f.url for f in files}
+        self.urls.update((f.src_uri, f.url) for f in files)
         site_url = config.site_url or ""
         xml = feed.atom(plan.incidents, config.site_name, site_url, lambda uri: urljoin(site_url, self.urls[uri]))
         self._asset(files, config, "feed.xml", xml)
@@ -113,7 +116,7 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):
         return files
 
     def _asset(self, files: Files, config: MkDocsConfig, uri: str, content: bytes) -> None:
-        if files.get_file_from_path(uri) is None:
+        if uri not in self.urls:
             files.append(File.generated(config, uri, content=content))
 
     def _catalog(self) -> Any:

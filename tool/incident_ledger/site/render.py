@@ -2,8 +2,8 @@
 
 Records are written by anyone with commit access, in a hurry, and may be pasted from
 chat or a hostile ticket. Two layers keep their text from running in a reader's browser:
-Markdown is rendered with raw HTML turned off (a `<script>` shows as text), and the result
-is cleaned by nh3 (ammonia) with a short allowlist: no event handlers, no style, and links
+Markdown is rendered in cmark-gfm's safe mode (raw HTML and javascript: links dropped), and
+the result is cleaned by nh3 (ammonia) with a short allowlist: no event handlers, no style, and links
 only to http, https and mailto.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 
-import markdown
+import cmarkgfm
 import nh3
 from markupsafe import Markup
 
@@ -25,48 +25,43 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
-# Text without any of these renders to a single escaped paragraph, so most timeline
-# entries and list items skip the Markdown parser (it dominates build time otherwise).
-_MARKDOWN_SYNTAX = re.compile(r"[\\`*_\[\]<>&!#|~]|^\s*(?:[-+=>]|\d+[.)])|\n|^ {4}|https?://|www\.")
+
+def _convert(text: str, block: bool) -> str:
+    # cmark-gfm (the C library behind GitHub's rendering, as PyPI's readme_renderer uses)
+    # in its default safe mode: raw HTML becomes a comment and javascript: links lose
+    # their target. It is ~20x faster than Python-Markdown, which matters at 5,000 records.
+    # One-line items (timeline entries, list items) need no tables: plain CommonMark is
+    # twice as fast again.
+    if block:
+        return cmarkgfm.github_flavored_markdown_to_html(text)
+    return cmarkgfm.markdown_to_html(text)
 
 
-class _Renderer:
-    def __init__(self) -> None:
-        self.md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
-        # Raw HTML off: the block and inline HTML handlers are what pass tags through.
-        self.md.preprocessors.deregister("html_block")
-        self.md.inlinePatterns.deregister("html")
-
-    def convert(self, text: str) -> str:
-        self.md.reset()
-        return self.md.convert(text)
-
-
-_renderer = _Renderer()
+# Built once: nh3.clean() builds its allowlists on every call, which costs more than
+# the cleaning of a short field.
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+    url_schemes=set(URL_SCHEMES),
+    link_rel="noopener noreferrer nofollow",
+)
+_stripper = nh3.Cleaner(tags=set())
 
 
 def clean(fragment: str) -> str:
-    return nh3.clean(
-        fragment,
-        tags=set(ALLOWED_TAGS),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        link_rel="noopener noreferrer nofollow",
-    )
+    return _cleaner.clean(fragment)
 
 
-def markdown_html(text: object) -> Markup:
+def markdown_html(text: object, block: bool = True) -> Markup:
     """A block of record Markdown as sanitized HTML, ready to place in a template."""
     if not isinstance(text, str) or not text.strip():
         return Markup("")
-    if not _MARKDOWN_SYNTAX.search(text):
-        return Markup(f"<p>{html.escape(text.strip(), quote=False)}</p>")
-    return Markup(clean(_renderer.convert(text)))
+    return Markup(clean(_convert(text, block)).strip())
 
 
 def inline_html(text: object) -> Markup:
     """One line of record Markdown (a list item, a timeline entry) without the <p> wrapper."""
-    block = str(markdown_html(text))
+    block = str(markdown_html(text, block=False))
     if block.startswith("<p>") and block.endswith("</p>") and block.count("<p>") == 1:
         block = block[3:-4]
     return Markup(block)
@@ -79,7 +74,7 @@ def plain(text: object) -> str:
     entities, so an escaped `&lt;/title&gt;` would become a real tag there. Entities are
     therefore decoded until none is left and the angle brackets replaced by look-alikes.
     """
-    value = nh3.clean(str(text), tags=set()) if isinstance(text, str) else ""
+    value = _stripper.clean(text) if isinstance(text, str) else ""
     while True:
         decoded = html.unescape(value)
         if decoded == value:
