@@ -91,3 +91,16 @@ def follow_through(follow: metrics.FollowThrough) -> bytes:
     axes.set_xlabel("action items")
     axes.xaxis.get_major_locator().set_params(integer=True)
     return _svg(figure)
+
+
+NAMES = ("per-month.svg", "durations.svg", "services.svg", "actions.svg")
+
+
+def render_all(data: dict[str, Any]) -> dict[str, bytes]:
+    """Every chart of the metrics page, {file name: SVG}, from the page's figures."""
+    return {
+        "per-month.svg": per_month(data["months"], data["severities"]),
+        "durations.svg": durations(data["by_severity"], data["measures"]),
+        "services.svg": services(data["services"]),
+        "actions.svg": follow_through(data["follow"]),
+    }

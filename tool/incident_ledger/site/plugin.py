@@ -60,6 +60,8 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):
         self.pages: dict[str, Any] = {}
         self.urls: dict[str, str] = {}
         self.env: Any = None
+        self.charts: Any = None
+        self._pool: Any = None
 
     @property
     def incidents_path(self) -> Path:
@@ -100,13 +102,9 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):
                 File.generated(config, page.uri, content=_stub(page.title, page.headings), inclusion=inclusion)
             )
             self.pages[page.uri] = page
-        metrics_page = self.pages.get("metrics/index.md")
-        if metrics_page is not None:
-            m = metrics_page.context
-            self._asset(files, config, "metrics/per-month.svg", charts.per_month(m["months"], m["severities"]))
-            self._asset(files, config, "metrics/durations.svg", charts.durations(m["by_severity"], m["measures"]))
-            self._asset(files, config, "metrics/services.svg", charts.services(m["services"]))
-            self._asset(files, config, "metrics/actions.svg", charts.follow_through(m["follow"]))
+        self._start_charts()
+        # Written by on_post_build, not MkDocs files: known to the templates by their URL.
+        self.urls.update((f"metrics/{name}", f"metrics/{name}") for name in charts.NAMES)
         self._asset(files, config, CSS, (ASSETS / "incidents.css").read_bytes())
         self.urls.update((f.src_uri, f.url) for f in files)
         site_url = config.site_url or ""
@@ -114,6 +112,40 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):
         self._asset(files, config, "feed.xml", xml)
         self.urls["feed.xml"] = "feed.xml"
         return files
+
+    def _start_charts(self) -> None:
+        """Draw the charts in another process while MkDocs renders the pages here.
+
+        Importing matplotlib and drawing take about a second; on two cores that second is
+        hidden behind page rendering. The SVGs are written into the site in on_post_build.
+        """
+        from concurrent.futures import ProcessPoolExecutor
+
+        from . import charts
+
+        metrics_page = self.pages.get("metrics/index.md")
+        if metrics_page is None:
+            self.charts = None
+            return
+        figures = {
+            k: metrics_page.context[k]
+            for k in ("months", "severities", "by_severity", "measures", "services", "follow")
+        }
+        self._pool = ProcessPoolExecutor(1)
+        self.charts = self._pool.submit(charts.render_all, figures)
+
+    def _write_charts(self, config: MkDocsConfig) -> None:
+        if self.charts is None:
+            return
+        try:
+            drawn = self.charts.result()
+        finally:
+            self._pool.shutdown()
+            self.charts = None
+        folder = Path(config.site_dir) / "metrics"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, svg in drawn.items():
+            (folder / name).write_bytes(svg)
 
     def _asset(self, files: Files, config: MkDocsConfig, uri: str, content: bytes) -> None:
         if uri not in self.urls:
@@ -161,8 +193,15 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):
         return str(template.render(spec.context, url=url, page_title=spec.title))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self._write_charts(config)
         # A served site rebuilds from scratch: do not keep 5,000 page contexts around.
         self.pages = {}
+
+    def on_build_error(self, error: Exception) -> None:
+        if self.charts is not None:
+            self.charts.cancel()
+            self._pool.shutdown()
+            self.charts = None
 
 
 def _stub(title: str, headings: list[str]) -> str:
