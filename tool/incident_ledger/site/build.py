@@ -74,9 +74,9 @@ def build(root: Path, audience: str | None, out: Path | None, strict: bool | Non
             if plugin is None:
                 raise UsageError(f"{config.config_file_path}: the '{PLUGIN}' plugin is not in the plugins list")
             if audience:
-                plugin.config.audience = audience  # type: ignore[attr-defined]
+                plugin.config.audience = audience
             if strict is not None:
-                plugin.config.strict = strict  # type: ignore[attr-defined]
+                plugin.config.strict = strict
             mkdocs_build(config)
         except MkDocsException as error:
             details = "\n".join(log.errors) or str(error)

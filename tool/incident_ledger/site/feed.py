@@ -50,7 +50,7 @@ def atom(incidents: list[Incident], site_name: str, site_url: str, link: Callabl
         _text(entry, "updated", _stamp(when))
         ET.SubElement(entry, f"{{{ATOM}}}link", href=link(incident.uri))
         _text(entry, "summary", incident.summary_text())
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
 def _text(parent: ET.Element, name: str, value: str) -> None:

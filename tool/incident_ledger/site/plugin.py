@@ -33,7 +33,7 @@ CSS = "assets/incidents.css"
 ASSETS = Path(__file__).parent / "assets"
 
 
-class IncidentsConfig(base.Config):
+class IncidentsConfig(base.Config):  # type: ignore[no-untyped-call]
     # Relative to the folder of mkdocs.yml; its parent folder is the repository (schemas/).
     incidents_dir = c.Type(str, default="../incidents")
     # Who reads the built site: public sees public records, internal public and internal.
@@ -54,7 +54,7 @@ def build_time() -> datetime:
     return moment or datetime.now(timezone.utc)
 
 
-class IncidentsPlugin(BasePlugin[IncidentsConfig]):
+class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self._base = Path.cwd()
         self.pages: dict[str, Any] = {}

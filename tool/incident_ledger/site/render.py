@@ -33,8 +33,8 @@ def _convert(text: str, block: bool) -> str:
     # One-line items (timeline entries, list items) need no tables: plain CommonMark is
     # twice as fast again.
     if block:
-        return cmarkgfm.github_flavored_markdown_to_html(text)
-    return cmarkgfm.markdown_to_html(text)
+        return str(cmarkgfm.github_flavored_markdown_to_html(text))
+    return str(cmarkgfm.markdown_to_html(text))
 
 
 # Built once: nh3.clean() builds its allowlists on every call, which costs more than
