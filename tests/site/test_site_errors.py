@@ -11,6 +11,7 @@ from site_helpers import build_environment, inc, new_site_repo
 from incident_ledger.schema import Schema
 
 BAD = "INC-20260601-BAD9"
+REOPENED = "INC-20261001-RRR1"
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +20,18 @@ def repo_with_a_bad_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
     schema = Schema(root / "schemas")
     write(root, record(schema, P1, "reviewed", "2026-01-05T10:00:00Z", visibility="public"))
     write(root, record(schema, P4, "investigating", "2026-11-23T09:00:00Z", visibility="public"))
+    reopened = record(schema, REOPENED, "resolved", "2026-10-01T10:00:00Z", visibility="public")
+    reopened["status"] = "investigating"
+    reopened["timeline"].append(
+        {
+            "at": "2026-10-02T09:00:00Z",
+            "kind": "reopened",
+            "stage": "investigating",
+            "author": "Dana",
+            "text": "Back again.",
+        }
+    )
+    write(root, reopened)
     bad = record(schema, BAD, "investigating", "2026-06-01T10:00:00Z", title="Bad record text BADMARK")
     bad["priority"] = "P4"  # the matrix says P1 for high x high
     write(root, bad)
@@ -46,7 +59,9 @@ def test_skip_invalid_leaves_the_record_out_and_names_it(repo_with_a_bad_record:
     assert err.startswith(f"inc: warning: incidents: left out 1 invalid record(s): incidents/2026/{BAD}.yaml\n")
     assert ": priority-matrix: " in err
     site = tmp_path / "out"
-    assert {p.parent.name for p in site.glob("incidents/*/INC-*/index.html")} == {P1, P4}
+    assert {p.parent.name for p in site.glob("incidents/*/INC-*/index.html")} == {P1, P4, REOPENED}
+    reopened = (site / "incidents" / "2026" / REOPENED / "index.html").read_text()
+    assert "This incident was reopened 1 time(s), last on 2026-10-02 09:00 UTC." in reopened
     assert not [f for f in site.rglob("*") if f.is_file() and b"BADMARK" in f.read_bytes()]
 
 

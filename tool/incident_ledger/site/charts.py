@@ -43,14 +43,15 @@ def per_month(months: dict[str, Counter[str]], severities: list[str]) -> bytes:
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(8, 3))
     labels = list(months)
+    positions = list(range(len(labels)))  # not the labels: "2026-01" would be read as a date
     bottom = [0] * len(labels)
     for severity in severities:
         values = [months[m][severity] for m in labels]
         if any(values):
-            axes.bar(labels, values, bottom=bottom, label=severity)
+            axes.bar(positions, values, bottom=bottom, label=severity)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    axes.set_xticks(positions, labels, rotation=90)
     axes.set_ylabel("incidents")
-    axes.tick_params(axis="x", labelrotation=90)
     if labels:
         axes.legend(loc="upper left", fontsize=8)
     axes.yaxis.get_major_locator().set_params(integer=True)
@@ -76,7 +77,8 @@ def services(counts: list[tuple[str, int]], limit: int = 20) -> bytes:
     plt = _pyplot()
     shown = counts[:limit][::-1]
     figure, axes = plt.subplots(figsize=(8, 0.6 + 0.25 * max(1, len(shown))))
-    axes.barh([name for name, _ in shown], [count for _, count in shown])
+    axes.barh(range(len(shown)), [count for _, count in shown])
+    axes.set_yticks(range(len(shown)), [name for name, _ in shown])
     axes.set_xlabel("incidents" + (f" (top {limit})" if len(counts) > limit else ""))
     axes.xaxis.get_major_locator().set_params(integer=True)
     return _svg(figure)

@@ -120,7 +120,7 @@ class SitePlan:
         figures = self._key_figures()
         context = {"active": active, "closures": closures[:RECENT], "awaiting": awaiting, "figures": figures}
         headings = ["Active incidents", "Recent closures", "Post-mortems awaiting review", "Key figures"]
-        self.pages.append(Page("index.md", "Incident Ledger", "home.html", context, headings, in_nav=True))
+        self.pages.append(Page("index.md", "Overview", "home.html", context, headings, in_nav=True))
 
     def _key_figures(self) -> dict[str, Any]:
         year = self.catalog.now.year
