@@ -13,7 +13,7 @@ from incident_ledger.site.render import inline_html, markdown_html, plain, safe_
         ("**bold** and `code <x>`", "<p><strong>bold</strong> and <code>code &lt;x&gt;</code></p>"),
         ("a <script>alert(1)</script> b", "<p>a alert(1) b</p>"),
         ('<img src=x onerror="alert(1)">', ""),
-        ("[x](javascript:alert(1))", '<p><a href="" rel="noopener noreferrer nofollow">x</a></p>'),
+        ("[x](javascript:alert(1))", '<p><a rel="noopener noreferrer nofollow">x</a></p>'),
         (
             "[x](https://example.com/a)",
             '<p><a href="https://example.com/a" rel="noopener noreferrer nofollow">x</a></p>',

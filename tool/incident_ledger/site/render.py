@@ -49,7 +49,8 @@ _stripper = nh3.Cleaner(tags=set())
 
 
 def clean(fragment: str) -> str:
-    return _cleaner.clean(fragment)
+    # cmark blanks an unsafe link's target (href=""), which would reload the page: drop it.
+    return _cleaner.clean(fragment).replace('<a href="" ', "<a ")
 
 
 def markdown_html(text: object, block: bool = True) -> Markup:
