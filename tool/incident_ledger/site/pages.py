@@ -1,8 +1,8 @@
 """Which pages the site has and what each one shows, rendered from Jinja templates.
 
 Every generated page is described by a `Page`: its place in the docs tree, its title,
-its section headings (for MkDocs' table of contents) and a function that renders its
-body once MkDocs knows the page's URL (links between pages are relative). Templates are
+its section headings (for MkDocs' table of contents), and the template and context that
+render its body once MkDocs knows the page's URL (links between pages are relative). Templates are
 autoescaped; record text reaches them only through `render` (sanitized Markup) or as
 plain text that Jinja escapes.
 

@@ -139,6 +139,10 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
             return
         try:
             drawn = self.charts.result()
+        except Exception as error:  # MkDocs would swallow it into a vague message
+            raise PluginError(
+                f"incidents: drawing the metrics charts failed: {type(error).__name__}: {error}"
+            ) from None
         finally:
             self._pool.shutdown()
             self.charts = None
