@@ -177,6 +177,7 @@ def test_incident_page_shows_the_whole_record(internal: Path) -> None:
     assert header["Services"] == "api (availability)"
     assert header["Commander"] == "Dana Whitfield"
     assert "duration 1 h" in header["Detected"]
+    toc = html[html.index('<nav class="md-nav md-nav--secondary"') :]
     for heading in (
         "Summary and impact",
         "Timeline",
@@ -186,7 +187,9 @@ def test_incident_page_shows_the_whole_record(internal: Path) -> None:
         "Post-mortem",
         "Action items",
     ):
-        assert f">{heading}</h2>" in html, heading
+        anchor = heading.lower().replace(" ", "-")
+        assert f'<h2 id="{anchor}">{heading}</h2>' in html, heading
+        assert f'href="#{anchor}"' in toc, heading
     for text in (
         "Rolled back the release.",
         "Success rate normal for an hour.",
