@@ -53,6 +53,7 @@ def record(
     summary: str | None = None,
     actions: list[dict[str, Any]] | None = None,
     latest: str | None = None,
+    duplicate_of: str | None = None,
 ) -> dict[str, Any]:
     t0 = datetime.fromisoformat(detected.replace("Z", "+00:00"))
     stages = schema.stages
@@ -143,7 +144,10 @@ def record(
                 "text": "Not an incident.",
             }
         )
-        data["cancel_reason"] = "False positive."
+        if status == "duplicate":
+            data["duplicate_of"] = duplicate_of
+        else:
+            data["cancel_reason"] = "False positive."
     if latest:
         last = datetime.fromisoformat(timeline[-1]["at"].replace("Z", "+00:00"))
         timeline.append({"at": _at(last + timedelta(minutes=5)), "kind": "update", "author": "Dana", "text": latest})
@@ -170,6 +174,7 @@ RESTRICTED = "INC-20260301-EEE5"
 EXERCISE = "INC-20260201-FFF6"
 CANCELLED = "INC-20260302-GGG7"
 HOSTILE = "INC-20261122-HHH8"  # public, identified
+DUPLICATE = "INC-20260303-JJJ9"  # internal, a duplicate of the restricted one
 
 
 def write_fixture_records(root: Path, schema: Schema) -> None:
@@ -221,6 +226,9 @@ def write_fixture_records(root: Path, schema: Schema) -> None:
         root, record(schema, EXERCISE, "reviewed", "2026-02-01T10:00:00Z", exercise=True, ack=5, services=["drill-svc"])
     )
     write(root, record(schema, CANCELLED, "cancelled", "2026-03-02T10:00:00Z", services=["api"]))
+    write(
+        root, record(schema, DUPLICATE, "duplicate", "2026-03-03T10:00:00Z", services=["api"], duplicate_of=RESTRICTED)
+    )
     write(
         root,
         record(

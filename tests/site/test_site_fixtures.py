@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from site_fixtures import (
     CANCELLED,
+    DUPLICATE,
     EXERCISE,
     HOSTILE,
     INTERNAL_MARK,
@@ -31,7 +32,7 @@ from site_helpers import build_environment, files_containing, inc, new_site_repo
 
 from incident_ledger.schema import Schema
 
-ALL_PUBLISHED_INTERNAL = {P1, P2, P3, P4, EXERCISE, CANCELLED, HOSTILE}
+ALL_PUBLISHED_INTERNAL = {P1, P2, P3, P4, EXERCISE, CANCELLED, DUPLICATE, HOSTILE}
 ALL_PUBLISHED_PUBLIC = {P1, P4, HOSTILE}
 
 
@@ -212,6 +213,9 @@ def test_incident_page_shows_the_whole_record(internal: Path) -> None:
 def test_cancelled_and_exercise_pages_say_so(internal: Path) -> None:
     assert "Cancelled: this turned out not to be an incident" in page(internal, f"incidents/2026/{CANCELLED}")
     assert "This was a drill or tabletop exercise" in page(internal, f"incidents/2026/{EXERCISE}")
+    # A duplicate of an unpublished incident does not name it.
+    duplicate = page(internal, f"incidents/2026/{DUPLICATE}")
+    assert "a duplicate of another incident that is not published on this site" in duplicate
 
 
 def test_incident_pages_are_not_in_the_navigation(internal: Path) -> None:
@@ -232,9 +236,9 @@ def test_postmortems_newest_review_first_without_exercises(internal: Path) -> No
 
 def test_year_and_service_indexes_leave_exercises_out(internal: Path) -> None:
     year = page(internal, "incidents/2026")
-    assert [row[0] for row in table(year, "inc-list")[1:]] == [P4, HOSTILE, P3, CANCELLED, P2, P1]
+    assert [row[0] for row in table(year, "inc-list")[1:]] == [P4, HOSTILE, P3, DUPLICATE, CANCELLED, P2, P1]
     api = page(internal, "services/api")
-    assert [row[0] for row in table(api, "inc-list")[1:]] == [CANCELLED, P2, P1]
+    assert [row[0] for row in table(api, "inc-list")[1:]] == [DUPLICATE, CANCELLED, P2, P1]
     exercises = page(internal, "exercises")
     assert [row[0] for row in table(exercises, "inc-list")[1:]] == [EXERCISE]
 
