@@ -288,7 +288,8 @@ def test_metrics_by_service_category_and_follow_through(internal: Path) -> None:
         ["Won't fix", "1"],
         ["Total", "4"],
     ]
-    for chart in ("per-month", "durations", "services", "actions"):
+    for chart in ("per-month", "durations", "durations-quarter", "services", "categories", "actions"):
+        assert f'src="{chart}.svg"' in html
         svg = (internal / "metrics" / f"{chart}.svg").read_text()
         assert svg.startswith("<?xml") and "<svg" in svg
         assert not re.search(r"(href=|url\()[\"']?https?:", svg)  # no fonts or images fetched

@@ -74,6 +74,7 @@ def durations(groups: dict[str, dict[str, metrics.Stats]], measures: list[str]) 
 
 
 def services(counts: list[tuple[str, int]], limit: int = 20) -> bytes:
+    """Horizontal bars of incident counts (by service, or by category), the largest on top."""
     plt = _pyplot()
     shown = counts[:limit][::-1]
     figure, axes = plt.subplots(figsize=(8, 0.6 + 0.25 * max(1, len(shown))))
@@ -95,7 +96,7 @@ def follow_through(follow: metrics.FollowThrough) -> bytes:
     return _svg(figure)
 
 
-NAMES = ("per-month.svg", "durations.svg", "services.svg", "actions.svg")
+NAMES = ("per-month.svg", "durations.svg", "durations-quarter.svg", "services.svg", "categories.svg", "actions.svg")
 
 
 def render_all(data: dict[str, Any]) -> dict[str, bytes]:
@@ -103,6 +104,8 @@ def render_all(data: dict[str, Any]) -> dict[str, bytes]:
     return {
         "per-month.svg": per_month(data["months"], data["severities"]),
         "durations.svg": durations(data["by_severity"], data["measures"]),
+        "durations-quarter.svg": durations(data["by_quarter"], data["measures"]),
         "services.svg": services(data["services"]),
+        "categories.svg": services(data["categories"]),
         "actions.svg": follow_through(data["follow"]),
     }

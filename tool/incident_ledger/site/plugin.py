@@ -127,7 +127,16 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
             return
         figures = {
             k: metrics_page.context[k]
-            for k in ("months", "severities", "by_severity", "measures", "services", "follow")
+            for k in (
+                "months",
+                "severities",
+                "by_severity",
+                "by_quarter",
+                "measures",
+                "services",
+                "categories",
+                "follow",
+            )
         }
         self._pool = ProcessPoolExecutor(1)
         self.charts = self._pool.submit(charts.render_all, figures)
