@@ -106,4 +106,5 @@ def run() -> None:
 from . import actions as _actions  # noqa: E402,F401  (registers action, actions, list, show)
 from . import check as _check  # noqa: E402,F401  (registers the command)
 from . import lifecycle as _lifecycle  # noqa: E402,F401  (registers the lifecycle commands)
+from . import site as _site  # noqa: E402,F401  (registers the command group)
 from . import validate as _validate  # noqa: E402,F401  (registers the command)

@@ -1,0 +1,1 @@
+"""The stakeholder site: a MkDocs plugin that publishes incident records (see `plugin`)."""

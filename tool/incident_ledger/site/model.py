@@ -1,0 +1,198 @@
+"""What the site's pages say about one record: a read-only view made for the templates.
+
+Facts about the process come from the schema and policy (`Schema`): the stage order,
+the side states, what each severity's post-mortem deadline is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from markupsafe import Markup
+
+from ..metrics import format_minutes, item_is_overdue, minutes_between
+from ..records import parse_time
+from ..schema import Schema
+from .render import inline_html, markdown_html, plain, safe_url
+
+
+def incident_uri(record: dict[str, Any]) -> str:
+    """Where an incident's page lives in the site: incidents/<YYYY>/<ID>.md (the id is validated)."""
+    return f"incidents/{record['id'][4:8]}/{record['id']}.md"
+
+
+def slug(text: str) -> str:
+    """A path-safe name for free text (service names), unique per text via a short hash."""
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+    if base and base.encode() == text.lower().encode():
+        return base
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+    return f"{base}-{digest}" if base else f"s-{digest}"
+
+
+class Incident:
+    def __init__(self, data: dict[str, Any], schema: Schema, now: datetime) -> None:
+        self.data = data
+        self.schema = schema
+        self.now = now
+        self.id: str = data["id"]
+        self.uri = incident_uri(data)
+        self.title = plain(data["title"])
+        self.status: str = data["status"]
+        self.severity: str | None = data.get("severity")
+        self.services: list[str] = list(data.get("services") or [])
+        self.exercise: bool = data["exercise"]
+
+    # -- state ------------------------------------------------------------------------
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+    @property
+    def duplicate(self) -> bool:
+        return self.status == "duplicate"
+
+    @property
+    def ended_early(self) -> bool:
+        return self.status in self.schema.side_states
+
+    @property
+    def active(self) -> bool:
+        """Still being worked on: not ended early and normal operation not yet confirmed."""
+        return not self.ended_early and not self.data.get("recovered_at")
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.data.get("closed_at")) and not self.ended_early
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.data.get("reviewed_at")) and bool(self.data.get("postmortem"))
+
+    @cached_property
+    def reopenings(self) -> list[dict[str, Any]]:
+        return [e for e in self.data["timeline"] if e.get("kind") == "reopened"]
+
+    def time(self, field: str) -> datetime | None:
+        return parse_time(self.data.get(field))
+
+    @property
+    def detected(self) -> datetime:
+        moment = self.time("detected_at")
+        assert moment is not None  # the schema requires it
+        return moment
+
+    @property
+    def latest(self) -> dict[str, Any]:
+        return self.data["timeline"][-1]  # type: ignore[no-any-return]
+
+    @property
+    def milestones(self) -> list[tuple[str, str]]:
+        """(label, time) of each milestone after detection the incident has reached."""
+        names = {"acknowledged_at": "acknowledged", "resolved_at": "resolved", "recovered_at": "recovered"}
+        names |= {"closed_at": "closed", "reviewed_at": "post-mortem reviewed"}
+        return [(label, self.data[field]) for field, label in names.items() if self.data.get(field)]
+
+    @property
+    def duration(self) -> str:
+        """Impact duration: from the start (or detection) to resolution, or 'ongoing'."""
+        start = self.data.get("started_at") or self.data["detected_at"]
+        if self.data.get("resolved_at"):
+            return format_minutes(minutes_between(start, self.data["resolved_at"]))
+        if self.ended_early:
+            return "–"
+        return f"ongoing ({format_minutes(minutes_between(start, _stamp(self.now)))} so far)"
+
+    # -- post-mortem deadline (policy: postmortem_due_days after closed_at) --------------
+
+    @property
+    def postmortem_policy(self) -> dict[str, Any]:
+        return self.schema.severities.get(self.severity or "", {})
+
+    @property
+    def postmortem_due(self) -> datetime | None:
+        closed = self.time("closed_at")
+        days = self.postmortem_policy.get("postmortem_due_days")
+        return closed + timedelta(days=days) if closed and days else None
+
+    @property
+    def postmortem_required(self) -> bool:
+        return bool(self.postmortem_policy.get("postmortem_required"))
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.closed and not self.reviewed
+
+    @property
+    def postmortem_overdue(self) -> bool:
+        due = self.postmortem_due
+        return self.awaiting_review and due is not None and due < self.now
+
+    # -- text for templates ----------------------------------------------------------------
+
+    def md(self, *keys: str) -> Markup:
+        value: Any = self.data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return markdown_html(value)
+
+    def items(self, *keys: str) -> list[Markup]:
+        value: Any = self.data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return [inline_html(v) for v in value] if isinstance(value, list) else []
+
+    def text(self, key: str) -> str:
+        return plain(self.data.get(key, ""))
+
+    @property
+    def timeline(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "at": e["at"],
+                "kind": e["kind"],
+                "stage": e.get("stage"),
+                "author": e["author"],  # plain text, escaped by the template
+                "text": inline_html(e["text"]),
+            }
+            for e in self.data["timeline"]
+        ]
+
+    @property
+    def links(self) -> list[dict[str, str]]:
+        result = []
+        for link in self.data.get("links") or []:
+            url = safe_url(link.get("url"))
+            if url:
+                result.append({"title": plain(link["title"]), "url": url})
+        return result
+
+    @property
+    def action_items(self) -> list[dict[str, Any]]:
+        today = self.now.date()
+        return [
+            {
+                "id": item["id"],
+                "title": inline_html(item["title"]),
+                "kind": item["kind"],
+                "owner": item["owner"],
+                "due": item["due"],
+                "status": item["status"],
+                "overdue": item_is_overdue(item, today),
+                "link": safe_url(item.get("link")),
+            }
+            for item in self.data.get("action_items") or []
+        ]
+
+    def summary_text(self, limit: int = 400) -> str:
+        text = plain(self.data.get("summary", ""))
+        return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment.utcoffset() == timedelta(0) else moment.isoformat()

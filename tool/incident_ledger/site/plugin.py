@@ -1,0 +1,233 @@
+"""The `incidents` MkDocs plugin: pages generated at build time from incidents/.
+
+Nothing generated is committed. In `on_files` the plugin reads and checks the records
+(the same checks and messages as `inc validate`), keeps those the audience may read and
+adds one virtual file per page (`File.generated`). Each page's Markdown is only a stub
+with its title; `on_page_content` replaces the (empty) rendered stub with the page's HTML
+from the templates and sets the table of contents, so record text is never parsed as part
+of a Markdown page with raw HTML enabled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils import get_relative_url
+
+log = logging.getLogger("mkdocs.plugins.incidents")
+
+CSS = "assets/incidents.css"
+ASSETS = Path(__file__).parent / "assets"
+
+
+class IncidentsConfig(base.Config):  # type: ignore[no-untyped-call]
+    # Relative to the folder of mkdocs.yml; its parent folder is the repository (schemas/).
+    incidents_dir = c.Type(str, default="../incidents")
+    # Who reads the built site: public sees public records, internal public and internal.
+    # Restricted records are in no audience.
+    audience = c.Choice(("public", "internal"), default="internal")
+    # true: an invalid record fails the build; false: it is left out and named in the log.
+    strict = c.Type(bool, default=True)
+
+
+def build_time() -> datetime:
+    """The build's clock: INC_NOW when set (tests, reproducible builds), as `inc` does."""
+    from ..records import parse_time
+
+    fixed = os.environ.get("INC_NOW")
+    moment = parse_time(fixed) if fixed else None
+    if fixed and moment is None:
+        raise PluginError(f"incidents: INC_NOW={fixed!r} is not an ISO-8601 time with a zone")
+    return moment or datetime.now(timezone.utc)
+
+
+class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-call]
+    def __init__(self) -> None:
+        self._base = Path.cwd()
+        self.pages: dict[str, Any] = {}
+        self.urls: dict[str, str] = {}
+        self.env: Any = None
+        self.charts: Any = None
+        self._pool: Any = None
+
+    @property
+    def incidents_path(self) -> Path:
+        return (self._base / self.config.incidents_dir).resolve()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self._base = Path(config.config_file_path or ".").absolute().parent
+        override = os.environ.get("INC_SITE_AUDIENCE")  # set by `inc site serve --audience`
+        if override:
+            if override not in ("public", "internal"):
+                raise PluginError(f"incidents: INC_SITE_AUDIENCE={override!r} must be public or internal")
+            self.config.audience = override
+        if CSS not in config.extra_css:
+            config.extra_css.append(CSS)
+        return config
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        server.watch(str(self.incidents_path))
+        server.watch(str(self.incidents_path.parent / "schemas"))
+        return server
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        from . import charts, feed
+        from .pages import SitePlan, environment
+
+        plan = SitePlan(self._catalog())
+        self.urls = {f.src_uri: f.url for f in files}
+        self.env = environment()
+        self.pages = {}
+        # Looked up once: Files' own index is rebuilt after every append (quadratic).
+        written = {f.src_uri for f in files}
+        for page in plan.build():
+            if page.uri in written:
+                log.info("incidents: %s is written by hand in docs/; not generating it", page.uri)
+                continue
+            inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, page.uri, content=_stub(page.title), inclusion=inclusion))
+            self.pages[page.uri] = page
+        self._start_charts()
+        # Written by on_post_build, not MkDocs files: known to the templates by their URL.
+        self.urls.update((f"metrics/{name}", f"metrics/{name}") for name in charts.NAMES)
+        self._asset(files, config, CSS, (ASSETS / "incidents.css").read_bytes())
+        self.urls.update((f.src_uri, f.url) for f in files)
+        site_url = config.site_url or ""
+        xml = feed.atom(plan.incidents, config.site_name, site_url, lambda uri: urljoin(site_url, self.urls[uri]))
+        self._asset(files, config, "feed.xml", xml)
+        self.urls["feed.xml"] = "feed.xml"
+        return files
+
+    def _start_charts(self) -> None:
+        """Draw the charts in another process while MkDocs renders the pages here.
+
+        Importing matplotlib and drawing take about a second; on two cores that second is
+        hidden behind page rendering. The SVGs are written into the site in on_post_build.
+        """
+        from concurrent.futures import ProcessPoolExecutor
+
+        from . import charts
+
+        metrics_page = self.pages.get("metrics/index.md")
+        if metrics_page is None:
+            self.charts = None
+            return
+        figures = {
+            k: metrics_page.context[k]
+            for k in (
+                "months",
+                "severities",
+                "by_severity",
+                "by_quarter",
+                "measures",
+                "services",
+                "categories",
+                "follow",
+            )
+        }
+        self._pool = ProcessPoolExecutor(1)
+        self.charts = self._pool.submit(charts.render_all, figures)
+
+    def _write_charts(self, config: MkDocsConfig) -> None:
+        if self.charts is None:
+            return
+        try:
+            drawn = self.charts.result()
+        except Exception as error:  # MkDocs would swallow it into a vague message
+            raise PluginError(
+                f"incidents: drawing the metrics charts failed: {type(error).__name__}: {error}"
+            ) from None
+        finally:
+            self._pool.shutdown()
+            self.charts = None
+        folder = Path(config.site_dir) / "metrics"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, svg in drawn.items():
+            (folder / name).write_bytes(svg)
+
+    def _asset(self, files: Files, config: MkDocsConfig, uri: str, content: bytes) -> None:
+        if uri not in self.urls:
+            files.append(File.generated(config, uri, content=content))
+
+    def _catalog(self) -> Any:
+        from ..errors import LedgerError, RecordError
+        from .catalog import load
+
+        incidents = self.incidents_path
+        if not incidents.is_dir():
+            raise PluginError(f"incidents: {incidents}: no such folder; set incidents_dir in mkdocs.yml")
+        try:
+            catalog = load(incidents.parent, incidents, self.config.audience, build_time())
+        except RecordError as error:
+            raise PluginError(
+                "incidents: " + "\n".join(f"{p.path}:{p.line}:{p.col}: {p.rule}: {p.message}" for p in error.problems)
+            ) from None
+        except LedgerError as error:
+            raise PluginError(f"incidents: {error}") from None
+        if catalog.invalid.problems:
+            lines = "\n".join(catalog.invalid.lines())
+            count = len(catalog.invalid.paths)
+            if self.config.strict:
+                raise PluginError(
+                    f"incidents: {count} invalid record(s):\n{lines}\n"
+                    "Fix them (`inc validate` shows the same problems), or set `strict: false` "
+                    "for the incidents plugin to build without them."
+                )
+            log.warning(
+                "incidents: left out %d invalid record(s): %s\n%s", count, ", ".join(catalog.invalid.paths), lines
+            )
+        log.info("incidents: publishing %d record(s) for the %s audience", len(catalog.published), self.config.audience)
+        return catalog
+
+    def on_page_content(self, html: str, page: MkPage, config: MkDocsConfig, files: Files) -> str | None:
+        spec = self.pages.get(page.file.src_uri)
+        if spec is None:
+            return html
+
+        def url(uri: str) -> str:
+            return get_relative_url(self.urls[uri], page.url)
+
+        page.toc = _toc(spec.headings)
+        template = self.env.get_template(spec.template)
+        return str(template.render(spec.context, url=url, page_title=spec.title))
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        self._write_charts(config)
+        # A served site rebuilds from scratch: do not keep 5,000 page contexts around.
+        self.pages = {}
+
+    def on_build_error(self, error: Exception) -> None:
+        if self.charts is not None:
+            self.charts.cancel()
+            self._pool.shutdown()
+            self.charts = None
+
+
+def _stub(title: str) -> str:
+    """The Markdown MkDocs renders for a generated page: only its title, in front matter.
+
+    The body stays empty because Python-Markdown costs about half a millisecond even for a
+    few headings, per page; the table of contents is set from the page plan instead.
+    """
+    # JSON strings are valid YAML double-quoted scalars: the title cannot break the front matter.
+    return f"---\ntitle: {json.dumps(title)}\n---\n"
+
+
+def _toc(headings: list[str]) -> Any:
+    from markdown.extensions.toc import slugify
+    from mkdocs.structure.toc import get_toc
+
+    return get_toc([{"level": 2, "id": slugify(h, "-"), "name": h, "children": []} for h in headings])
