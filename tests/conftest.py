@@ -15,13 +15,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from project_paths import FIXED_NOW, PROJECT, SCHEMAS, SHIPPED
 
 from incident_ledger.cli.main import inc
-
-PROJECT = Path(__file__).resolve().parents[1]
-SCHEMAS = PROJECT / "schemas"
-SHIPPED = PROJECT / "incidents"
-FIXED_NOW = "2026-11-23T12:00:00Z"
 
 
 @pytest.fixture(autouse=True)

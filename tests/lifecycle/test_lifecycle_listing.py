@@ -123,12 +123,13 @@ def test_init_then_new_then_validate_with_the_installed_inc(tmp_path: Path, inc_
     assert files == [
         ".github/workflows/site.yml",
         ".github/workflows/validate.yml",
+        ".gitignore",
         "README.md",
         "incidents/.gitkeep",
         "schemas/incident.schema.json",
         "schemas/policy.schema.json",
         "schemas/policy.yaml",
-        "site/docs/index.md",
+        "site/docs/about.md",
         "site/mkdocs.yml",
     ]
     assert git(target, "log", "--format=%s") == "Start an incident ledger\n"

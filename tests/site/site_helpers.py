@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXED_NOW, PROJECT
+from project_paths import FIXED_NOW, PROJECT
 
 TEXT_SUFFIXES = (".html", ".xml", ".json", ".js", ".svg", ".txt", ".css")
 

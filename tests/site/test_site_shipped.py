@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT
+from project_paths import PROJECT
 from site_helpers import build_environment, files_containing, inc, page, table
 
 RESTRICTED = "INC-20260122-9XDF"  # the credential-stuffing incident
@@ -77,5 +77,10 @@ def test_side_states_and_exercises_are_said_plainly(mkdocs_site: Path) -> None:
 
 def test_home_shows_the_active_incidents(mkdocs_site: Path) -> None:
     active = table(page(mkdocs_site, ""), "inc-active")
-    assert [row[0].split()[0] for row in active[1:]] == ["INC-20261123-5FQD", "INC-20261121-T4NB", "INC-20261120-3WKS"]
-    assert [row[1] for row in active[1:]] == ["identified", "investigating", "resolved"]
+    assert [row[0].split()[0] for row in active[1:]] == [
+        "INC-20261123-5FQD",
+        "INC-20261122-8KMR",
+        "INC-20261121-T4NB",
+        "INC-20261120-3WKS",
+    ]
+    assert [row[1] for row in active[1:]] == ["identified", "classified", "investigating", "resolved"]

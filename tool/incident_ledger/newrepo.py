@@ -17,7 +17,7 @@ from .schema import POLICY_FILE, POLICY_SCHEMA_FILE, SCHEMA_FILE, schema_dir
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 # Shipped without the leading dot: package-data globs skip hidden folders.
-_RENAMES = {"github": ".github"}
+_RENAMES = {"github": ".github", "gitignore": ".gitignore"}
 FIRST_COMMIT = "Start an incident ledger\n\nCreated by `inc init`: schemas/, incidents/, site/ and the CI workflow.\n"
 
 
