@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import Problem
 from .records import is_valid_id, relative_path
+from .rules import Rule, registrar
 from .schema import Schema
 from .yamlio import Document, KeyPath
 
@@ -72,25 +73,8 @@ Finding = tuple[Where, str]
 Check = Callable[[RecordChange, HistoryContext], Iterator[Finding]]
 
 
-@dataclass(frozen=True)
-class HistoryRule:
-    name: str
-    check: Check
-
-    @property
-    def doc(self) -> str:
-        return " ".join((self.check.__doc__ or "").split())
-
-
-HISTORY_RULES: list[HistoryRule] = []
-
-
-def history_rule(name: str) -> Callable[[Check], Check]:
-    def register(check: Check) -> Check:
-        HISTORY_RULES.append(HistoryRule(name, check))
-        return check
-
-    return register
+HISTORY_RULES: list[Rule[Check]] = []
+history_rule = registrar(HISTORY_RULES)
 
 
 def run_history_rules(change: RecordChange, context: HistoryContext) -> list[Problem]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .errors import Problem
 from .records import ID_PATTERN, MODELINE_PREFIX, parse_time, relative_path
@@ -34,25 +34,36 @@ Finding = tuple[KeyPath, str]
 Check = Callable[[Document, Context], Iterator[Finding]]
 
 
+AnyCheck = TypeVar("AnyCheck", bound=Callable[..., Iterator[Any]])
+
+
 @dataclass(frozen=True)
-class Rule:
+class Rule(Generic[AnyCheck]):
+    """A named check; its docstring is the rule's user documentation (README is built from it)."""
+
     name: str
-    check: Check
+    check: AnyCheck
 
     @property
     def doc(self) -> str:
         return " ".join((self.check.__doc__ or "").split())
 
 
-RULES: list[Rule] = []
+def registrar(registry: list[Rule[AnyCheck]]) -> Callable[[str], Callable[[AnyCheck], AnyCheck]]:
+    """A decorator factory adding checks to `registry` under a stable rule name."""
+
+    def named(name: str) -> Callable[[AnyCheck], AnyCheck]:
+        def register(check: AnyCheck) -> AnyCheck:
+            registry.append(Rule(name, check))
+            return check
+
+        return register
+
+    return named
 
 
-def rule(name: str) -> Callable[[Check], Check]:
-    def register(check: Check) -> Check:
-        RULES.append(Rule(name, check))
-        return check
-
-    return register
+RULES: list[Rule[Check]] = []
+rule = registrar(RULES)
 
 
 def run_rules(document: Document, context: Context) -> list[Problem]:
