@@ -100,3 +100,28 @@ def table(html: str, css_class: str) -> list[list[str]]:
     parser = _Tables(css_class)
     parser.feed(html)
     return parser.rows
+
+
+class _UnsafeMarkup(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("iframe", "object", "embed"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            target = (value or "").strip().lower()
+            if name.startswith("on") or (
+                name in ("href", "src", "action") and target.startswith(("javascript:", "data:"))
+            ):
+                self.found.append(f"<{tag} {name}={value!r}>")
+            elif name == "src" and ("://" in target or target.startswith("//")):
+                self.found.append(f"<{tag} src={value!r}>")  # loads from another host
+
+
+def unsafe_markup(html: str) -> list[str]:
+    """Elements that could run code or load another page: handlers, javascript: targets, frames."""
+    parser = _UnsafeMarkup()
+    parser.feed(html)
+    return parser.found

@@ -11,8 +11,12 @@ from incident_ledger.site.render import inline_html, markdown_html, plain, safe_
     ("source", "html"),
     [
         ("**bold** and `code <x>`", "<p><strong>bold</strong> and <code>code &lt;x&gt;</code></p>"),
-        ("a <script>alert(1)</script> b", "<p>a alert(1) b</p>"),
-        ('<img src=x onerror="alert(1)">', ""),
+        ("a <script>alert(1)</script> b", "<p>a &lt;script&gt;alert(1)&lt;/script&gt; b</p>"),
+        ('<img src=x onerror="alert(1)">', '<p>&lt;img src=x onerror="alert(1)"&gt;</p>'),
+        # Text that looks like HTML is shown, never dropped with the words around it.
+        ("parser expected <EOF>; List<String> broke", "<p>parser expected &lt;EOF&gt;; List&lt;String&gt; broke</p>"),
+        ("<div>\nthe whole paragraph\n\nnext", "<p>&lt;div&gt;\nthe whole paragraph</p>\n<p>next</p>"),
+        ("[x](javascript:alert(1)) <b>", '<p><a rel="noopener noreferrer nofollow">x</a> &lt;b&gt;</p>'),
         ("[x](javascript:alert(1))", '<p><a rel="noopener noreferrer nofollow">x</a></p>'),
         (
             "[x](https://example.com/a)",
