@@ -102,8 +102,12 @@ def test_show_reports_an_overdue_postmortem(repo: Path, inc_ok: Any) -> None:
     inc_ok(repo, "classify", first, *CLASSIFY, "--at", "2026-11-01T10:05:00Z")
     inc_ok(repo, "investigate", first, "--commander", "Ann", "--at", "2026-11-01T10:06:00Z")
     inc_ok(repo, "resolve", first, "--summary", "Fixed.", "--step", "Restart", "--at", "2026-11-01T11:00:00Z")
-    # SEV2: the policy gives 10 days from resolution; the clock says 2026-11-23.
-    assert "  post-mortem overdue: due 2026-11-11\n" in inc_ok(repo, "show", first).stdout
+    inc_ok(
+        repo, "recover", first, "--summary", "Back.", "--verification", "Checks green.", "--at", "2026-11-01T12:00:00Z"
+    )
+    inc_ok(repo, "close", first, "--root-cause", "A bad deploy.", "--at", "2026-11-02T09:00:00Z")
+    # SEV2: the policy gives 10 days from closed_at; the clock says 2026-11-23.
+    assert "  post-mortem overdue: due 2026-11-12\n" in inc_ok(repo, "show", first).stdout
     assert inc_ok(repo, "validate").exit_code == 0  # aging is reported by commands, never by validation
 
 
@@ -177,6 +181,10 @@ def test_list_reports_overdue_postmortems(repo: Path, inc_ok: Any) -> None:
     inc_ok(repo, "classify", first, *CLASSIFY, "--at", "2026-11-01T10:05:00Z")
     inc_ok(repo, "investigate", first, "--commander", "Ann", "--at", "2026-11-01T10:06:00Z")
     inc_ok(repo, "resolve", first, "--summary", "Fixed.", "--step", "Restart", "--at", "2026-11-01T11:00:00Z")
+    inc_ok(
+        repo, "recover", first, "--summary", "Back.", "--verification", "Checks green.", "--at", "2026-11-01T12:00:00Z"
+    )
+    inc_ok(repo, "close", first, "--root-cause", "A bad deploy.", "--at", "2026-11-02T09:00:00Z")
     rows = json.loads(inc_ok(repo, "list", "--format", "json").stdout)
-    assert rows[0]["postmortem_overdue_since"] == "2026-11-11"
-    assert "[post-mortem overdue since 2026-11-11]" in inc_ok(repo, "list").stdout
+    assert rows[0]["postmortem_overdue_since"] == "2026-11-12"
+    assert "[post-mortem overdue since 2026-11-12]" in inc_ok(repo, "list").stdout

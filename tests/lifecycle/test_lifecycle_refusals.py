@@ -264,3 +264,34 @@ def test_new_checks_its_times(repo: Path, inc_ok: Any, inc_fails: Any) -> None:
     assert "is in the future" in refused(repo, inc_fails, *args[:-2], "--at", "2026-12-01T00:00:00Z", code=2)
     incident = inc_ok(repo, *args, "--started-at", "2026-11-23T09:40:00+00:00").stdout.strip()
     assert 'started_at: "2026-11-23T09:40:00Z"\n' in record_path(repo, incident).read_text()
+
+
+def test_an_entry_earlier_than_the_last_one_is_refused_not_inserted(repo: Path, inc_ok: Any,
+                                                                     inc_fails: Any) -> None:  # fmt: skip
+    # Inserting it in the middle would reorder the timeline, which inc check refuses in CI.
+    incident = new_incident(inc_ok, repo, "--detected-at", "2026-11-23T10:00:00Z")
+    inc_ok(repo, "log", incident, "Rolled back.", "--at", "2026-11-23T10:30:00Z")
+    message = refused(repo, inc_fails, "log", incident, "Paged the DBA.", "--at", "2026-11-23T10:10:00Z", code=2)
+    assert message == (
+        "inc: error: --at 2026-11-23T10:10:00Z is earlier than the last timeline entry "
+        "(2026-11-23T10:30:00Z); the timeline only grows at its end (inc check refuses a reordered "
+        "one): record what happened in the order it happened, or say when in the entry's text\n"
+    )
+    inc_ok(repo, "log", incident, "Same minute is fine.", "--at", "2026-11-23T10:30:00Z")
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "1969-12-31T23:59:59Z"])
+def test_an_implausible_year_is_a_usage_error_not_a_crash(repo: Path, incident: str, inc_fails: Any,
+                                                          moment: str) -> None:  # fmt: skip
+    message = refused(repo, inc_fails, "log", incident, "x", "--at", moment, code=2)
+    assert message == f"inc: error: --at {moment} is before 1970; check the year\n"
+
+
+def test_init_where_no_folder_can_be_made_is_an_error_not_a_crash(tmp_path: Path, inc_fails: Any) -> None:
+    (tmp_path / "a-file").write_text("x")
+    result = inc_fails(tmp_path, "init", str(tmp_path / "a-file" / "ledger"), code=1)
+    assert (
+        result.stderr
+        == f"inc: error: cannot create {tmp_path / 'a-file' / 'ledger'}: Not a directory; give a folder you can write to\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

@@ -22,7 +22,7 @@ from . import yamlio
 from .errors import RecordError
 from .records import INCIDENTS_DIR, RECORD_SUFFIXES
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: closed_at joined the facts (post-mortems are due from it)
 CACHE_NAME = "inc-cache/records.json"
 # Facts `inc list`, `inc show --format` and `inc actions` need; the full record is read by `inc show`.
 FACTS = (
@@ -36,6 +36,7 @@ FACTS = (
     "services",
     "detected_at",
     "resolved_at",
+    "closed_at",
     "action_items",
 )
 # A file changed within this many nanoseconds of the cache being written may have the same

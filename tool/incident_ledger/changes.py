@@ -108,17 +108,20 @@ def _written(value: Any) -> Any:
 
 
 def add_entry(ledger: Ledger, data: Any, current: dict[str, Any], entry: Any) -> None:
-    """Add a timeline entry where its time puts it (the end, unless it is back-dated)."""
+    """Append a timeline entry; one earlier than the last entry is refused, not inserted.
+
+    The timeline only grows at its end: `inc check` refuses a pull request that moves an
+    entry, so inserting a back-dated one in the middle would make a commit CI rejects.
+    """
     moment = parse_time(str(entry["at"]))
-    assert moment is not None
-    position = lifecycle.insert_position(current, moment)
+    if moment is None:
+        raise UsageError(f"--at {entry['at']!r} is not an ISO-8601 time with a zone")
+    lifecycle.check_appendable(current, moment)
     timeline = data.get("timeline")
     if not isinstance(timeline, list):
         ledger.set(data, "timeline", yamledit.sequence([entry]))
-    elif position >= len(timeline):
-        timeline.append(entry)
     else:
-        timeline.insert(position, entry)
+        timeline.append(entry)
 
 
 def default_note(stage: str, record: dict[str, Any]) -> str:

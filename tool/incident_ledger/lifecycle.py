@@ -134,6 +134,10 @@ def refuse_missing(incident_id: str, target: str, missing: list[Missing]) -> Non
         raise Refusal(f"{incident_id} cannot become {target}; missing:\n{lines}")
 
 
+# Incident records start with computing; an earlier year is a typo (and 0001 breaks ids).
+EARLIEST_YEAR = 1970
+
+
 def parse_moment(text: str | None, now: datetime, option: str = "--at") -> datetime:
     """A command's time: now by default, else an ISO-8601 time with a zone, not in the future."""
     if text is None:
@@ -144,6 +148,12 @@ def parse_moment(text: str | None, now: datetime, option: str = "--at") -> datet
             f"{option} {text!r} is not an ISO-8601 time with a zone; write it like 2026-11-03T10:15:00Z "
             "or 2026-11-03T11:15:00+01:00"
         )
+    try:
+        plausible = moment.astimezone(timezone.utc).year >= EARLIEST_YEAR
+    except OverflowError:  # year 1 with a positive offset has no UTC equivalent
+        plausible = False
+    if not plausible:
+        raise UsageError(f"{option} {text} is before {EARLIEST_YEAR}; check the year")
     if moment > now + FUTURE_SLACK:
         raise UsageError(f"{option} {text} is in the future (now is {now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ})")
     return moment
@@ -198,19 +208,19 @@ def last_stage_entry(data: Mapping[str, Any]) -> tuple[str, datetime] | None:
     return None
 
 
-def insert_position(data: Mapping[str, Any], at: datetime) -> int:
-    """Where a timeline entry at `at` goes: after every entry at or before it (it stays in order)."""
-    entries = data.get("timeline")
-    if not isinstance(entries, list):
-        return 0
-    position = len(entries)
-    while position > 0:
-        previous = entries[position - 1]
-        moment = parse_time(previous.get("at")) if isinstance(previous, Mapping) else None
-        if moment is None or moment <= at:
-            break
-        position -= 1
-    return position
+def check_appendable(data: Mapping[str, Any], at: datetime) -> None:
+    """A new timeline entry is no earlier than the last one: the timeline only grows at its end."""
+    for entry in reversed(_timeline(data)):
+        moment = parse_time(entry.get("at"))
+        if moment is None:
+            continue
+        if at < moment:
+            raise UsageError(
+                f"--at {_show(at)} is earlier than the last timeline entry ({entry.get('at')}); the "
+                "timeline only grows at its end (inc check refuses a reordered one): record what "
+                "happened in the order it happened, or say when in the entry's text"
+            )
+        return
 
 
 def _show(moment: datetime) -> str:
@@ -246,15 +256,16 @@ def is_overdue(item: Mapping[str, Any], now: datetime) -> bool:
 
 
 def postmortem_due(schema: Schema, data: Mapping[str, Any]) -> date | None:
-    """When the post-mortem is due: the policy's days for the severity, counted from resolved_at.
+    """When the post-mortem is due: the policy's days for the severity, counted from closed_at
+    (policy.schema.json: "Days after closed_at"), as the site counts them too.
 
-    None when the severity needs no post-mortem or the impact has not stopped yet.
+    None when the severity needs no post-mortem or the closure documentation is not done yet.
     """
     severity = schema.severities.get(str(data.get("severity")))
-    resolved = parse_time(data.get("resolved_at"))
-    if not severity or not severity.get("postmortem_required") or resolved is None:
+    closed = parse_time(data.get("closed_at"))
+    if not severity or not severity.get("postmortem_required") or closed is None:
         return None
-    return (resolved + timedelta(days=int(severity["postmortem_due_days"]))).date()
+    return (closed + timedelta(days=int(severity["postmortem_due_days"]))).date()
 
 
 def postmortem_overdue(schema: Schema, data: Mapping[str, Any], now: datetime) -> date | None:

@@ -28,6 +28,9 @@ def initialise(directory: Path) -> list[str]:
         raise LedgerError(f"{directory} exists and is not empty; give a new or empty folder")
     try:
         directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LedgerError(f"cannot create {directory}: {error.strerror}; give a folder you can write to") from None
+    try:
         written = _write_files(directory)
         store.initialise(directory)
         store.commit_all(directory, FIRST_COMMIT)
