@@ -197,3 +197,24 @@ def test_first_commit_of_a_new_repository(tmp_path: Path, inc_ok: Any) -> None:
     assert commits(root) == 1
     assert last_commit_files(root) == [f"incidents/2026/{incident_id}.yaml"]
     assert inc_ok(root, "validate").exit_code == 0
+
+
+def test_commands_running_at_once_each_land_their_change(repo: Path, inc_ok: Any, inc_bin: str) -> None:
+    # Two terminals, or a script in a loop: each command reads, writes and commits as one
+    # step, so no commit drops another's entry and nothing is left half-done.
+    incident = new_incident(inc_ok, repo)
+    before = commits(repo)
+    runs = [
+        subprocess.Popen(
+            [inc_bin, "log", incident, f"update {n}"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for n in range(5)
+    ]
+    outputs = [run.communicate() for run in runs]
+    assert [run.returncode for run in runs] == [0] * 5, outputs
+    assert commits(repo) == before + 5
+    text = record_path(repo, incident).read_text()
+    assert sorted(line.strip() for line in text.splitlines() if "text: update" in line) == [
+        f"text: update {n}" for n in range(5)
+    ]
+    assert git(repo, "status", "--porcelain") == ""

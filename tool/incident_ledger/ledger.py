@@ -8,6 +8,7 @@ entry are put back exactly as they were.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -131,6 +132,10 @@ class Ledger:
     def change(self, incident_id: str, edit: Edit, commit: bool) -> Outcome:
         """Apply `edit` to one record, check the result, write it, commit it alone."""
         relative = relative_path(incident_id).as_posix()
+        with store.exclusive(self.root) if commit else contextlib.nullcontext():
+            return self._change(incident_id, relative, edit, commit)
+
+    def _change(self, incident_id: str, relative: str, edit: Edit, commit: bool) -> Outcome:
         if commit:
             store.check_can_commit(self.root)
         old, text, document = self.read(incident_id)
@@ -162,6 +167,12 @@ class Ledger:
         started: datetime | None = fields.get("started_at")
         if started is not None and started > detected:
             raise UsageError("--started-at is after --detected-at; the impact begins before it is detected")
+        with store.exclusive(self.root) if commit else contextlib.nullcontext():
+            return self._create(fields, detected, author, note, commit)
+
+    def _create(
+        self, fields: dict[str, Any], detected: datetime, author: str, note: str | None, commit: bool
+    ) -> Outcome:
         if commit:
             store.check_can_commit(self.root)
         for _ in range(20):

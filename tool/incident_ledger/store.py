@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import LedgerError
@@ -86,6 +87,28 @@ _IN_PROGRESS = (
     ("CHERRY_PICK_HEAD", "a cherry-pick is in progress"),
     ("REVERT_HEAD", "a revert is in progress"),
 )
+
+
+@contextmanager
+def exclusive(root: Path) -> Iterator[None]:
+    """Serialise `inc` commands in one repository: each reads, writes and commits as one step.
+
+    Without it, two commands at once (two terminals, a script in a loop) both read the
+    same record, and the second commit silently drops the first one's entry.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform: run unserialised
+        yield
+        return
+    done = git(root, "rev-parse", "--git-path", "inc.lock", check=False)
+    if done.returncode != 0:  # not a repository: check_can_commit says so
+        yield
+        return
+    path = _git_path(root, done.stdout.decode("utf-8", "replace").strip())
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 def check_can_commit(root: Path) -> None:

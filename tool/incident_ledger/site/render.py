@@ -44,7 +44,7 @@ def _convert(text: str, block: bool) -> str:
         # Safe mode drops `expected <EOF>`, `List<String>` and a whole paragraph after a
         # `<div>` line, silently. Only those few fields go through markdown-it, which shows
         # raw HTML as the text it is (4x slower than cmark, so not for every field).
-        return _escaping_renderer(block).render(text)
+        return str(_escaping_renderer(block).render(text))
     return rendered
 
 
@@ -53,7 +53,7 @@ def _escaping_renderer(block: bool) -> MarkdownIt:
     renderer = MarkdownIt("commonmark", {"html": False})
     # Every link stays a link and the cleaner decides on its target, so an unsafe link
     # looks the same (no target) whichever renderer a field went through.
-    renderer.validateLink = lambda url: True
+    renderer.validateLink = lambda url: True  # type: ignore[method-assign]
     return renderer.enable(["table", "strikethrough"]) if block else renderer
 
 
