@@ -10,6 +10,7 @@ def test_validate_passes_when_the_last_record_was_deleted(repo: Path, run_cli) -
     result = run_cli(repo, "validate")
     assert result.exit_code == 0, result
     assert result.stdout == ""
+    assert f"inc: warning: no incidents/ folder in {repo}; no records were checked\n" in result.stderr
 
 
 def test_validate_of_a_missing_path_is_a_usage_error(repo: Path, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -295,3 +295,13 @@ def test_init_where_no_folder_can_be_made_is_an_error_not_a_crash(tmp_path: Path
         == f"inc: error: cannot create {tmp_path / 'a-file' / 'ledger'}: Not a directory; give a folder you can write to\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_record_that_is_a_symlink_is_refused_as_such(repo: Path, incident: str, inc_fails: Any) -> None:
+    file = record_path(repo, incident)
+    elsewhere = repo / "elsewhere.yaml"
+    file.rename(elsewhere)
+    file.symlink_to(elsewhere)
+    message = refused(repo, inc_fails, "log", incident, "x")
+    relative = file.relative_to(repo).as_posix()
+    assert message == f"inc: error: {relative}:1:1: the record is a symbolic link; replace it with the file itself\n"

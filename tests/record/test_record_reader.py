@@ -207,6 +207,14 @@ def test_nul_character(tmp_path: Path) -> None:
     assert _read(file) == [("not-a-record", 2, 11, "file contains a NUL character; a record is text")]
 
 
+@pytest.mark.parametrize("escape", ["\\0", "\\x00", "\\u0000", "\\U00000000"])
+def test_nul_character_written_as_an_escape(escape: str) -> None:
+    document = yamlio.parse("r.yaml", f'title: ok\ntimeline:\n  - text: "a{escape}b"\n')
+    assert [(p.rule, p.line, p.col, p.message) for p in document.problems] == [
+        ("yaml-value", 3, 5, "text contains a NUL character (\\0); remove it")
+    ]
+
+
 def test_file_over_one_mib(tmp_path: Path) -> None:
     file = tmp_path / "r.yaml"
     file.write_text("summary: |\n" + ("  " + "x" * 98 + "\n") * 10_486)

@@ -51,11 +51,15 @@ def test_github_format(repo: Path, run_cli) -> None:  # type: ignore[no-untyped-
     assert result.stderr == ""
 
 
-def test_github_is_the_default_on_github_actions(repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("value", "github"), [("true", True), ("1", True), ("false", False), ("", False)])
+def test_github_is_the_default_on_github_actions(
+    repo: Path, run_cli, monkeypatch: pytest.MonkeyPatch, value: str, github: bool
+) -> None:  # type: ignore[no-untyped-def]
     _two_bad_records(repo)
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_ACTIONS", value)
     result = run_cli(repo, "validate")
-    assert result.stdout.startswith("::error file=incidents/2026/INC-20261103-3V5G.yaml,line=19,col=1,")
+    assert result.stdout.startswith("::error file=incidents/2026/INC-20261103-3V5G.yaml,line=19,col=1,") is github
+    assert result.stdout.startswith("incidents/2026/INC-20261103-3V5G.yaml:19:1: priority-matrix:") is not github
 
 
 def test_github_escapes_newlines_and_separators() -> None:

@@ -111,6 +111,8 @@ class Ledger:
         """A record's text and document, refusing one that is broken or mid-merge."""
         relative = relative_path(incident_id).as_posix()
         file = self.root / relative
+        if file.is_symlink():
+            raise LedgerError("the record is a symbolic link; replace it with the file itself", relative, 1, 1)
         try:
             raw = file.read_bytes()
         except OSError as error:

@@ -79,6 +79,8 @@ _SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z")
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z")
 _UNDERSCORE_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?\Z")
 _DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|\Z)")
+# YAML's escapes for NUL inside double quotes; a cheap gate before looking for one.
+_ESCAPED_NUL = re.compile(r"\\(0|x00|u0000|U00000000)")
 _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]", re.MULTILINE)
 # The characters YAML 1.2 refuses in a stream (c-printable's complement).
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -484,8 +486,22 @@ def parse(path: str, text: str) -> Document:
                 )
             ]
         )
+    problems = builder.problems
+    if _ESCAPED_NUL.search(text):
+        problems = [*problems, *_nul_problems(path, data, builder.locations)]
     first_line = text.split("\n", 1)[0].rstrip("\r")
-    return Document(path, data, builder.locations, builder.problems, first_line, text)
+    return Document(path, data, builder.locations, problems, first_line, text)
+
+
+def _nul_problems(path: str, value: Any, locations: dict[KeyPath, Location], keypath: KeyPath = ()) -> list[Problem]:
+    """NUL characters written as escapes in double-quoted text (a raw NUL byte is refused earlier)."""
+    if isinstance(value, str):
+        if "\x00" not in value:
+            return []
+        line, col = locations.get(keypath, (1, 1))
+        return [Problem(path, line, col, "yaml-value", "text contains a NUL character (\\0); remove it")]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return [p for key, child in items for p in _nul_problems(path, child, locations, (*keypath, key))]
 
 
 def read(file: Path, display: str | None = None) -> Document:

@@ -12,7 +12,8 @@ from .main import State, inc, pass_state
 
 
 def default_format() -> str:
-    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    # GitHub sets it to "true"; any value but an explicit "false" means a workflow.
+    return "github" if os.environ.get("GITHUB_ACTIONS", "false").lower() not in ("", "false", "0") else "text"
 
 
 # The problem formats of `inc validate` and `inc check`, which report alike.
@@ -48,4 +49,8 @@ def validate(state: State, paths: tuple[Path, ...], fmt: str, jobs: int | None) 
         click.echo(output)
     if fmt == "text":
         click.echo(summary(problems), err=True)
+    if not paths and not (root / "incidents").is_dir():
+        # Valid (a repository whose last record was deleted), but say so: a CI job run
+        # in the wrong folder must not pass without anyone noticing.
+        click.echo(f"inc: warning: no incidents/ folder in {root}; no records were checked", err=True)
     raise click.exceptions.Exit(EXIT_PROBLEMS if problems else EXIT_OK)
