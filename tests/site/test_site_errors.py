@@ -12,6 +12,7 @@ from incident_ledger.schema import Schema
 
 BAD = "INC-20260601-BAD9"
 REOPENED = "INC-20261001-RRR1"
+DUPLICATE = "INC-20260601-DDD2"
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,8 @@ def repo_with_a_bad_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
     bad = record(schema, BAD, "investigating", "2026-06-01T10:00:00Z", title="Bad record text BADMARK")
     bad["priority"] = "P4"  # the matrix says P1 for high x high
     write(root, bad)
+    # Valid, and a duplicate of the invalid record: that incident exists, just not validly.
+    write(root, record(schema, DUPLICATE, "duplicate", "2026-06-01T10:30:00Z", visibility="public", duplicate_of=BAD))
     return root
 
 
@@ -59,7 +62,8 @@ def test_skip_invalid_leaves_the_record_out_and_names_it(repo_with_a_bad_record:
     assert err.startswith(f"inc: warning: incidents: left out 1 invalid record(s): incidents/2026/{BAD}.yaml\n")
     assert ": priority-matrix: " in err
     site = tmp_path / "out"
-    assert {p.parent.name for p in site.glob("incidents/*/INC-*/index.html")} == {P1, P4, REOPENED}
+    assert "duplicate-of" not in err
+    assert {p.parent.name for p in site.glob("incidents/*/INC-*/index.html")} == {P1, P4, REOPENED, DUPLICATE}
     reopened = (site / "incidents" / "2026" / REOPENED / "index.html").read_text()
     assert "This incident was reopened 1 time(s), last on 2026-10-02 09:00 UTC." in reopened
     assert not [f for f in site.rglob("*") if f.is_file() and b"BADMARK" in f.read_bytes()]

@@ -59,6 +59,9 @@ class _Checked:
     problems: list[Problem]
     line: int = 1
     col: int = 1
+    # Every record with an id counts for the rules across records, valid or not: an
+    # invalid record still holds its id, and a duplicate of it points at a real incident.
+    seen: Seen | None = None
 
 
 def _check(file: Path, root: Path, context: Context) -> _Checked:
@@ -73,7 +76,12 @@ def _check(file: Path, root: Path, context: Context) -> _Checked:
         return _Checked(path, None, [replace(p, path=path) for p in error.problems])
     problems = [replace(p, path=path) for p in check_document(document, context)]
     line, col = document.locate(("id",))
-    return _Checked(path, None if problems else document.data, problems, line, col)
+    incident_id, duplicate_of = document.data.get("id"), document.data.get("duplicate_of")
+    seen = None
+    if isinstance(incident_id, str):
+        target = duplicate_of if isinstance(duplicate_of, str) else None
+        seen = Seen(incident_id, path, line, col, target, document.locate(("duplicate_of",)))
+    return _Checked(path, None if problems else document.data, problems, line, col, seen)
 
 
 _worker: tuple[Path, Context] | None = None
@@ -108,11 +116,13 @@ def load(root: Path, incidents: Path, audience: str, now: datetime) -> Catalog:
     files = list(find_records(root, [incidents])) if incidents.is_dir() else []
     invalid = Invalid()
     valid: list[_Checked] = []
+    seen: list[Seen] = []
     for checked in _check_all(files, root, context):
         invalid.problems += checked.problems
         if checked.data is not None:
             valid.append(checked)
-    seen = [Seen(c.data["id"], c.path, c.line, c.col, c.data.get("duplicate_of")) for c in valid if c.data]
+        if checked.seen is not None:
+            seen.append(checked.seen)
     clashes = repository_problems(seen)
     invalid.problems += clashes
     bad = {p.path for p in clashes}
