@@ -215,6 +215,15 @@ def test_nul_character_written_as_an_escape(escape: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(("spelling", "value"), [("True", True), ("TRUE", True), ("False", False), ("FALSE", False)])
+def test_booleans_are_only_true_and_false(spelling: str, value: bool) -> None:
+    document = yamlio.parse("r.yaml", f"title: ok\nexercise: {spelling}\n")
+    assert document.data["exercise"] is value
+    assert [(p.rule, p.line, p.col, p.message) for p in document.problems] == [
+        ("yaml-value", 2, 11, f"write the boolean {spelling!r} as {spelling.lower()}")
+    ]
+
+
 def test_file_over_one_mib(tmp_path: Path) -> None:
     file = tmp_path / "r.yaml"
     file.write_text("summary: |\n" + ("  " + "x" * 98 + "\n") * 10_486)

@@ -41,7 +41,8 @@ RULES = {
     "yaml-tag": "Explicit tags (`!!binary`, `!!set`, `!!python/...`, `!!str`, `!local`) are not allowed: "
     "a record holds only text, numbers, booleans, lists and mappings.",
     "yaml-value": "A value no record field can hold: a key that is not text (`1:`, `true:`), "
-    "not-a-number or infinity, or a number too large to be meant (more than 18 digits).",
+    "not-a-number or infinity, a number too large to be meant (more than 18 digits), a boolean spelled "
+    "other than `true` or `false` (`True`, `FALSE`), or a NUL character written as an escape (`\\0`).",
     "yaml-ambiguous": "A plain value that YAML 1.1 and YAML 1.2 read differently: `yes`, `no`, `on`, `off`, "
     "`y`, `n` (booleans in 1.1, text in 1.2), `0777` (octal or decimal), `1e3` and `1:30` (number or text), "
     "and unquoted dates and timestamps (dates to YAML 1.1 readers). Editors and check-jsonschema read "
@@ -243,10 +244,12 @@ class _Builder:
             return text
         if text in _NULLS:
             return None
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
+        if text in _TRUE or text in _FALSE:
+            if text not in ("true", "false"):
+                # YAML reads True and FALSE as booleans too, but the record format allows
+                # only the one spelling every reader and every diff agrees on.
+                self.problem(_mark(node), "yaml-value", f"write the boolean {text!r} as {text.lower()}")
+            return text in _TRUE
         if text in _YAML11_BOOLS:
             return self.ambiguous(node, "a boolean in YAML 1.1 and text in YAML 1.2")
         if _INT.match(text):
