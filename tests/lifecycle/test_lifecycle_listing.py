@@ -97,15 +97,29 @@ def test_actions_across_incidents_open_overdue_owner(repo: Path, inc_ok: Any) ->
     assert "    link: https://tracker.example.com/T-1\n" in record_path(repo, first).read_text()
 
 
-def test_show_reports_an_overdue_postmortem(repo: Path, inc_ok: Any) -> None:
-    first = new_incident(inc_ok, repo, "--detected-at", "2026-11-01T10:00:00Z")
-    inc_ok(repo, "classify", first, *CLASSIFY, "--at", "2026-11-01T10:05:00Z")
-    inc_ok(repo, "investigate", first, "--commander", "Ann", "--at", "2026-11-01T10:06:00Z")
-    inc_ok(repo, "resolve", first, "--summary", "Fixed.", "--step", "Restart", "--at", "2026-11-01T11:00:00Z")
+def closed_on_november_2nd(repo: Path, inc_ok: Any) -> str:
+    """A SEV2 incident closed on 2026-11-02 09:00 UTC: its post-mortem was due 10 days later."""
+    incident = new_incident(inc_ok, repo, "--detected-at", "2026-11-01T10:00:00Z")
+    inc_ok(repo, "classify", incident, *CLASSIFY, "--at", "2026-11-01T10:05:00Z")
+    inc_ok(repo, "investigate", incident, "--commander", "Ann", "--at", "2026-11-01T10:06:00Z")
+    inc_ok(repo, "resolve", incident, "--summary", "Fixed.", "--step", "Restart", "--at", "2026-11-01T11:00:00Z")
     inc_ok(
-        repo, "recover", first, "--summary", "Back.", "--verification", "Checks green.", "--at", "2026-11-01T12:00:00Z"
+        repo,
+        "recover",
+        incident,
+        "--summary",
+        "Back.",
+        "--verification",
+        "Checks green.",
+        "--at",
+        "2026-11-01T12:00:00Z",
     )
-    inc_ok(repo, "close", first, "--root-cause", "A bad deploy.", "--at", "2026-11-02T09:00:00Z")
+    inc_ok(repo, "close", incident, "--root-cause", "A bad deploy.", "--at", "2026-11-02T09:00:00Z")
+    return incident
+
+
+def test_show_reports_an_overdue_postmortem(repo: Path, inc_ok: Any) -> None:
+    first = closed_on_november_2nd(repo, inc_ok)
     # SEV2: the policy gives 10 days from closed_at; the clock says 2026-11-23.
     assert "  post-mortem overdue: due 2026-11-12\n" in inc_ok(repo, "show", first).stdout
     assert inc_ok(repo, "validate").exit_code == 0  # aging is reported by commands, never by validation
@@ -177,14 +191,7 @@ def test_terminal_escapes_in_records_are_not_printed(repo: Path, inc_ok: Any) ->
 
 
 def test_list_reports_overdue_postmortems(repo: Path, inc_ok: Any) -> None:
-    first = new_incident(inc_ok, repo, "--detected-at", "2026-11-01T10:00:00Z")
-    inc_ok(repo, "classify", first, *CLASSIFY, "--at", "2026-11-01T10:05:00Z")
-    inc_ok(repo, "investigate", first, "--commander", "Ann", "--at", "2026-11-01T10:06:00Z")
-    inc_ok(repo, "resolve", first, "--summary", "Fixed.", "--step", "Restart", "--at", "2026-11-01T11:00:00Z")
-    inc_ok(
-        repo, "recover", first, "--summary", "Back.", "--verification", "Checks green.", "--at", "2026-11-01T12:00:00Z"
-    )
-    inc_ok(repo, "close", first, "--root-cause", "A bad deploy.", "--at", "2026-11-02T09:00:00Z")
+    first = closed_on_november_2nd(repo, inc_ok)
     rows = json.loads(inc_ok(repo, "list", "--format", "json").stdout)
     assert rows[0]["postmortem_overdue_since"] == "2026-11-12"
     assert "[post-mortem overdue since 2026-11-12]" in inc_ok(repo, "list").stdout
