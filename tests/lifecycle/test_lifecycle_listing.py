@@ -191,7 +191,7 @@ def test_terminal_escapes_in_records_are_not_printed(repo: Path, inc_ok: Any) ->
 
 
 def test_list_reports_overdue_postmortems(repo: Path, inc_ok: Any) -> None:
-    first = closed_on_november_2nd(repo, inc_ok)
+    closed_on_november_2nd(repo, inc_ok)
     rows = json.loads(inc_ok(repo, "list", "--format", "json").stdout)
     assert rows[0]["postmortem_overdue_since"] == "2026-11-12"
     assert "[post-mortem overdue since 2026-11-12]" in inc_ok(repo, "list").stdout
