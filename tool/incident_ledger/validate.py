@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from . import yamlio
 from .errors import Problem, RecordError
@@ -49,6 +50,9 @@ class Seen:
 class FileResult:
     problems: list[Problem]
     seen: Seen | None
+    # The record itself, only when asked for (the site) and only when it has no problem:
+    # `inc validate` keeps no records, so its memory does not grow with their number.
+    data: dict[str, Any] | None = None
 
 
 def display_path(file: Path, root: Path) -> str:
@@ -66,7 +70,7 @@ def check_document(document: yamlio.Document, context: Context) -> list[Problem]
     return [*document.problems, *context.schema.problems(document), *run_rules(document, context), *secrets(document)]
 
 
-def check_file(file: Path, context: Context) -> FileResult:
+def check_file(file: Path, context: Context, keep_data: bool = False) -> FileResult:
     path = display_path(file, context.root)
     try:
         document = yamlio.read(file, path)
@@ -84,7 +88,7 @@ def check_file(file: Path, context: Context) -> FileResult:
             duplicate_of if isinstance(duplicate_of, str) else None,
             document.locate(("duplicate_of",)),
         )
-    return FileResult(problems, seen)
+    return FileResult(problems, seen, document.data if keep_data and not problems else None)
 
 
 _worker_context: Context | None = None
@@ -95,25 +99,25 @@ def _init_worker(root: Path, now: datetime) -> None:
     _worker_context = Context(Schema(schema_dir(root)), root, now)
 
 
-def _check_chunk(files: list[Path]) -> list[FileResult]:
+def _check_chunk(files: list[Path], keep_data: bool) -> list[FileResult]:
     assert _worker_context is not None
-    return [check_file(f, _worker_context) for f in files]
+    return [check_file(f, _worker_context, keep_data) for f in files]
 
 
-def _results(files: list[Path], context: Context, jobs: int) -> Iterator[FileResult]:
+def results(files: list[Path], context: Context, jobs: int, keep_data: bool = False) -> Iterator[FileResult]:
     """Each file's result, from worker processes when there are enough files to pay for them."""
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        yield from (check_file(f, context) for f in files)
+        yield from (check_file(f, context, keep_data) for f in files)
         return
     chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
     try:
         pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context.root, context.now))
     except (OSError, NotImplementedError):
         # Some sandboxes have no working semaphores (no /dev/shm): check in this process.
-        yield from (check_file(f, context) for f in files)
+        yield from (check_file(f, context, keep_data) for f in files)
         return
     with pool:
-        for chunk in pool.map(_check_chunk, chunks):
+        for chunk in pool.map(_check_chunk, chunks, [keep_data] * len(chunks)):
             yield from chunk
 
 
@@ -162,7 +166,7 @@ def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: i
     files = list(find_records(root, paths))
     problems: list[Problem] = []
     seen: list[Seen] = []
-    for result in _results(files, context, jobs or os.cpu_count() or 1):
+    for result in results(files, context, jobs or os.cpu_count() or 1):
         problems += result.problems
         if result.seen:
             seen.append(result.seen)
