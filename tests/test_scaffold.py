@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_ledger.newrepo import SCAFFOLD
+from incident_ledger.scaffolding import SCAFFOLD
 
 PROJECT = Path(__file__).resolve().parents[1]
 INSTALL_HERE = "        run: pip install .\n"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import store, yamlio
+from . import gitrepo, yamlio
 from .errors import Problem, RecordError, UsageError
 from .history import HistoryContext, RecordChange, has_conflict_markers, run_history_rules
 from .records import INCIDENTS_DIR, RECORD_SUFFIXES, is_valid_id, relative_path
@@ -20,7 +20,7 @@ from .rules import Context
 from .schema import Schema, schema_dir
 from .validate import check_document
 
-WORKTREE = store.WORKTREE
+WORKTREE = gitrepo.WORKTREE
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,16 @@ class Outcome:
 
 def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> Outcome:
     """Every problem in the records changed between merge-base(base_ref, head) and the head."""
-    top = store.toplevel(root)
+    top = gitrepo.toplevel(root)
     if top is None:
         raise UsageError(f"{root} is not inside a git repository; inc check compares git commits")
-    prefix = store.prefix(root)
+    prefix = gitrepo.prefix(root)
     base = _commit(root, base_ref, "--base")
     head = WORKTREE if head_ref == WORKTREE else _commit(root, head_ref, "--head")
-    start = store.merge_base(root, base, "HEAD" if head == WORKTREE else head)
+    start = gitrepo.merge_base(root, base, "HEAD" if head == WORKTREE else head)
     if start is None:
         raise UsageError(f"{base_ref} and {head_ref} share no history; is --base the branch this one started from?")
-    changes = [c for c in store.changed_files(root, start, head, prefix + INCIDENTS_DIR + "/") if _is_record(c)]
+    changes = [c for c in gitrepo.changed_files(root, start, head, prefix + INCIDENTS_DIR + "/") if _is_record(c)]
     reader = _Reader(root, top, prefix, start, head)
     records = _split_false_renames(reader.read(changes))
     _pair_delete_add(records)
@@ -57,13 +57,13 @@ def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> O
 
 
 def _commit(root: Path, ref: str, option: str) -> str:
-    found = store.resolve_commit(root, ref)
+    found = gitrepo.resolve_commit(root, ref)
     if found is None:
         raise UsageError(f"{option} {ref}: no such commit here (for a remote branch, fetch it first: git fetch origin)")
     return found
 
 
-def _is_record(change: store.Change) -> bool:
+def _is_record(change: gitrepo.Change) -> bool:
     path = change.new_path or change.old_path or ""
     return path.endswith(RECORD_SUFFIXES)
 
@@ -82,16 +82,16 @@ class _Reader:
     def display(self, path: str | None) -> str | None:
         return path[len(self.prefix) :] if path is not None else None
 
-    def read(self, changes: list[store.Change]) -> list[RecordChange]:
+    def read(self, changes: list[gitrepo.Change]) -> list[RecordChange]:
         # By object id (git diff --raw gives them): no tree is walked again to find a file.
         specs = [c.old_oid for c in changes if c.old_path]
         if self.head != WORKTREE:
             specs += [c.new_oid for c in changes if c.new_path]
-        blobs = store.read_blobs(self.root, specs)
+        blobs = gitrepo.read_blobs(self.root, specs)
         records = []
         for change in changes:
             record = RecordChange(change.status, self.display(change.old_path), self.display(change.new_path))
-            if change.old_path and change.old_mode != store.SYMLINK_MODE:
+            if change.old_path and change.old_mode != gitrepo.SYMLINK_MODE:
                 # A base that cannot be read is history: nothing to fix there, so not reported.
                 record.base = self.parse(record.base_path, blobs.get(change.old_oid), report=False)
             if change.new_path:
@@ -99,13 +99,13 @@ class _Reader:
             records.append(record)
         return records
 
-    def read_head(self, record: RecordChange, change: store.Change, blob: bytes | None) -> None:
+    def read_head(self, record: RecordChange, change: gitrepo.Change, blob: bytes | None) -> None:
         if self.head == WORKTREE:
             file = self.top / (change.new_path or "")
             record.head_symlink = file.is_symlink()
             raw = None if record.head_symlink else _read_file(file)
         else:
-            record.head_symlink = change.new_mode == store.SYMLINK_MODE
+            record.head_symlink = change.new_mode == gitrepo.SYMLINK_MODE
             raw = None if record.head_symlink else blob
         path = record.head_path or ""
         if raw is None:
@@ -179,7 +179,7 @@ def _mark_taken(root: Path, prefix: str, ref: str, records: list[RecordChange]) 
             wanted[prefix + relative_path(incident_id).as_posix()] = record
     if not wanted:
         return
-    on_ref = store.read_blobs(root, [f"{ref}:{path}" for path in wanted])
+    on_ref = gitrepo.read_blobs(root, [f"{ref}:{path}" for path in wanted])
     for path, record in wanted.items():
         there = on_ref.get(f"{ref}:{path}")
         if there is not None and (record.head_text is None or there.decode("utf-8", "replace") != record.head_text):

@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import store, yamledit, yamlio
+from . import gitrepo, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .rules import Context
@@ -100,7 +100,7 @@ class Ledger:
     def author(self, given: str | None) -> str:
         if given:
             return given
-        name = store.config_value(self.root, "user.name")
+        name = gitrepo.config_value(self.root, "user.name")
         if not name:
             raise UsageError("who is writing this? set git's identity (git config user.name 'NAME') or pass --author")
         return name
@@ -134,12 +134,12 @@ class Ledger:
     def change(self, incident_id: str, edit: Edit, commit: bool) -> Outcome:
         """Apply `edit` to one record, check the result, write it, commit it alone."""
         relative = relative_path(incident_id).as_posix()
-        with store.exclusive(self.root) if commit else contextlib.nullcontext():
+        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext():
             return self._change(incident_id, relative, edit, commit)
 
     def _change(self, incident_id: str, relative: str, edit: Edit, commit: bool) -> Outcome:
         if commit:
-            store.check_can_commit(self.root)
+            gitrepo.check_can_commit(self.root)
         old, text, document = self.read(incident_id)
         editable = yamledit.Editable(relative, text)
         what = edit(editable.data, document.data)
@@ -148,13 +148,13 @@ class Ledger:
         file = self.root / relative
         message = commit_message(incident_id, what, str(editable.data.get("title", "")), stage)
         if commit:
-            entry = store.index_entry(self.root, relative)
+            entry = gitrepo.index_entry(self.root, relative)
             _write_atomic(file, new_text.encode("utf-8"))
             try:
-                store.commit_one(self.root, relative, message, new=not entry)
+                gitrepo.commit_one(self.root, relative, message, new=not entry)
             except BaseException:  # a refused commit, or Ctrl-C while git runs
                 _write_atomic(file, old)
-                store.restore_index_entry(self.root, relative, entry)
+                gitrepo.restore_index_entry(self.root, relative, entry)
                 raise
         else:
             _write_atomic(file, new_text.encode("utf-8"))
@@ -169,14 +169,14 @@ class Ledger:
         started: datetime | None = fields.get("started_at")
         if started is not None and started > detected:
             raise UsageError("--started-at is after --detected-at; the impact begins before it is detected")
-        with store.exclusive(self.root) if commit else contextlib.nullcontext():
+        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext():
             return self._create(fields, detected, author, note, commit)
 
     def _create(
         self, fields: dict[str, Any], detected: datetime, author: str, note: str | None, commit: bool
     ) -> Outcome:
         if commit:
-            store.check_can_commit(self.root)
+            gitrepo.check_can_commit(self.root)
         for _ in range(20):
             incident_id = new_id(detected)
             if not (self.root / relative_path(incident_id)).exists():
@@ -202,10 +202,10 @@ class Ledger:
         _write_atomic(file, new_text.encode("utf-8"))
         if commit:
             try:
-                store.commit_one(self.root, relative, message, new=True)
+                gitrepo.commit_one(self.root, relative, message, new=True)
             except BaseException:  # a refused commit, or Ctrl-C while git runs
                 file.unlink()
-                store.restore_index_entry(self.root, relative, "")
+                gitrepo.restore_index_entry(self.root, relative, "")
                 for folder in reversed(created):
                     folder.rmdir()
                 raise

@@ -65,7 +65,7 @@ def display_path(file: Path, root: Path) -> str:
 
 def check_document(document: yamlio.Document, context: Context) -> list[Problem]:
     """Every problem in one parsed record: the reader's, the schema's and the rules'."""
-    from .credentials import problems as secrets  # rule `secret` (issue 4)
+    from .secret_rule import problems as secrets
 
     return [*document.problems, *context.schema.problems(document), *run_rules(document, context), *secrets(document)]
 

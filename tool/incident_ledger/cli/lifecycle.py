@@ -364,7 +364,7 @@ def init(state: State, directory: Path) -> None:
     Writes incidents/, schemas/ (a copy the team can tighten), site/ (the MkDocs
     project), .github/workflows/ (CI running `inc validate`) and a README.
     """
-    from ..newrepo import initialise
+    from ..scaffolding import initialise
 
     target = directory if directory.is_absolute() else state.cwd / directory
     for name in initialise(target):

@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from .. import metrics
 from ..records import parse_time
-from .catalog import Catalog
+from .published import Catalog
 from .model import Incident, slug
 
 PAGE_SIZE = 100

@@ -164,7 +164,7 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
 
     def _catalog(self) -> Any:
         from ..errors import LedgerError, RecordError
-        from .catalog import load
+        from .published import load
 
         incidents = self.incidents_path
         if not incidents.is_dir():

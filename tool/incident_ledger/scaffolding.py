@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import store
+from . import gitrepo
 from .errors import LedgerError
 from .records import INCIDENTS_DIR
 from .schema import POLICY_FILE, POLICY_SCHEMA_FILE, SCHEMA_FILE, schema_dir
@@ -32,8 +32,8 @@ def initialise(directory: Path) -> list[str]:
         raise LedgerError(f"cannot create {directory}: {error.strerror}; give a folder you can write to") from None
     try:
         written = _write_files(directory)
-        store.initialise(directory)
-        store.commit_all(directory, FIRST_COMMIT)
+        gitrepo.initialise(directory)
+        gitrepo.commit_all(directory, FIRST_COMMIT)
     except BaseException:
         if existed:
             for child in directory.iterdir():
