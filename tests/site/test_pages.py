@@ -8,8 +8,8 @@ from pathlib import Path
 from site_fixtures import record
 
 from incident_ledger.schema import Schema, schema_dir
-from incident_ledger.site.published import Catalog, Invalid
 from incident_ledger.site.pages import PAGE_SIZE, SitePlan
+from incident_ledger.site.published import Catalog, Invalid
 
 
 def test_long_lists_are_paginated() -> None:

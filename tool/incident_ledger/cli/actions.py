@@ -66,8 +66,8 @@ def action_done(state: State, ident: str, action_id: str, wontfix: bool, at: str
 @pass_state
 def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt: str) -> None:
     """List action items across all incidents (follow-through is where processes fail)."""
-    from ..summaries import summaries
     from ..lifecycle import is_overdue
+    from ..summaries import summaries
 
     now = state.now()
     rows = []
@@ -103,9 +103,9 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
 def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,
           since: str | None, fmt: str) -> None:  # fmt: skip
     """List incidents (all of them by default), oldest first."""
-    from ..summaries import summaries
     from ..lifecycle import postmortem_overdue
     from ..schema import Schema, schema_dir
+    from ..summaries import summaries
 
     schema = Schema(schema_dir(state.root))
     ended = _ended(schema)

@@ -26,8 +26,8 @@ from markupsafe import Markup, escape
 
 from .. import metrics
 from ..records import parse_time
-from .published import Catalog
 from .model import Incident, slug
+from .published import Catalog
 
 PAGE_SIZE = 100
 RECENT = 10
