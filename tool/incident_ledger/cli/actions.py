@@ -6,11 +6,19 @@ from typing import Any
 
 import click
 
-from .lifecycle import _ledger, _moment, _report, common, read_text
-from .main import State, inc, pass_state
+from .options import (
+    State,
+    common,
+    listing_format_option,
+    moment_at,
+    open_ledger,
+    pass_state,
+    read_text,
+    report_outcome,
+)
 
 
-@inc.group()
+@click.group()
 def action() -> None:
     """Add action items to an incident and mark them done."""
 
@@ -30,11 +38,11 @@ def action_add(state: State, ident: str, title: str, owner: str, due: str, kind:
     from ..changes import NewAction, add_action
     from ..lifecycle import parse_day
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
     item = NewAction(read_text(title) or "", owner, parse_day(due), kind, link)
-    outcome = add_action(ledger, incident_id, item, _moment(state, at), ledger.author(author), not no_commit)
-    _report(outcome)
+    outcome = add_action(ledger, incident_id, item, moment_at(state, at), ledger.author(author), not no_commit)
+    report_outcome(outcome)
     click.echo(outcome.result)
 
 
@@ -49,20 +57,20 @@ def action_done(state: State, ident: str, action_id: str, wontfix: bool, at: str
     """Mark action item ACTION_ID of incident ID done."""
     from ..changes import finish_action
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
     status = "wontfix" if wontfix else "done"
     outcome = finish_action(
-        ledger, incident_id, action_id, status, _moment(state, at), ledger.author(author), not no_commit
+        ledger, incident_id, action_id, status, moment_at(state, at), ledger.author(author), not no_commit
     )
-    _report(outcome)
+    report_outcome(outcome)
 
 
-@inc.command()
+@click.command()
 @click.option("--open", "only_open", is_flag=True, help="Only items still open.")
 @click.option("--overdue", is_flag=True, help="Only open items past their due date.")
 @click.option("--owner", metavar="WHO", help="Only items of this owner.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@listing_format_option("table", "json")
 @pass_state
 def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt: str) -> None:
     """List action items across all incidents (follow-through is where processes fail)."""
@@ -92,13 +100,13 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
     _table(columns, table)
 
 
-@inc.command("list")
+@click.command("list")
 @click.option("--status", "statuses", multiple=True, metavar="S", help="Only records at this status (repeatable).")
 @click.option("--open", "only_open", is_flag=True, help="Leave out closed, reviewed, cancelled and duplicate.")
 @click.option("--severity", metavar="SEV", help="Only this severity.")
 @click.option("--service", metavar="NAME", help="Only incidents affecting this service.")
 @click.option("--since", metavar="DATE", help="Only incidents detected on or after this date (YYYY-MM-DD or a time).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@listing_format_option("table", "json")
 @pass_state
 def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,
           since: str | None, fmt: str) -> None:  # fmt: skip
@@ -171,9 +179,9 @@ def _detected_since(facts: dict[str, Any], start: Any) -> bool:
     return detected is not None and detected >= start
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@listing_format_option("text", "json")
 @pass_state
 def show(state: State, ident: str, fmt: str) -> None:
     """Show one incident (ID, or the end of one): its facts, timeline and what is late."""
@@ -181,7 +189,7 @@ def show(state: State, ident: str, fmt: str) -> None:
     from ..records import relative_path
     from ..yamlio import read
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
     relative = relative_path(incident_id).as_posix()
     data = read(state.root / relative, relative).data

@@ -5,11 +5,10 @@ from __future__ import annotations
 import click
 
 from ..errors import EXIT_OK, EXIT_PROBLEMS
-from .main import State, inc, pass_state
-from .validate import format_option
+from .options import State, pass_state, problem_format_option
 
 
-@inc.command()
+@click.command()
 @click.option(
     "--base",
     "base",
@@ -25,7 +24,7 @@ from .validate import format_option
     metavar="REF|WORKTREE",
     help="The end of the change: a commit, or WORKTREE for the files in the working tree (tracked or staged).",
 )
-@format_option
+@problem_format_option
 @pass_state
 def check(state: State, base: str, head: str, fmt: str) -> None:
     """Check what a change does to the records it touches (pull-request rules).

@@ -2,75 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
-from .main import State, inc, pass_state
-
-F = Callable[..., Any]
-
-
-def read_text(value: str | None) -> str | None:
-    """`-` reads the text from stdin (for long Markdown, or text from another tool)."""
-    if value != "-":
-        return value
-    stream: Any = click.get_text_stream("stdin")  # type: ignore[operator]  # click types it as object
-    text: str = stream.read().replace("\r\n", "\n")
-    return text.rstrip("\n") + ("\n" if "\n" in text.rstrip("\n") else "")
-
-
-def read_texts(values: tuple[str, ...]) -> list[str]:
-    return [t for t in (read_text(v) for v in values) if t is not None]
+from .options import (
+    State,
+    common,
+    moment_at,
+    note_option,
+    open_ledger,
+    pass_state,
+    read_text,
+    read_texts,
+    report_outcome,
+)
 
 
-def common(timeline: bool = True) -> Callable[[F], F]:
-    """The options every writing command takes."""
-
-    def decorate(command: F) -> F:
-        command = click.option("--no-commit", is_flag=True, help="Only write the file; leave committing to you.")(
-            command
-        )
-        command = click.option("--author", metavar="WHO", help="Who writes the entry (default: git's user.name).")(
-            command
-        )
-        if timeline:
-            command = click.option(
-                "--at",
-                metavar="TS",
-                help="When it happened, ISO-8601 with a zone (default: now); for recording afterwards.",
-            )(command)
-        return command
-
-    return decorate
-
-
-def note_option(command: F) -> F:
-    return click.option("--note", metavar="TEXT", help="Text of the timeline entry (default: a short description).")(
-        command
-    )
-
-
-def _ledger(state: State) -> Any:
-    from ..ledger import Ledger
-
-    return Ledger(state.root, state.now())
-
-
-def _moment(state: State, at: str | None) -> Any:
-    from ..lifecycle import parse_moment
-
-    return parse_moment(at, state.now())
-
-
-def _report(outcome: Any) -> None:
-    done = "committed" if outcome.committed else "written (not committed)"
-    click.echo(f"{outcome.incident_id}: {outcome.what}; {outcome.path} {done}", err=True)
-
-
-@inc.command()
+@click.command()
 @click.argument("title")
 @click.option("--summary", required=True, metavar="TEXT", help="What happened, for a reader who knows nothing.")
 @click.option("--detected-by", required=True, metavar="KIND", help="monitoring, user-report, staff, ...")
@@ -93,7 +42,7 @@ def new(state: State, title: str, summary: str, detected_by: str, detected_at: s
     """
     from ..lifecycle import parse_moment
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     fields = {
         "title": read_text(title),
         "visibility": visibility,
@@ -106,7 +55,7 @@ def new(state: State, title: str, summary: str, detected_by: str, detected_at: s
         "services": list(services),
     }
     outcome = ledger.create(fields, ledger.author(author), read_text(note), commit=not no_commit)
-    _report(outcome)
+    report_outcome(outcome)
     click.echo(outcome.incident_id)
 
 
@@ -114,14 +63,14 @@ def _move(state: State, ident: str, target: str, fields: dict[str, Any], options
           author: str | None, note: str | None, no_commit: bool) -> None:  # fmt: skip
     from ..changes import Move, move
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
     fields = {k: v for k, v in fields.items() if v not in (None, [], ())}
-    step = Move(target, fields, options, _moment(state, at), ledger.author(author), read_text(note))
-    _report(move(ledger, incident_id, step, commit=not no_commit))
+    step = Move(target, fields, options, moment_at(state, at), ledger.author(author), read_text(note))
+    report_outcome(move(ledger, incident_id, step, commit=not no_commit))
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--severity", metavar="SEV", help="SEV1..SEV4 (policy.yaml says what each means).")
 @click.option("--impact", metavar="LEVEL", help="high, medium or low.")
@@ -156,7 +105,7 @@ def classify(state: State, ident: str, severity: str | None, impact: str | None,
     _move(state, ident, "classified", fields, options, at, author, note, no_commit)
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--commander", metavar="WHO", help="The incident commander.")
 @note_option
@@ -169,7 +118,7 @@ def investigate(state: State, ident: str, commander: str | None, note: str | Non
           no_commit)  # fmt: skip
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--summary", metavar="TEXT", help="How the impact was stopped.")
 @click.option("--step", "steps", multiple=True, metavar="TEXT", help="A step taken, in order (repeatable).")
@@ -184,7 +133,7 @@ def resolve(state: State, ident: str, summary: str | None, steps: tuple[str, ...
     _move(state, ident, "resolved", fields, options, at, author, note, no_commit)
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--summary", metavar="TEXT", help="How the service was brought back to normal.")
 @click.option("--verification", metavar="TEXT", help="How normal operation was confirmed.")
@@ -203,7 +152,7 @@ def recover(state: State, ident: str, summary: str | None, verification: str | N
     _move(state, ident, "recovered", fields, options, at, author, note, no_commit)
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--root-cause", metavar="TEXT", help="Why it happened.")
 @click.option(
@@ -220,7 +169,7 @@ def close(state: State, ident: str, root_cause: str | None, factors: tuple[str, 
     _move(state, ident, "closed", fields, options, at, author, note, no_commit)
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--summary", metavar="TEXT", help="The post-mortem in a paragraph.")
 @click.option("--went-well", multiple=True, metavar="TEXT", help="What went well (repeatable).")
@@ -258,7 +207,7 @@ def review(state: State, ident: str, summary: str | None, went_well: tuple[str, 
     _move(state, ident, "reviewed", fields, options, at, author, note, no_commit)
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.argument("stage")
 @note_option
@@ -277,7 +226,7 @@ def advance(state: State, ident: str, stage: str, note: str | None, at: str | No
     _move(state, ident, stage, {}, {}, at, author, note, no_commit)
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.argument("text")
 @click.option(
@@ -293,13 +242,13 @@ def log(state: State, ident: str, text: str, kind: str, at: str | None, author: 
     """Add a timeline entry (TEXT, or - to read it from stdin)."""
     from ..changes import log as add_log
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
     body = read_text(text) or ""
-    _report(add_log(ledger, incident_id, kind, body, _moment(state, at), ledger.author(author), not no_commit))
+    report_outcome(add_log(ledger, incident_id, kind, body, moment_at(state, at), ledger.author(author), not no_commit))
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--reason", required=True, metavar="TEXT", help="Why: what came back.")
 @common()
@@ -308,15 +257,15 @@ def reopen(state: State, ident: str, reason: str, at: str | None, author: str | 
     """Take a resolved or recovered incident back to investigating."""
     from ..changes import reopen as do_reopen
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
     outcome = do_reopen(
-        ledger, incident_id, read_text(reason) or "", _moment(state, at), ledger.author(author), not no_commit
+        ledger, incident_id, read_text(reason) or "", moment_at(state, at), ledger.author(author), not no_commit
     )
-    _report(outcome)
+    report_outcome(outcome)
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--reason", required=True, metavar="TEXT", help="Why this is not an incident (e.g. a false positive).")
 @common()
@@ -325,18 +274,18 @@ def cancel(state: State, ident: str, reason: str, at: str | None, author: str | 
     """End an incident that turned out not to be one."""
     from ..changes import side_state
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
     text = read_text(reason) or ""
     fields = {"cancel_reason": text}
     outcome = side_state(
-        ledger, incident_id, "cancelled", fields, f"Cancelled: {text}", _moment(state, at), ledger.author(author),
+        ledger, incident_id, "cancelled", fields, f"Cancelled: {text}", moment_at(state, at), ledger.author(author),
         not no_commit,
     )  # fmt: skip
-    _report(outcome)
+    report_outcome(outcome)
 
 
-@inc.command()
+@click.command()
 @click.argument("ident", metavar="ID")
 @click.option("--of", "other", required=True, metavar="OTHER_ID", help="The incident this one duplicates.")
 @common()
@@ -345,28 +294,11 @@ def duplicate(state: State, ident: str, other: str, at: str | None, author: str 
     """End an incident that is the same as another one."""
     from ..changes import duplicate_target, side_state
 
-    ledger = _ledger(state)
+    ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
     target = duplicate_target(ledger, incident_id, other)
     outcome = side_state(
-        ledger, incident_id, "duplicate", {"duplicate_of": target}, f"Duplicate of {target}.", _moment(state, at),
+        ledger, incident_id, "duplicate", {"duplicate_of": target}, f"Duplicate of {target}.", moment_at(state, at),
         ledger.author(author), not no_commit,
     )  # fmt: skip
-    _report(outcome)
-
-
-@inc.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@pass_state
-def init(state: State, directory: Path) -> None:
-    """Create a new incident repository in DIRECTORY (new or empty) and commit it.
-
-    Writes incidents/, schemas/ (a copy the team can tighten), site/ (the MkDocs
-    project), .github/workflows/ (CI running `inc validate`) and a README.
-    """
-    from ..scaffolding import initialise
-
-    target = directory if directory.is_absolute() else state.cwd / directory
-    for name in initialise(target):
-        click.echo(f"created {name}", err=True)
-    click.echo(f"{target}: new incident repository, first commit made", err=True)
+    report_outcome(outcome)

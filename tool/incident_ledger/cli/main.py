@@ -1,49 +1,16 @@
-"""The `inc` group, the shared options, and the one place errors become exit codes."""
+"""The `inc` group, its commands, and the one place errors become exit codes."""
 
 from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from ..errors import EXIT_BUG, EXIT_USAGE, LedgerError
-
-
-class State:
-    """What every command needs: where the repository is and what time it is."""
-
-    def __init__(self, directory: Path | None) -> None:
-        self.cwd = (directory or Path.cwd()).absolute()
-
-    @property
-    def root(self) -> Path:
-        """The repository: the nearest folder up from here with incidents/, schemas/ or .git."""
-        for folder in (self.cwd, *self.cwd.parents):
-            if (
-                any((folder / name).exists() for name in ("incidents", ".git"))
-                or (folder / "schemas" / "incident.schema.json").is_file()
-            ):
-                return folder
-        return self.cwd
-
-    @staticmethod
-    def now() -> datetime:
-        # INC_NOW fixes the clock for tests and reproducible demos; it is never set in use.
-        fixed = os.environ.get("INC_NOW")
-        if fixed:
-            from ..records import parse_time
-
-            moment = parse_time(fixed)
-            if moment is None:
-                raise LedgerError(f"INC_NOW={fixed!r} is not an ISO-8601 time with a zone")
-            return moment
-        return datetime.now(timezone.utc)
-
-
-pass_state = click.make_pass_decorator(State)
+from . import actions, check, init, lifecycle, site, validate
+from .options import State
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -64,6 +31,31 @@ def inc(ctx: click.Context, directory: Path | None) -> None:
     if directory is not None and not directory.is_dir():
         raise click.BadParameter(f"{directory} is not a directory", param_hint="-C")
     ctx.obj = State(directory)
+
+
+for command in (
+    lifecycle.new,
+    lifecycle.classify,
+    lifecycle.investigate,
+    lifecycle.resolve,
+    lifecycle.recover,
+    lifecycle.close,
+    lifecycle.review,
+    lifecycle.advance,
+    lifecycle.log,
+    lifecycle.reopen,
+    lifecycle.cancel,
+    lifecycle.duplicate,
+    init.init,
+    actions.action,
+    actions.actions,
+    actions.list_,
+    actions.show,
+    check.check,
+    validate.validate,
+    site.site,
+):
+    inc.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,10 +93,3 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """Console-script entry point."""
     sys.exit(main())
-
-
-from . import actions as _actions  # noqa: E402,F401  (registers action, actions, list, show)
-from . import check as _check  # noqa: E402,F401  (registers the command)
-from . import lifecycle as _lifecycle  # noqa: E402,F401  (registers the lifecycle commands)
-from . import site as _site  # noqa: E402,F401  (registers the command group)
-from . import validate as _validate  # noqa: E402,F401  (registers the command)

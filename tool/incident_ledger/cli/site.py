@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .main import State, inc, pass_state
+from .options import State, pass_state
 
 AUDIENCE = click.Choice(["public", "internal"])
 
@@ -15,7 +15,7 @@ def _report(message: str) -> None:
     click.echo(f"inc: {message}", err=True)
 
 
-@inc.group()
+@click.group()
 def site() -> None:
     """Build or preview the stakeholder site from incidents/ (site/mkdocs.yml)."""
 

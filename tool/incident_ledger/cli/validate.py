@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from ..errors import EXIT_OK, EXIT_PROBLEMS
-from .main import State, inc, pass_state
+from .options import State, pass_state, problem_format_option
 
 
-def default_format() -> str:
-    # GitHub sets it to "true"; any value but an explicit "false" means a workflow.
-    return "github" if os.environ.get("GITHUB_ACTIONS", "false").lower() not in ("", "false", "0") else "text"
-
-
-# The problem formats of `inc validate` and `inc check`, which report alike.
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "github", "json"]),
-    default=default_format,
-    show_default="text; github when GITHUB_ACTIONS is set",
-    help="Output format.",
-)
-
-
-@inc.command()
+@click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@format_option
+@problem_format_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
 @pass_state
 def validate(state: State, paths: tuple[Path, ...], fmt: str, jobs: int | None) -> None:

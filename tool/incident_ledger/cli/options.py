@@ -1,0 +1,134 @@
+"""What several commands share: the command state, the common options, reading text.
+
+The command modules import this module and never the group in `main.py`, so the
+group can import every command without a cycle.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import LedgerError
+
+F = Callable[..., Any]
+
+
+class State:
+    """What every command needs: where the repository is and what time it is."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.cwd = (directory or Path.cwd()).absolute()
+
+    @property
+    def root(self) -> Path:
+        """The repository: the nearest folder up from here with incidents/, schemas/ or .git."""
+        for folder in (self.cwd, *self.cwd.parents):
+            if (
+                any((folder / name).exists() for name in ("incidents", ".git"))
+                or (folder / "schemas" / "incident.schema.json").is_file()
+            ):
+                return folder
+        return self.cwd
+
+    @staticmethod
+    def now() -> datetime:
+        # INC_NOW fixes the clock for tests and reproducible demos; it is never set in use.
+        fixed = os.environ.get("INC_NOW")
+        if fixed:
+            from ..records import parse_time
+
+            moment = parse_time(fixed)
+            if moment is None:
+                raise LedgerError(f"INC_NOW={fixed!r} is not an ISO-8601 time with a zone")
+            return moment
+        return datetime.now(timezone.utc)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def open_ledger(state: State) -> Any:
+    """The repository's ledger, at the command's clock."""
+    from ..ledger import Ledger
+
+    return Ledger(state.root, state.now())
+
+
+def moment_at(state: State, at: str | None) -> Any:
+    """The time an `--at` option names, or now."""
+    from ..lifecycle import parse_moment
+
+    return parse_moment(at, state.now())
+
+
+def report_outcome(outcome: Any) -> None:
+    """One line on stderr saying what a writing command did to which file."""
+    done = "committed" if outcome.committed else "written (not committed)"
+    click.echo(f"{outcome.incident_id}: {outcome.what}; {outcome.path} {done}", err=True)
+
+
+def read_text(value: str | None) -> str | None:
+    """`-` reads the text from stdin (for long Markdown, or text from another tool)."""
+    if value != "-":
+        return value
+    stream: Any = click.get_text_stream("stdin")  # type: ignore[operator]  # click types it as object
+    text: str = stream.read().replace("\r\n", "\n")
+    return text.rstrip("\n") + ("\n" if "\n" in text.rstrip("\n") else "")
+
+
+def read_texts(values: tuple[str, ...]) -> list[str]:
+    return [t for t in (read_text(v) for v in values) if t is not None]
+
+
+def common(timeline: bool = True) -> Callable[[F], F]:
+    """The options every writing command takes."""
+
+    def decorate(command: F) -> F:
+        command = click.option("--no-commit", is_flag=True, help="Only write the file; leave committing to you.")(
+            command
+        )
+        command = click.option("--author", metavar="WHO", help="Who writes the entry (default: git's user.name).")(
+            command
+        )
+        if timeline:
+            command = click.option(
+                "--at",
+                metavar="TS",
+                help="When it happened, ISO-8601 with a zone (default: now); for recording afterwards.",
+            )(command)
+        return command
+
+    return decorate
+
+
+def note_option(command: F) -> F:
+    return click.option("--note", metavar="TEXT", help="Text of the timeline entry (default: a short description).")(
+        command
+    )
+
+
+def default_problem_format() -> str:
+    # GitHub sets it to "true"; any value but an explicit "false" means a workflow.
+    return "github" if os.environ.get("GITHUB_ACTIONS", "false").lower() not in ("", "false", "0") else "text"
+
+
+# The problem formats of `inc validate` and `inc check`, which report alike.
+problem_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default=default_problem_format,
+    show_default="text; github when GITHUB_ACTIONS is set",
+    help="Output format.",
+)
+
+
+def listing_format_option(*choices: str) -> Callable[[F], F]:
+    """`--format` of the listing commands: the first choice is the default."""
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True)
