@@ -166,6 +166,13 @@ def test_deep_nesting_is_refused_not_a_crash() -> None:
     assert _problems("".join(" " * i + "k:\n" for i in range(200))) == [("not-a-record", 65, 65)]
 
 
+def test_nesting_past_libyamls_own_limit_is_not_a_record() -> None:
+    """libyaml 0.2.5 and newer stop scanning at 1,000 levels with a scanner error, before our
+    count of levels runs: still the same refusal, whatever libyaml the machine has."""
+    assert [rule for rule, _, _ in _problems("a: " + "[" * 1001 + "\n")] == ["not-a-record"]
+    assert [rule for rule, _, _ in _problems("a: " + "{b: " * 1001 + "\n")] == ["not-a-record"]
+
+
 def test_nesting_that_would_crash_libyaml_is_refused() -> None:
     """libyaml's composer recurses per level: 100,000 `[` (200 KB) is a segmentation fault
     of the whole process, not an exception. Run in a child so a regression cannot take

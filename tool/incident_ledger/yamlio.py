@@ -305,6 +305,10 @@ def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> Proble
     what = error.problem or "invalid YAML"
     if error.context and "undefined alias" not in what:
         what = f"{error.context}: {what}"
+    if "exceeded maximum nesting depth" in what:
+        # libyaml 0.2.5 and newer stop at their own depth limit (1,000) while scanning, before
+        # our own count of levels sees that many: the same refusal, whatever the version.
+        return Problem(path, *where, "not-a-record", "the YAML is nested too deeply")
     if "undefined alias" in what:
         return Problem(
             path, *where, "yaml-alias", "YAML aliases (*name) are not allowed in a record; write the value out"
