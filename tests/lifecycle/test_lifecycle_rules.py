@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from lifecycle_helpers import git, new_incident
 
-from incident_ledger import lifecycle
+from incident_ledger import lifecycle, process
 from incident_ledger.errors import UsageError
 from incident_ledger.schema import Schema
 
@@ -54,9 +54,9 @@ def test_times(schema: Schema) -> None:
 def test_action_ids_and_aging() -> None:
     assert lifecycle.next_action_id(None) == "A1"
     assert lifecycle.next_action_id([{"id": "A1"}, {"id": "A7"}, {"id": "junk"}]) == "A8"
-    assert lifecycle.is_overdue({"status": "open", "due": "2026-11-22"}, NOW)
-    assert not lifecycle.is_overdue({"status": "open", "due": "2026-11-23"}, NOW)
-    assert not lifecycle.is_overdue({"status": "done", "due": "2026-01-01"}, NOW)
+    assert process.item_overdue({"status": "open", "due": "2026-11-22"}, NOW)
+    assert not process.item_overdue({"status": "open", "due": "2026-11-23"}, NOW)
+    assert not process.item_overdue({"status": "done", "due": "2026-01-01"}, NOW)
 
 
 def test_a_team_requirement_in_its_own_schema_is_enforced(repo: Path, inc_ok: Any, inc_fails: Any) -> None:
@@ -74,4 +74,4 @@ def test_a_team_requirement_in_its_own_schema_is_enforced(repo: Path, inc_ok: An
 
 
 def test_reopen_target_is_read_from_the_schema(schema: Schema) -> None:
-    assert lifecycle.reopen_target(schema) == "investigating"
+    assert process.Process(schema).reopen_to == "investigating"

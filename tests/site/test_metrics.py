@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, timezone
 
 import pytest
+from project_paths import SCHEMAS
 
 from incident_ledger import metrics
+from incident_ledger.process import Process
+from incident_ledger.schema import Schema
 
 
 @pytest.mark.parametrize(
@@ -31,7 +34,7 @@ def rec(**fields: object) -> dict[str, object]:
 def test_exercises_cancellations_and_duplicates_are_not_counted() -> None:
     kept = rec(id="a")
     records = [kept, rec(exercise=True), rec(status="cancelled"), rec(status="duplicate")]
-    assert metrics.counted(records) == [kept]
+    assert metrics.counted(records, Process(Schema(SCHEMAS))) == [kept]
 
 
 def test_durations_by_severity_and_quarter() -> None:
@@ -72,7 +75,7 @@ def test_action_item_follow_through() -> None:
         {"status": "open", "due": "2026-11-23"},  # due today: not yet overdue
         {"status": "wontfix", "due": "2026-01-01"},
     ]
-    follow = metrics.follow_through([rec(action_items=items), rec()], date(2026, 11, 23))
+    follow = metrics.follow_through([rec(action_items=items), rec()], datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
     assert follow == metrics.FollowThrough(done=1, open_on_track=1, overdue=1, wontfix=1)
     assert follow.total == 4
     assert follow.done_share == 0.25

@@ -166,7 +166,7 @@ def test_home_lists_active_incidents_closures_and_overdue_postmortems(internal: 
     assert table(html, "inc-figures") == []  # a list, not a table
     assert "<strong>2</strong> active incident(s)" in html
     awaiting = table(html, "inc-awaiting")
-    assert awaiting[1:] == [[f"{P2} Incident {P2}", "SEV2", "2026-01-22 08:00 UTC", "2026-02-01 08:00 UTC", "overdue"]]
+    assert awaiting[1:] == [[f"{P2} Incident {P2}", "SEV2", "2026-01-22 08:00 UTC", "2026-02-01", "overdue"]]
 
 
 def test_incident_page_shows_the_whole_record(internal: Path) -> None:

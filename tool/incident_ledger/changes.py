@@ -13,6 +13,7 @@ from typing import Any
 from . import lifecycle, yamledit
 from .errors import LedgerError, UsageError
 from .ledger import Ledger, Outcome
+from .process import ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, Process, status_of
 from .records import ID_PATTERN, format_time, parse_time
 from .schema import Schema
 
@@ -34,7 +35,7 @@ def move(ledger: Ledger, incident_id: str, step: Move, commit: bool) -> Outcome:
     schema = ledger.schema
 
     def edit(data: Any, current: dict[str, Any]) -> str:
-        lifecycle.check_forward(schema, lifecycle.status_of(current), step.target)
+        lifecycle.check_forward(schema, status_of(current), step.target)
         fields = _with_priority(schema, current, dict(step.fields))
         milestone = schema.milestone_of(step.target)
         proposed = _apply_plain(current, fields)
@@ -48,8 +49,8 @@ def move(ledger: Ledger, incident_id: str, step: Move, commit: bool) -> Outcome:
         if milestone:
             ledger.set(data, milestone, yamledit.time_value(format_time(step.at)))
         data["status"] = step.target
-        text = step.note or default_note(step.target, proposed)
-        add_entry(ledger, data, current, ledger.entry(step.at, "status", step.author, text, step.target))
+        text = step.note or default_note(Process(schema), step.target, proposed)
+        add_entry(ledger, data, current, ledger.entry(step.at, STATUS_ENTRY, step.author, text, step.target))
         return step.target
 
     return ledger.change(incident_id, edit, commit)
@@ -124,16 +125,19 @@ def add_entry(ledger: Ledger, data: Any, current: dict[str, Any], entry: Any) ->
         timeline.append(entry)
 
 
-def default_note(stage: str, record: dict[str, Any]) -> str:
-    """The timeline text when the command line gives none: the stage and its key facts."""
-    if stage == "classified" and record.get("severity"):
-        return f"Classified {record.get('severity')}, priority {record.get('priority')}."
-    if stage == "investigating" and record.get("commander"):
-        return f"Investigating; {record.get('commander')} is the incident commander."
+def default_note(process: Process, stage: str, record: dict[str, Any]) -> str:
+    """The timeline text when the command line gives none: the stage and the key facts it
+    brings (the fields the stage is the first to require)."""
+    brought = process.new_requirements(stage)
+    title = stage.capitalize()
+    if "severity" in brought and record.get("severity"):
+        return f"{title} {record.get('severity')}, priority {record.get('priority')}."
+    if "commander" in brought and record.get("commander"):
+        return f"{title}; {record.get('commander')} is the incident commander."
     for name in ("resolution", "recovery"):
         summary = (record.get(name) or {}).get("summary") if isinstance(record.get(name), dict) else None
-        if stage == {"resolution": "resolved", "recovery": "recovered"}[name] and isinstance(summary, str):
-            return f"{stage.capitalize()}: {summary.strip().splitlines()[0]}"
+        if name in brought and isinstance(summary, str):
+            return f"{title}: {summary.strip().splitlines()[0]}"
     return f"Moved to {stage}."
 
 
@@ -141,14 +145,15 @@ def reopen(ledger: Ledger, incident_id: str, reason: str, at: datetime, author: 
     """Back to investigating: the impact came back after it was thought to be over."""
 
     def edit(data: Any, current: dict[str, Any]) -> str:
-        lifecycle.check_reopen(lifecycle.status_of(current))
-        last = lifecycle.last_stage_entry(current)
+        process = Process(ledger.schema)
+        lifecycle.check_reopen(ledger.schema, status_of(current))
+        last = process.last_stage_entry(current)
         if last is not None and at < last[1]:
             raise UsageError(f"--at {format_time(at)} is earlier than the last stage change ({last[0]})")
-        stage = lifecycle.reopen_target(ledger.schema)
+        stage = process.reopen_to
         data["status"] = stage
-        add_entry(ledger, data, current, ledger.entry(at, "reopened", author, reason, stage))
-        return "reopened"
+        add_entry(ledger, data, current, ledger.entry(at, REOPENED_ENTRY, author, reason, stage))
+        return REOPENED_ENTRY
 
     return ledger.change(incident_id, edit, commit)
 
@@ -167,13 +172,13 @@ def side_state(
     schema = ledger.schema
 
     def edit(data: Any, current: dict[str, Any]) -> str:
-        lifecycle.check_side_state(schema, lifecycle.status_of(current), target)
-        last = lifecycle.last_stage_entry(current)
+        lifecycle.check_side_state(schema, status_of(current), target)
+        last = Process(schema).last_stage_entry(current)
         if last is not None and at < last[1]:
             raise UsageError(f"--at {format_time(at)} is earlier than the last stage change ({last[0]})")
         apply_fields(ledger, data, fields)
         data["status"] = target
-        add_entry(ledger, data, current, ledger.entry(at, "status", author, text, target))
+        add_entry(ledger, data, current, ledger.entry(at, STATUS_ENTRY, author, text, target))
         return target
 
     return ledger.change(incident_id, edit, commit)
@@ -211,7 +216,7 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
             ("kind", action.kind),
             ("owner", yamledit.text_value(action.owner)),
             ("due", yamledit.time_value(action.due)),
-            ("status", "open"),
+            ("status", ITEM_OPEN),
         ]
         if action.link:
             pairs.append(("link", yamledit.text_value(action.link)))
@@ -221,7 +226,7 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
         else:  # none yet (or a hand-written `[]`): a block list, as the records write it
             ledger.set(data, "action_items", yamledit.sequence([item]))
         text = f"Action item {action_id} added: {action.title} (owner {action.owner}, due {action.due})."
-        add_entry(ledger, data, current, ledger.entry(at, "note", author, text))
+        add_entry(ledger, data, current, ledger.entry(at, NOTE_ENTRY, author, text))
         return f"action {action_id} added"
 
     outcome = ledger.change(incident_id, edit, commit)
@@ -245,7 +250,7 @@ def finish_action(
             raise LedgerError(f"action item {wanted} of {incident_id} is already {status}")
         item["status"] = status
         text = f"Action item {wanted} {status}: {item.get('title')}."
-        add_entry(ledger, data, current, ledger.entry(at, "note", author, text))
+        add_entry(ledger, data, current, ledger.entry(at, NOTE_ENTRY, author, text))
         return f"action {wanted} {status}"
 
     return ledger.change(incident_id, edit, commit)

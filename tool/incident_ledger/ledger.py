@@ -21,6 +21,7 @@ from typing import Any
 
 from . import gitrepo, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
+from .process import STATUS_ENTRY
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .rules import Context
 from .schema import Schema, schema_dir
@@ -194,7 +195,7 @@ class Ledger:
             if name in values:
                 data[name] = values[name]
         text = note or f"Incident opened: {fields['title']}"
-        data["timeline"] = yamledit.sequence([self.entry(detected, "status", author, text, stage)])
+        data["timeline"] = yamledit.sequence([self.entry(detected, STATUS_ENTRY, author, text, stage)])
         new_text = self._checked_text(relative, editable, "")
         created = [p for p in reversed(file.parents) if not p.exists()]
         file.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,8 @@ compute them by hand.
 
 Which records count: exercises (drills, tabletops) never do, and neither do cancelled
 incidents (they turned out not to be incidents) nor duplicates (they would count one
-incident twice). `counted()` applies that rule; every aggregate here expects its output.
+incident twice). `counted()` applies that rule (`process.Process.counted`); every
+aggregate here expects its output.
 
 Durations are measured from `detected_at`, the one time every record has:
 time to acknowledge = acknowledged_at - detected_at, to resolve = resolved_at -
@@ -21,9 +22,10 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
+from .process import ITEM_DONE, ITEM_OPEN, ITEM_WONTFIX, Process, item_overdue, items_of
 from .records import parse_time
 
 Record = Mapping[str, Any]
@@ -34,13 +36,12 @@ MEASURES: tuple[tuple[str, str], ...] = (
     ("resolve", "resolved_at"),
     ("recover", "recovered_at"),
 )
-NOT_COUNTED_STATUSES = frozenset({"cancelled", "duplicate"})
 UNCLASSIFIED = "unclassified"
 
 
-def counted(records: Iterable[Record]) -> list[Record]:
+def counted(records: Iterable[Record], process: Process) -> list[Record]:
     """The records metrics count: real incidents, not exercises, cancellations or duplicates."""
-    return [r for r in records if r.get("exercise") is not True and r.get("status") not in NOT_COUNTED_STATUSES]
+    return [r for r in records if process.counted(r)]
 
 
 def minutes_between(start: object, end: object) -> float | None:
@@ -162,33 +163,16 @@ class FollowThrough:
         return self.done / self.total if self.total else None
 
 
-def item_is_overdue(item: Mapping[str, Any], today: date) -> bool:
-    due = _date(item.get("due"))
-    return item.get("status") == "open" and due is not None and due < today
-
-
-def follow_through(records: Iterable[Record], today: date) -> FollowThrough:
+def follow_through(records: Iterable[Record], now: datetime) -> FollowThrough:
     counts: Counter[str] = Counter()
     for record in records:
-        items = record.get("action_items")
-        for item in items if isinstance(items, list) else []:
-            if not isinstance(item, Mapping):
-                continue
+        for item in items_of(record):
             status = item.get("status")
-            if status == "open":
-                counts["overdue" if item_is_overdue(item, today) else "open_on_track"] += 1
-            elif status in ("done", "wontfix"):
+            if status == ITEM_OPEN:
+                counts["overdue" if item_overdue(item, now) else "open_on_track"] += 1
+            elif status in (ITEM_DONE, ITEM_WONTFIX):
                 counts[str(status)] += 1
-    return FollowThrough(counts["done"], counts["open_on_track"], counts["overdue"], counts["wontfix"])
-
-
-def _date(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+    return FollowThrough(counts[ITEM_DONE], counts["open_on_track"], counts["overdue"], counts[ITEM_WONTFIX])
 
 
 def format_minutes(minutes: float | None) -> str:
@@ -203,7 +187,3 @@ def format_minutes(minutes: float | None) -> str:
         return f"{hours} h {rest} min" if rest else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-def today_of(now: datetime) -> date:
-    return now.date()

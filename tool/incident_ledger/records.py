@@ -23,6 +23,19 @@ RECORD_SUFFIXES = (".yaml", ".yml")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ID_PATTERN = re.compile(r"INC-(?P<date>[0-9]{8})-[0-9A-HJKMNP-TV-Z]{4}\Z")
 MODELINE_PREFIX = "# yaml-language-server: $schema="
+SCHEMAS_DIR = "schemas"
+SCHEMA_FILE = "incident.schema.json"
+
+
+def bundled_schemas() -> Path:
+    """The schemas shipped in the package, for a repository without its own."""
+    package = Path(__file__).resolve().parent
+    installed = package / SCHEMAS_DIR
+    if installed.is_dir():
+        return installed
+    # An editable install runs from the source tree, where the bundled copy's source,
+    # the top-level schemas/, sits two folders above this package.
+    return package.parents[1] / SCHEMAS_DIR
 
 
 def is_valid_id(text: str) -> bool:
@@ -48,7 +61,7 @@ def relative_path(incident_id: str) -> Path:
 def modeline(record_file: Path, root: Path) -> str:
     """The editor modeline pointing at the repository's schema, relative to the record."""
     depth = len(record_file.relative_to(root).parts) - 1
-    return f"{MODELINE_PREFIX}{'../' * depth}schemas/incident.schema.json"
+    return f"{MODELINE_PREFIX}{'../' * depth}{SCHEMAS_DIR}/{SCHEMA_FILE}"
 
 
 def find_records(root: Path, paths: list[Path] | None = None) -> Iterator[Path]:

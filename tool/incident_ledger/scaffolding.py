@@ -12,8 +12,8 @@ from pathlib import Path
 
 from . import gitrepo
 from .errors import LedgerError
-from .records import INCIDENTS_DIR
-from .schema import POLICY_FILE, POLICY_SCHEMA_FILE, SCHEMA_FILE, schema_dir
+from .records import INCIDENTS_DIR, SCHEMA_FILE
+from .schema import POLICY_FILE, POLICY_SCHEMA_FILE, schema_dir
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 # Shipped without the leading dot: package-data globs skip hidden folders.

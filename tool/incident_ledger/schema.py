@@ -20,8 +20,8 @@ from typing import Any
 
 from . import yamlio
 from .errors import LedgerError, Problem, RecordError
+from .records import SCHEMA_FILE, SCHEMAS_DIR, bundled_schemas
 
-SCHEMA_FILE = "incident.schema.json"
 POLICY_FILE = "policy.yaml"
 POLICY_SCHEMA_FILE = "policy.schema.json"
 REQUIRED_FORMATS = ("date-time", "date", "uri")
@@ -36,16 +36,10 @@ RULE_DOC = (
 
 def schema_dir(root: Path) -> Path:
     """The repository's own schemas/ when it has one, else the copy shipped in the package."""
-    own = root / "schemas"
+    own = root / SCHEMAS_DIR
     if (own / SCHEMA_FILE).is_file():
         return own
-    package = Path(__file__).resolve().parent
-    installed = package / "schemas"
-    if installed.is_dir():
-        return installed
-    # An editable install runs from the source tree, where the bundled copy's source,
-    # the top-level schemas/, sits two folders above this package.
-    return package.parents[1] / "schemas"
+    return bundled_schemas()
 
 
 def _format_checker() -> Any:

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from .. import process
 from .options import (
     State,
     common,
@@ -27,7 +28,9 @@ from .options import (
 @click.option("--started-at", metavar="TS", help="When the impact began, if known.")
 @click.option("--reported-by", metavar="WHO", help="Who reported it (default: the author).")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="An affected service (repeatable).")
-@click.option("--visibility", default="internal", show_default=True, help="public, internal or restricted.")
+@click.option(
+    "--visibility", default=process.DEFAULT_VISIBILITY, show_default=True, help="public, internal or restricted."
+)
 @click.option("--exercise", is_flag=True, help="A drill or tabletop exercise (kept out of metrics).")
 @note_option
 @common(timeline=False)
@@ -102,7 +105,7 @@ def classify(state: State, ident: str, severity: str | None, impact: str | None,
         "services": "--service",
         "impact_assessment": "--impact-assessment",
     }
-    _move(state, ident, "classified", fields, options, at, author, note, no_commit)
+    _move(state, ident, process.CLASSIFIED, fields, options, at, author, note, no_commit)
 
 
 @click.command()
@@ -114,7 +117,7 @@ def classify(state: State, ident: str, severity: str | None, impact: str | None,
 def investigate(state: State, ident: str, commander: str | None, note: str | None, at: str | None,
                 author: str | None, no_commit: bool) -> None:  # fmt: skip
     """Start investigating under a named commander; stamps the stage's milestone time."""
-    _move(state, ident, "investigating", {"commander": commander}, {"commander": "--commander"}, at, author, note,
+    _move(state, ident, process.INVESTIGATING, {"commander": commander}, {"commander": "--commander"}, at, author, note,
           no_commit)  # fmt: skip
 
 
@@ -130,7 +133,7 @@ def resolve(state: State, ident: str, summary: str | None, steps: tuple[str, ...
     """The impact has stopped: how, and the steps taken; stamps the stage's milestone time."""
     fields = {"resolution.summary": read_text(summary), "resolution.steps": read_texts(steps)}
     options = {"resolution": "--summary and --step", "resolution.summary": "--summary", "resolution.steps": "--step"}
-    _move(state, ident, "resolved", fields, options, at, author, note, no_commit)
+    _move(state, ident, process.RESOLVED, fields, options, at, author, note, no_commit)
 
 
 @click.command()
@@ -149,7 +152,7 @@ def recover(state: State, ident: str, summary: str | None, verification: str | N
         "recovery.summary": "--summary",
         "recovery.verification": "--verification",
     }
-    _move(state, ident, "recovered", fields, options, at, author, note, no_commit)
+    _move(state, ident, process.RECOVERED, fields, options, at, author, note, no_commit)
 
 
 @click.command()
@@ -166,7 +169,7 @@ def close(state: State, ident: str, root_cause: str | None, factors: tuple[str, 
     """The closure documentation is complete: the root cause; stamps the stage's milestone time."""
     fields = {"root_cause": read_text(root_cause), "contributing_factors": read_texts(factors)}
     options = {"root_cause": "--root-cause", "contributing_factors": "--contributing-factor"}
-    _move(state, ident, "closed", fields, options, at, author, note, no_commit)
+    _move(state, ident, process.CLOSED, fields, options, at, author, note, no_commit)
 
 
 @click.command()
@@ -204,7 +207,7 @@ def review(state: State, ident: str, summary: str | None, went_well: tuple[str, 
         "postmortem.lessons_learned": "--lesson",
         "action_items": "inc action add ID TITLE --owner WHO --due DATE",
     }
-    _move(state, ident, "reviewed", fields, options, at, author, note, no_commit)
+    _move(state, ident, process.REVIEWED, fields, options, at, author, note, no_commit)
 
 
 @click.command()
@@ -220,7 +223,10 @@ def advance(state: State, ident: str, stage: str, note: str | None, at: str | No
     Fills only the stage's milestone time and the timeline entry; every other field the
     stage needs must already be in the file.
     """
-    command = {"cancelled": "inc cancel ID --reason TEXT", "duplicate": "inc duplicate ID --of OTHER_ID"}.get(stage)
+    command = {
+        process.CANCELLED: "inc cancel ID --reason TEXT",
+        process.DUPLICATE: "inc duplicate ID --of OTHER_ID",
+    }.get(stage)
     if command:
         raise click.UsageError(f"{stage} ends an incident that was not one; use `{command}`")
     _move(state, ident, stage, {}, {}, at, author, note, no_commit)
@@ -231,8 +237,8 @@ def advance(state: State, ident: str, stage: str, note: str | None, at: str | No
 @click.argument("text")
 @click.option(
     "--kind",
-    type=click.Choice(["update", "action", "note", "decision"]),
-    default="note",
+    type=click.Choice(process.bundled_log_kinds()),
+    default=process.NOTE_ENTRY,
     show_default=True,
     help="update: to stakeholders; action: something done; decision: a choice made.",
 )
@@ -279,7 +285,7 @@ def cancel(state: State, ident: str, reason: str, at: str | None, author: str | 
     text = read_text(reason) or ""
     fields = {"cancel_reason": text}
     outcome = side_state(
-        ledger, incident_id, "cancelled", fields, f"Cancelled: {text}", moment_at(state, at), ledger.author(author),
+        ledger, incident_id, process.CANCELLED, fields, f"Cancelled: {text}", moment_at(state, at), ledger.author(author),
         not no_commit,
     )  # fmt: skip
     report_outcome(outcome)
@@ -298,7 +304,7 @@ def duplicate(state: State, ident: str, other: str, at: str | None, author: str 
     incident_id = ledger.resolve(ident)
     target = duplicate_target(ledger, incident_id, other)
     outcome = side_state(
-        ledger, incident_id, "duplicate", {"duplicate_of": target}, f"Duplicate of {target}.", moment_at(state, at),
+        ledger, incident_id, process.DUPLICATE, {"duplicate_of": target}, f"Duplicate of {target}.", moment_at(state, at),
         ledger.author(author), not no_commit,
     )  # fmt: skip
     report_outcome(outcome)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..errors import LedgerError
+from .. import process
 
 F = Callable[..., Any]
 
@@ -38,16 +38,7 @@ class State:
 
     @staticmethod
     def now() -> datetime:
-        # INC_NOW fixes the clock for tests and reproducible demos; it is never set in use.
-        fixed = os.environ.get("INC_NOW")
-        if fixed:
-            from ..records import parse_time
-
-            moment = parse_time(fixed)
-            if moment is None:
-                raise LedgerError(f"INC_NOW={fixed!r} is not an ISO-8601 time with a zone")
-            return moment
-        return datetime.now(timezone.utc)
+        return process.now()
 
 
 pass_state = click.make_pass_decorator(State)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from ..process import AUDIENCE_NAMES
 from .options import State, pass_state
 
-AUDIENCE = click.Choice(["public", "internal"])
+AUDIENCE = click.Choice(list(AUDIENCE_NAMES))
 
 
 def _report(message: str) -> None:

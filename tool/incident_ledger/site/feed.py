@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime
 
+from ..process import CLOSED
 from ..records import format_time
 from .model import Incident
 
@@ -25,7 +26,7 @@ def entries(incidents: list[Incident]) -> list[tuple[datetime, str, Incident]]:
             continue
         closed, reviewed = incident.time("closed_at"), incident.time("reviewed_at")
         if incident.closed and closed:
-            found.append((closed, "closed", incident))
+            found.append((closed, CLOSED, incident))
         if incident.reviewed and reviewed:
             found.append((reviewed, "post-mortem", incident))
     found.sort(key=lambda e: (e[0], e[2].id, e[1]), reverse=True)

@@ -1,22 +1,22 @@
 """What the site's pages say about one record: a read-only view made for the templates.
 
-Facts about the process come from the schema and policy (`Schema`): the stage order,
-the side states, what each severity's post-mortem deadline is.
+Facts about the process (active or ended, post-mortem and action-item deadlines) come
+from the process layer, so the site says what `inc list` and `inc show` say.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta
-from functools import cached_property
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
 
-from ..metrics import format_minutes, item_is_overdue, minutes_between
+from .. import process as facts
+from ..metrics import format_minutes, minutes_between
+from ..process import Process
 from ..records import parse_time
-from ..schema import Schema
 from .render import inline_html, markdown_html, plain, safe_url
 
 
@@ -35,9 +35,9 @@ def slug(text: str) -> str:
 
 
 class Incident:
-    def __init__(self, data: dict[str, Any], schema: Schema, now: datetime) -> None:
+    def __init__(self, data: dict[str, Any], process: Process, now: datetime) -> None:
         self.data = data
-        self.schema = schema
+        self.process = process
         self.now = now
         self.id: str = data["id"]
         self.uri = incident_uri(data)
@@ -51,32 +51,36 @@ class Incident:
 
     @property
     def cancelled(self) -> bool:
-        return self.status == "cancelled"
+        return self.status == facts.CANCELLED
 
     @property
     def duplicate(self) -> bool:
-        return self.status == "duplicate"
+        return self.status == facts.DUPLICATE
 
     @property
     def ended_early(self) -> bool:
-        return self.status in self.schema.side_states
+        return self.process.is_side_state(self.status)
 
     @property
     def active(self) -> bool:
         """Still being worked on: not ended early and normal operation not yet confirmed."""
-        return not self.ended_early and not self.data.get("recovered_at")
+        return self.process.active(self.status)
+
+    @property
+    def ended(self) -> bool:
+        return self.process.ended(self.status)
 
     @property
     def closed(self) -> bool:
-        return bool(self.data.get("closed_at")) and not self.ended_early
+        return self.process.closed(self.status)
 
     @property
     def reviewed(self) -> bool:
-        return bool(self.data.get("reviewed_at")) and bool(self.data.get("postmortem"))
+        return self.process.reviewed(self.status)
 
-    @cached_property
-    def reopenings(self) -> list[dict[str, Any]]:
-        return [e for e in self.data["timeline"] if e.get("kind") == "reopened"]
+    @property
+    def reopenings(self) -> list[Any]:
+        return facts.reopenings(self.data)
 
     def time(self, field: str) -> datetime | None:
         return parse_time(self.data.get(field))
@@ -94,9 +98,14 @@ class Incident:
     @property
     def milestones(self) -> list[tuple[str, str]]:
         """(label, time) of each milestone after detection the incident has reached."""
-        names = {"acknowledged_at": "acknowledged", "resolved_at": "resolved", "recovered_at": "recovered"}
-        names |= {"closed_at": "closed", "reviewed_at": "post-mortem reviewed"}
-        return [(label, self.data[field]) for field, label in names.items() if self.data.get(field)]
+        found = []
+        for milestone in self.process.milestones[1:]:
+            if self.data.get(milestone.field):
+                label = milestone.field.removesuffix("_at")
+                if milestone.stage == facts.REVIEWED:
+                    label = f"post-mortem {label}"
+                found.append((label, self.data[milestone.field]))
+        return found
 
     @property
     def duration(self) -> str:
@@ -112,26 +121,23 @@ class Incident:
 
     @property
     def postmortem_policy(self) -> dict[str, Any]:
-        return self.schema.severities.get(self.severity or "", {})
+        return self.process.severity_policy(self.data)
 
     @property
-    def postmortem_due(self) -> datetime | None:
-        closed = self.time("closed_at")
-        days = self.postmortem_policy.get("postmortem_due_days")
-        return closed + timedelta(days=days) if closed and days else None
+    def postmortem_due(self) -> date | None:
+        return self.process.postmortem_due(self.data)
 
     @property
     def postmortem_required(self) -> bool:
-        return bool(self.postmortem_policy.get("postmortem_required"))
+        return self.process.postmortem_required(self.data)
 
     @property
     def awaiting_review(self) -> bool:
-        return self.closed and not self.reviewed
+        return self.process.awaiting_review(self.data)
 
     @property
     def postmortem_overdue(self) -> bool:
-        due = self.postmortem_due
-        return self.awaiting_review and due is not None and due < self.now
+        return self.process.postmortem_overdue(self.data, self.now) is not None
 
     # -- text for templates ----------------------------------------------------------------
 
@@ -174,7 +180,6 @@ class Incident:
 
     @property
     def action_items(self) -> list[dict[str, Any]]:
-        today = self.now.date()
         return [
             {
                 "id": item["id"],
@@ -183,7 +188,7 @@ class Incident:
                 "owner": item["owner"],
                 "due": item["due"],
                 "status": item["status"],
-                "overdue": item_is_overdue(item, today),
+                "overdue": facts.item_overdue(item, self.now),
                 "link": safe_url(item.get("link")),
             }
             for item in self.data.get("action_items") or []

@@ -25,6 +25,7 @@ from markdown.extensions.toc import slugify
 from markupsafe import Markup, escape
 
 from .. import metrics
+from ..process import Process, today
 from ..records import parse_time
 from .model import Incident, slug
 from .published import Catalog
@@ -79,11 +80,12 @@ class SitePlan:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.incidents = [Incident(r, catalog.schema, catalog.now) for r in catalog.published]
+        self.process = Process(catalog.schema)
+        self.incidents = [Incident(r, self.process, catalog.now) for r in catalog.published]
         self.real = [i for i in self.incidents if not i.exercise]
         self.exercises = [i for i in self.incidents if i.exercise]
         self.by_id = {i.id: i for i in self.incidents}
-        self.counted = metrics.counted(i.data for i in self.real)
+        self.counted = metrics.counted((i.data for i in self.real), self.process)
         self.pages: list[Page] = []
 
     def build(self) -> list[Page]:
@@ -123,7 +125,7 @@ class SitePlan:
         self.pages.append(Page("index.md", "Overview", "home.html", context, headings, in_nav=True))
 
     def _key_figures(self) -> dict[str, Any]:
-        year = self.catalog.now.year
+        year = today(self.catalog.now).year
         this_year = [r for r in self.counted if (metrics.month_of(r) or "").startswith(f"{year}-")]
         overall = metrics.durations_by(({**r, "severity": "all"} for r in self.counted), "severity").get("all", {})
         return {
@@ -131,7 +133,7 @@ class SitePlan:
             "this_year": len(this_year),
             "active": sum(1 for i in self.real if i.active),
             "resolve_median": overall.get("resolve", metrics.stats([])).median,
-            "follow": metrics.follow_through(self.counted, self.catalog.now.date()),
+            "follow": metrics.follow_through(self.counted, self.catalog.now),
         }
 
     def _incident_indexes(self) -> None:
@@ -223,7 +225,6 @@ class SitePlan:
     # -- metrics and process ---------------------------------------------------------------
 
     def _metrics(self) -> None:
-        today = self.catalog.now.date()
         severities = [*self.catalog.schema.severities, metrics.UNCLASSIFIED]
         context = {
             "counted": len(self.counted),
@@ -233,7 +234,7 @@ class SitePlan:
             "by_quarter": metrics.durations_by(self.counted, "quarter"),
             "services": _by_count(metrics.counts_by_service(self.counted)),
             "categories": _by_count(metrics.counts_by_category(self.counted)),
-            "follow": metrics.follow_through(self.counted, today),
+            "follow": metrics.follow_through(self.counted, self.catalog.now),
             "measures": [label for label, _ in metrics.MEASURES],
             "service_uris": {
                 name: f"services/{slug(name)}/index.md" for name in {s for i in self.real for s in i.services}
@@ -251,29 +252,19 @@ class SitePlan:
 
     def _process(self) -> None:
         schema = self.catalog.schema
-        stages = []
-        previous: set[str] = set()
-        for stage in schema.stages:
-            required = schema.requirements(stage)
-            stages.append(
-                {
-                    "name": stage,
-                    "new": [f for f in required if f not in previous],
-                    "milestone": schema.milestone_of(stage),
-                }
-            )
-            previous |= set(required)
-        side = [
-            {"name": s, "new": [f for f in schema.requirements(s) if f not in schema.requirements(schema.stages[0])]}
-            for s in schema.side_states
+        process = self.process
+        stages = [
+            {"name": stage, "new": process.new_requirements(stage), "milestone": schema.milestone_of(stage)}
+            for stage in process.stages
         ]
+        side = [{"name": s, "new": process.new_requirements(s)} for s in process.side_states]
         policy = schema.policy
         levels = list(policy["priority_matrix"])
         context = {
             "stages": stages,
-            "base": schema.requirements(schema.stages[0]),
+            "base": schema.requirements(process.first_stage),
             "side": side,
-            "side_before": policy.get("side_states_before"),
+            "side_before": process.side_states_before,
             "severities": schema.severities,
             "levels": levels,
             "urgencies": list(next(iter(policy["priority_matrix"].values()))),

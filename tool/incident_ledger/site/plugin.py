@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -27,6 +27,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
+from ..errors import LedgerError
+from ..process import AUDIENCE_NAMES, DEFAULT_AUDIENCE, now
+
 log = logging.getLogger("mkdocs.plugins.incidents")
 
 CSS = "assets/incidents.css"
@@ -38,20 +41,17 @@ class IncidentsConfig(base.Config):  # type: ignore[no-untyped-call]
     incidents_dir = c.Type(str, default="../incidents")
     # Who reads the built site: public sees public records, internal public and internal.
     # Restricted records are in no audience.
-    audience = c.Choice(("public", "internal"), default="internal")
+    audience = c.Choice(AUDIENCE_NAMES, default=DEFAULT_AUDIENCE)
     # true: an invalid record fails the build; false: it is left out and named in the log.
     strict = c.Type(bool, default=True)
 
 
 def build_time() -> datetime:
-    """The build's clock: INC_NOW when set (tests, reproducible builds), as `inc` does."""
-    from ..records import parse_time
-
-    fixed = os.environ.get("INC_NOW")
-    moment = parse_time(fixed) if fixed else None
-    if fixed and moment is None:
-        raise PluginError(f"incidents: INC_NOW={fixed!r} is not an ISO-8601 time with a zone")
-    return moment or datetime.now(timezone.utc)
+    """The build's clock: the process layer's, so INC_NOW fixes it as it fixes `inc`'s."""
+    try:
+        return now()
+    except LedgerError as error:
+        raise PluginError(f"incidents: {error}") from None
 
 
 class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-call]
@@ -71,8 +71,8 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         self._base = Path(config.config_file_path or ".").absolute().parent
         override = os.environ.get("INC_SITE_AUDIENCE")  # set by `inc site serve --audience`
         if override:
-            if override not in ("public", "internal"):
-                raise PluginError(f"incidents: INC_SITE_AUDIENCE={override!r} must be public or internal")
+            if override not in AUDIENCE_NAMES:
+                raise PluginError(f"incidents: INC_SITE_AUDIENCE={override!r} must be {' or '.join(AUDIENCE_NAMES)}")
             self.config.audience = override
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)

@@ -15,16 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
+from ..process import visible_to
 from ..records import find_records, parse_time
 from ..rules import Context
 from ..schema import Schema, schema_dir
 from ..validate import Seen, repository_problems, results
-
-# restricted is in no audience: such records are never published.
-AUDIENCES: dict[str, frozenset[str]] = {
-    "public": frozenset({"public"}),
-    "internal": frozenset({"public", "internal"}),
-}
 
 
 @dataclass
@@ -69,9 +64,8 @@ def load(root: Path, incidents: Path, audience: str, now: datetime) -> Catalog:
     clashes = repository_problems(seen)
     invalid.problems += clashes
     bad = {p.path for p in clashes}
-    allowed = AUDIENCES[audience]
     records = [data for path, data in valid if path not in bad]
-    published = [d for d in records if d["visibility"] in allowed]
+    published = [d for d in records if visible_to(d, audience)]
     published.sort(key=_newest_first)
     return Catalog(schema, now, published, len(records) - len(published), invalid)
 
