@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from ledger_helpers import Ledger, entry, record, start
 
-from incident_ledger.secret_rule import scan
+from incident_ledger.rules.secret import scan
 
 AWS = "AKIAIOSFODNN7EXAMPLE"
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"

@@ -1,5 +1,5 @@
-"""README's records section states facts owned by the schema and the rule registry; these
-tests regenerate those parts and fail when README has drifted.
+"""README's records section states facts owned by the schema; these tests regenerate those
+parts and fail when README has drifted (the rule table: tests/rules/test_rules_readme.py).
 
     python tests/record/test_record_readme.py --update    # rewrite the generated blocks
 """
@@ -77,16 +77,6 @@ def stage_table() -> str:
     return "\n".join(rows)
 
 
-def rule_table() -> str:
-    from incident_ledger.validate import rule_docs
-
-    rows = ["| rule | what it means |", "|---|---|"]
-    for name, doc in rule_docs().items():
-        cell = doc.replace("|", "\\|")  # a literal | would end the cell
-        rows.append(f"| `{name}` | {cell} |")
-    return "\n".join(rows)
-
-
 def example_record() -> str:
     """The reviewed example, with the modeline it has in its place under incidents/."""
     from incident_ledger import yamlio
@@ -98,7 +88,7 @@ def example_record() -> str:
     return "```yaml\n" + modeline(place, PROJECT) + "\n" + body + "```"
 
 
-GENERATED = {"stage-table": stage_table, "rule-table": rule_table, "example-record": example_record}
+GENERATED = {"stage-table": stage_table, "example-record": example_record}
 
 
 def _block(name: str) -> re.Pattern[str]:
@@ -119,16 +109,6 @@ def test_readme_generated_blocks_are_current() -> None:
         if found.group(2) != make() + "\n":
             stale.append(name)
     assert stale == [], "README is out of date: run python tests/record/test_record_readme.py --update"
-
-
-def test_every_rule_is_documented_in_readme() -> None:
-    from incident_ledger.validate import rule_docs
-
-    section = _records_section()
-    missing = [name for name in rule_docs() if f"| `{name}` |" not in section]
-    assert missing == []
-    for name, doc in rule_docs().items():
-        assert len(doc) > 40, f"rule {name} needs a docstring that explains it"
 
 
 def test_readme_names_the_output_formats_and_exit_codes() -> None:

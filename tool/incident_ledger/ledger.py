@@ -23,7 +23,7 @@ from . import gitrepo, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
 from .process import STATUS_ENTRY
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
-from .rules import Context
+from .rules.record import Context
 from .schema import Schema, schema_dir
 from .validate import check_document
 

@@ -17,7 +17,7 @@ from typing import Any
 from .errors import LedgerError, UsageError
 from .process import Process, timeline
 from .records import parse_time
-from .rules import FUTURE_SLACK
+from .rules.record import FUTURE_SLACK
 from .schema import Schema
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")

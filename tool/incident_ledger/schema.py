@@ -21,17 +21,11 @@ from typing import Any
 from . import yamlio
 from .errors import LedgerError, Problem, RecordError
 from .records import SCHEMA_FILE, SCHEMAS_DIR, bundled_schemas
+from .rules.schema import SCHEMA
 
 POLICY_FILE = "policy.yaml"
 POLICY_SCHEMA_FILE = "policy.schema.json"
 REQUIRED_FORMATS = ("date-time", "date", "uri")
-RULE = "schema"
-RULE_DOC = (
-    "The record does not match schemas/incident.schema.json: a field its stage requires is missing, "
-    "a field name is unknown (a typo such as `severty` does not pass silently), a value is not one of "
-    "the allowed ones, or a timestamp, date or URL is malformed (timestamps are quoted ISO-8601 with a "
-    "T and a zone, dates are `YYYY-MM-DD`)."
-)
 
 
 def schema_dir(root: Path) -> Path:
@@ -105,7 +99,7 @@ class Schema:
 
         validator = Draft202012Validator(policy_schema, format_checker=_format_checker())
         problems = [
-            Problem(str(file), *document.locate(tuple(e.absolute_path)), "schema", e.message)
+            Problem(str(file), *document.locate(tuple(e.absolute_path)), SCHEMA.id, e.message)
             for e in validator.iter_errors(document.data)
         ]
         if problems:
@@ -207,7 +201,7 @@ class Schema:
         for error in self.validator.iter_errors(document.data):
             for keypath, message in _explain(self, error):
                 line, col = document.locate(keypath)
-                result.append(Problem(document.path, line, col, "schema", message))
+                result.append(Problem(document.path, line, col, SCHEMA.id, message))
         if not result and self.fast_validator is not None:
             # The two validators disagree (a format edge case): never let that pass
             # silently; report the fast validator's own words.
@@ -215,9 +209,9 @@ class Schema:
                 keypath = tuple(fast_error.instance_path)
                 name = ".".join(map(str, keypath)) or "the record"
                 line, col = document.locate(keypath)
-                result.append(Problem(document.path, line, col, "schema", f"{name}: {fast_error.message}"))
+                result.append(Problem(document.path, line, col, SCHEMA.id, f"{name}: {fast_error.message}"))
         if not result:
-            result.append(Problem(document.path, 1, 1, "schema", "the record does not match the schema"))
+            result.append(Problem(document.path, 1, 1, SCHEMA.id, "the record does not match the schema"))
         return result
 
 

@@ -16,34 +16,15 @@ from typing import Any
 
 from . import yamlio
 from .errors import Problem, RecordError
-from .records import find_records, is_valid_id, relative_path
-from .rules import Context, run_rules
+from .records import find_records
+from .rules.record import Context, run_rules
+from .rules.repository import Seen, repository_problems
+from .rules.secret import no_credentials
 from .schema import Schema, schema_dir
-
-# Rules across records, and their user documentation.
-REPOSITORY_RULES = {
-    "duplicate-id": "Two records have the same id. Ids are unique across the repository (records are "
-    "found recursively under incidents/); the later file by path is reported.",
-    "duplicate-of": "A `duplicate` record's `duplicate_of` names itself or an incident that does not "
-    "exist in the repository.",
-}
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 CHUNK = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """What validation keeps of a valid-enough record: enough for the rules across records."""
-
-    id: str
-    path: str
-    line: int
-    col: int
-    duplicate_of: str | None
-    # Where `duplicate_of` is written, so a problem with it points there.
-    duplicate_of_at: tuple[int, int] = (1, 1)
 
 
 @dataclass(slots=True)
@@ -65,9 +46,12 @@ def display_path(file: Path, root: Path) -> str:
 
 def check_document(document: yamlio.Document, context: Context) -> list[Problem]:
     """Every problem in one parsed record: the reader's, the schema's and the rules'."""
-    from .secret_rule import problems as secrets
-
-    return [*document.problems, *context.schema.problems(document), *run_rules(document, context), *secrets(document)]
+    return [
+        *document.problems,
+        *context.schema.problems(document),
+        *run_rules(document, context),
+        *no_credentials(document),
+    ]
 
 
 def check_file(file: Path, context: Context, keep_data: bool = False) -> FileResult:
@@ -121,45 +105,6 @@ def results(files: list[Path], context: Context, jobs: int, keep_data: bool = Fa
             yield from chunk
 
 
-def repository_problems(seen: list[Seen], root: Path | None = None) -> list[Problem]:
-    """Rules across records: unique ids, and duplicates pointing at a real incident.
-
-    When only some files are checked, the incident a duplicate points at may be one that
-    was not checked: it counts as existing when its file is where its id says (`root`).
-    """
-    problems = []
-    by_id: dict[str, Seen] = {}
-    for record in sorted(seen, key=lambda s: s.path):
-        first = by_id.setdefault(record.id, record)
-        if first is not record:
-            problems.append(
-                Problem(
-                    record.path,
-                    record.line,
-                    record.col,
-                    "duplicate-id",
-                    f"id {record.id} is already used by {first.path}; give this incident a new id (inc new creates one)",
-                )
-            )
-    for record in seen:
-        target = record.duplicate_of
-        if target and (target == record.id or not (target in by_id or _on_disk(root, target))):
-            why = "itself" if target == record.id else "an incident that does not exist in this repository"
-            problems.append(
-                Problem(
-                    record.path,
-                    *record.duplicate_of_at,
-                    "duplicate-of",
-                    f"duplicate_of names {why} ({target}); name the incident this one duplicates",
-                )
-            )
-    return problems
-
-
-def _on_disk(root: Path | None, incident_id: str) -> bool:
-    return root is not None and is_valid_id(incident_id) and (root / relative_path(incident_id)).is_file()
-
-
 def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
     """Every problem in the repository's records (or the given paths), sorted by path and line."""
     context = Context(Schema(schema_dir(root)), root, now)
@@ -172,15 +117,3 @@ def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: i
             seen.append(result.seen)
     problems += repository_problems(seen, root)
     return sorted(set(problems))
-
-
-def rule_docs() -> dict[str, str]:
-    """Every rule `inc validate` can report, in the order a record is checked, with its documentation."""
-    from . import rules, schema
-
-    return {
-        **yamlio.RULES,
-        schema.RULE: schema.RULE_DOC,
-        **{each.name: each.doc for each in rules.RULES},
-        **REPOSITORY_RULES,
-    }

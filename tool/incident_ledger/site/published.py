@@ -17,9 +17,10 @@ from typing import Any
 from ..errors import Problem
 from ..process import visible_to
 from ..records import find_records, parse_time
-from ..rules import Context
+from ..rules.record import Context
+from ..rules.repository import Seen, repository_problems
 from ..schema import Schema, schema_dir
-from ..validate import Seen, repository_problems, results
+from ..validate import results
 
 
 @dataclass

@@ -21,12 +21,16 @@ end of the line (`# pragma: allowlist secret`) or on the line before it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from .errors import Problem
-from .yamlio import Document
+from ..errors import Problem
+from ..yamlio import Document
+from .base import Declare, Example, Kind, Rule
 
+SECRET_RULES: list[Rule] = []
+rule = Declare(SECRET_RULES, Kind.SECRET)
 RULE = "secret"
 
 # detect-secrets plugin classes (its own names); see the module docstring for the others.
@@ -100,6 +104,20 @@ def scan(path: str, text: str) -> list[Problem]:
     return sorted(set(problems))
 
 
-def problems(document: Document) -> list[Problem]:
-    """The `secret` rule for a parsed record (reads the record's source text)."""
-    return scan(document.path, document.text)
+@rule(
+    RULE,
+    failing=Example("investigation: The deploy job logged in with AKIAIOSFODNN7EXAMPLE.\n"),
+    passing=Example("investigation: The deploy job logged in with the old deploy key (rotated since).\n"),
+)
+def no_credentials(document: Document) -> Iterator[Problem]:
+    """No credentials in a record.
+
+    Cloud keys (AWS, Azure), private key blocks, service tokens (GitHub, GitLab, Slack,
+    Stripe, npm, PyPI, OpenAI, JWT and more) and passwords in URLs are found by
+    detect-secrets' pattern detectors (its entropy and keyword detectors are not used:
+    incident text is full of commit hashes and sentences like "password reset failed").
+    Remove the secret and rotate it, since git keeps history. When a match is not a
+    secret, end its line with `# pragma: allowlist secret` (or put
+    `# pragma: allowlist nextline secret` on the line before).
+    """
+    yield from scan(document.path, document.text)

@@ -1,0 +1,289 @@
+"""History rules about a record's content: what a change may rewrite, and at which stage.
+
+`inc check` runs them on every record a change touches (see `rules.change`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..yamlio import KeyPath
+from .base import Declare, Example, Kind, Rule
+from .change import (
+    Finding,
+    HistoryContext,
+    RecordChange,
+    appended,
+    base_and_head,
+    changed_keys,
+    closed_stages,
+    field,
+    short,
+    status,
+    timeline,
+)
+
+FIELD_RULES: list[Rule] = []
+history_rule = Declare(FIELD_RULES, Kind.HISTORY)
+
+# The fields that make a record the record of one incident; changing one makes it
+# describe another incident (or turns a drill into a real outage in the metrics).
+IMMUTABLE_FIELDS = ("id", "detected_at", "exercise")
+# What the review may still refine in a closed record (plus appended timeline entries
+# and the move to the next stage with its milestone).
+CLOSED_REFINABLE = ("postmortem", "action_items", "root_cause", "contributing_factors")
+# What follow-through may still change on a reviewed record's action items.
+REVIEWED_ACTION_FIELDS = ("status", "link")
+STAGE_KINDS = ("status", "reopened")
+
+
+def _entry(time: str, kind: str, text: str, stage: str | None = None) -> str:
+    """A timeline entry of the examples, on 3 November 2026."""
+    lines = [f'  - at: "2026-11-03T{time}:00Z"', f"    kind: {kind}"]
+    lines += [f"    stage: {stage}"] if stage else []
+    return "\n".join([*lines, "    author: Priya Natarajan", f"    text: {text}", ""])
+
+
+def _action(state: str, due: str = "2026-11-20") -> str:
+    return (
+        "action_items:\n  - id: A1\n    title: Alert on pool saturation\n    kind: detect\n"
+        f'    owner: Tom Becker\n    due: "{due}"\n    status: {state}\n'
+    )
+
+
+_CLASSIFIED = _entry("10:18", "status", "SEV2, a third of card payments failing.", "classified")
+_RESOLVED = _entry("10:55", "status", "Error rate back under 1%.", "resolved")
+
+
+@history_rule(
+    "immutable-field",
+    failing=Example('detected_at: "2026-11-03T10:05:00Z"\n', before='detected_at: "2026-11-03T10:15:00Z"\n'),
+    passing=Example('started_at: "2026-11-03T10:01:00Z"\n', before='started_at: "2026-11-03T10:09:00Z"\n'),
+)
+def identity_unchanged(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
+    """`id`, `detected_at` and `exercise` never change once recorded.
+
+    They say which incident this is, when the organisation learnt of it, and whether it
+    was a drill.
+    """
+    both = base_and_head(change)
+    if both is None:
+        return
+    base, head = both
+    for name in IMMUTABLE_FIELDS:
+        if name in base.data and base.data[name] != head.data.get(name):
+            now = short(head.data[name]) if name in head.data else "nothing (removed)"
+            yield (
+                (name,),
+                f"{name} changed from {short(base.data[name])} to {now}; it never changes once "
+                f"recorded: restore it (a different incident gets a new record, inc new)",
+            )
+
+
+@history_rule(
+    "timeline-rewritten",
+    failing=Example(
+        "timeline:\n" + _entry("10:40", "note", "The pool has 40 connections, all in use."),
+        before="timeline:\n" + _entry("10:40", "note", "The pool has 20 connections, all in use."),
+    ),
+    passing=Example(
+        "timeline:\n"
+        + _entry("10:40", "note", "The pool has 20 connections, all in use.")
+        + _entry("10:45", "note", "Correcting 10:40, the pool has 40 connections, all in use."),
+        before="timeline:\n" + _entry("10:40", "note", "The pool has 20 connections, all in use."),
+    ),
+)
+def timeline_only_grows(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
+    """The timeline only grows, at its end.
+
+    Entries present at the base are never changed, removed or reordered. A correction is
+    a new entry saying what was wrong.
+    """
+    both = base_and_head(change)
+    if both is None:
+        return
+    before, after = timeline(both[0]), timeline(both[1])
+    for index, entry in enumerate(before):
+        if index >= len(after):
+            yield (
+                ("timeline",),
+                f"timeline entry {index + 1} (at {short(field(entry, 'at'))}) was removed; entries are never "
+                "removed: restore it and add a new entry with the correction",
+            )
+            return
+        if after[index] != entry:
+            how = "moved" if entry in after else "changed"
+            yield (
+                ("timeline", index),
+                f"timeline entry {index + 1} (at {short(field(entry, 'at'))}) was {how}; entries are never "
+                "edited or reordered: restore it and add a new entry at the end with the correction",
+            )
+            return
+
+
+@history_rule(
+    "status-backwards",
+    failing=Example(
+        "status: investigating\ntimeline:\n"
+        + _RESOLVED
+        + _entry("11:20", "status", "Errors are back.", "investigating"),
+        before="status: resolved\ntimeline:\n" + _RESOLVED,
+    ),
+    passing=Example(
+        "status: investigating\ntimeline:\n"
+        + _RESOLVED
+        + _entry("11:20", "reopened", "Errors are back.", "investigating"),
+        before="status: resolved\ntimeline:\n" + _RESOLVED,
+    ),
+)
+def status_not_backwards(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
+    """`status` moves back only by reopening.
+
+    `status` never moves back to an earlier stage (or out of a side state) unless the
+    same change appends a `reopened` timeline entry saying why. Closed records are
+    covered by `closed-record-changed`: they are never reopened.
+    """
+    schema = context.schema
+    before, after = status(change.base), status(change.head)
+    if before is None or after is None or before == after or after not in schema.stages:
+        return
+    if before in closed_stages(schema):
+        return
+    backwards = before in schema.side_states or (
+        before in schema.stages and schema.stages.index(after) < schema.stages.index(before)
+    )
+    if backwards and not any(field(e, "kind") == "reopened" for e in appended(change)):
+        yield (
+            ("status",),
+            f"status moved back from {before} to {after} without a 'reopened' timeline entry; "
+            "reopen with inc reopen (or append a 'kind: reopened' entry saying why)",
+        )
+
+
+@history_rule(
+    "stage-without-entry",
+    failing=Example(
+        "status: investigating\ntimeline:\n" + _CLASSIFIED, before="status: classified\ntimeline:\n" + _CLASSIFIED
+    ),
+    passing=Example(
+        "status: investigating\ntimeline:\n"
+        + _CLASSIFIED
+        + _entry("10:21", "status", "Priya is commander.", "investigating"),
+        before="status: classified\ntimeline:\n" + _CLASSIFIED,
+    ),
+)
+def stage_has_entry(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
+    """Every stage entered has its own timeline entry.
+
+    Each stage a change enters gets a `status` timeline entry added in that change (a
+    `reopened` entry for a reopened record): the timeline tells when each stage was
+    entered, one at a time, in order.
+    """
+    schema = context.schema
+    before, after = status(change.base), status(change.head)
+    if change.base is None or before is None or after is None or before == after:
+        return
+    entered = [after]
+    if before in schema.stages and after in schema.stages:
+        start, end = schema.stages.index(before), schema.stages.index(after)
+        if end > start:
+            entered = schema.stages[start + 1 : end + 1]
+    added = {field(e, "stage") for e in appended(change) if field(e, "kind") in STAGE_KINDS}
+    missing = [stage for stage in entered if stage not in added]
+    if missing:
+        yield (
+            ("status",),
+            f"status moved from {before} to {after}, but no timeline entry was added for entering "
+            f"{', '.join(missing)}; append a 'kind: status' entry with 'stage: <stage>' for each (inc advance does it)",
+        )
+
+
+@history_rule(
+    "closed-record-changed",
+    failing=Example("status: closed\nseverity: SEV3\n", before="status: closed\nseverity: SEV2\n"),
+    passing=Example(
+        "status: closed\nroot_cause: The pool was sized for last year's peak, and nobody owned it.\n",
+        before="status: closed\nroot_cause: The pool was sized for last year's peak.\n",
+    ),
+)
+def closed_record_refined_only(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
+    """A closed record changes only where the review refines it.
+
+    Only its post-mortem, action items, root cause and contributing factors change (the
+    review refines them), timeline entries are appended, and it moves to reviewed with
+    its milestone. Closed records are never reopened.
+    """
+    schema = context.schema
+    closed = closed_stages(schema)
+    both = base_and_head(change)
+    if both is None or len(closed) < 2 or status(both[0]) != closed[0]:
+        return
+    base, head = both
+    following = closed[1]
+    allowed = {*CLOSED_REFINABLE, "timeline", "status", schema.milestone_of(following)}
+    after = status(head)
+    if after not in (closed[0], following):
+        yield ("status",), f"a closed record is never reopened or moved back (status is now {after}); restore status"
+    for key in changed_keys(base.data, head.data):
+        if key not in allowed:
+            yield (
+                (key,),
+                f"'{key}' changed in a closed record; once closed, only {', '.join(CLOSED_REFINABLE)}, "
+                f"appended timeline entries and the move to {following} may change",
+            )
+
+
+@history_rule(
+    "reviewed-record-changed",
+    failing=Example(
+        "status: reviewed\n" + _action("open", "2026-12-20"), before="status: reviewed\n" + _action("open")
+    ),
+    passing=Example("status: reviewed\n" + _action("done"), before="status: reviewed\n" + _action("open")),
+)
+def reviewed_record_followed_up_only(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
+    """A reviewed record changes only in its action items' follow-through.
+
+    Only action items' `status` and `link` change, and timeline entries are appended:
+    the review is the final word.
+    """
+    closed = closed_stages(context.schema)
+    both = base_and_head(change)
+    if both is None or len(closed) < 2 or status(both[0]) != closed[-1]:
+        return
+    base, head = both
+    for key in changed_keys(base.data, head.data):
+        if key == "timeline":
+            continue
+        if key == "action_items" and _only_follow_through(base.data.get(key), head.data.get(key)):
+            continue
+        where: KeyPath = (key,)
+        if key == "action_items":
+            where = _first_item_difference(base.data.get(key), head.data.get(key))
+        yield (
+            where,
+            f"'{key}' changed in a reviewed record; once reviewed, only action items' "
+            f"{' and '.join(REVIEWED_ACTION_FIELDS)} and appended timeline entries may change",
+        )
+
+
+def _without_follow_through(items: Any) -> Any:
+    if not isinstance(items, list):
+        return items
+    return [
+        {k: v for k, v in item.items() if k not in REVIEWED_ACTION_FIELDS} if isinstance(item, dict) else item
+        for item in items
+    ]
+
+
+def _only_follow_through(before: Any, after: Any) -> bool:
+    return bool(_without_follow_through(before) == _without_follow_through(after))
+
+
+def _first_item_difference(before: Any, after: Any) -> KeyPath:
+    old, new = _without_follow_through(before), _without_follow_through(after)
+    if isinstance(old, list) and isinstance(new, list):
+        for index, item in enumerate(new):
+            if index >= len(old) or old[index] != item:
+                return ("action_items", index)
+    return ("action_items",)

@@ -1,0 +1,363 @@
+"""The rules a single record must follow beyond its schema.
+
+A rule sees one record at a time, so `inc validate` can handle records one by one;
+rules across records (duplicate ids) are `rules.repository`'s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..errors import Problem
+from ..records import ID_PATTERN, MODELINE_PREFIX, parse_time, relative_path
+from ..schema import Schema
+from ..yamlio import Document, KeyPath
+from .base import Declare, Example, Kind, Rule
+
+# Clocks drift and engineers type fast: a record stamped a few minutes ahead is not an error.
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Context:
+    schema: Schema
+    root: Path
+    now: datetime
+
+
+Finding = tuple[KeyPath, str]
+
+RECORD_RULES: list[Rule] = []
+rule = Declare(RECORD_RULES, Kind.RECORD)
+
+
+def run_rules(document: Document, context: Context) -> list[Problem]:
+    problems = []
+    for each in RECORD_RULES:
+        assert each.check is not None
+        for keypath, message in each.check(document, context):
+            line, col = document.locate(keypath)
+            problems.append(Problem(document.path, line, col, each.id, message))
+    return problems
+
+
+def _timeline(data: dict[str, Any]) -> list[dict[str, Any]]:
+    timeline = data.get("timeline")
+    if not isinstance(timeline, list):
+        return []
+    return [e if isinstance(e, dict) else {} for e in timeline]
+
+
+@rule(
+    "path-mismatch",
+    failing=Example("id: INC-20261103-3V5G\n", path="incidents/2025/INC-20261103-3V5G.yaml"),
+    passing=Example("id: INC-20261103-3V5G\n", path="incidents/2026/INC-20261103-3V5G.yaml"),
+)
+def path_matches_id(document: Document, context: Context) -> Iterator[Finding]:
+    """A record lives at `incidents/<YYYY>/<ID>.yaml`.
+
+    YYYY is the year in its id, so the id alone finds the file and a moved or renamed
+    file cannot hide a record.
+    """
+    incident_id = document.data.get("id")
+    if not isinstance(incident_id, str) or not ID_PATTERN.match(incident_id):
+        return
+    expected = relative_path(incident_id)
+    actual = Path(document.path)
+    if actual.is_absolute():  # validate gives paths relative to the repository when it can
+        with contextlib.suppress(ValueError):  # outside the repository: keep it as given
+            actual = actual.resolve().relative_to(context.root.resolve())
+    if actual != expected:
+        yield (
+            ("id",),
+            f"record with id {incident_id} must be at {expected.as_posix()}, not {actual.as_posix()}: move the file (git mv)",
+        )
+
+
+@rule(
+    "modeline",
+    failing=Example("# Checkout outage, card payments\nschema_version: 1\n"),
+    passing=Example("# yaml-language-server: $schema=../../schemas/incident.schema.json\nschema_version: 1\n"),
+)
+def has_modeline(document: Document, context: Context) -> Iterator[Finding]:
+    """A record starts with the editor modeline.
+
+    The first line is `# yaml-language-server: $schema=<path to the schema>`, so editors
+    complete field names and flag mistakes while the engineer types.
+    """
+    if not document.first_line.startswith(MODELINE_PREFIX):
+        yield (
+            (),
+            f"the first line must be the editor modeline '{MODELINE_PREFIX}<relative path to schemas/incident.schema.json>'",
+        )
+
+
+@rule(
+    "timeline-order",
+    failing=Example(
+        "timeline:\n"
+        '  - at: "2026-11-03T10:21:00Z"\n'
+        "    kind: status\n"
+        "    stage: investigating\n"
+        "    author: Priya Natarajan\n"
+        "    text: Priya is commander.\n"
+        '  - at: "2026-11-03T10:05:00Z"\n'
+        "    kind: note\n"
+        "    author: Tom Becker\n"
+        "    text: Pool metrics show 20 of 20 connections in use.\n"
+    ),
+    passing=Example(
+        "timeline:\n"
+        '  - at: "2026-11-03T10:21:00Z"\n'
+        "    kind: status\n"
+        "    stage: investigating\n"
+        "    author: Priya Natarajan\n"
+        "    text: Priya is commander.\n"
+        '  - at: "2026-11-03T10:40:00Z"\n'
+        "    kind: note\n"
+        "    author: Tom Becker\n"
+        "    text: Pool metrics show 20 of 20 connections in use.\n"
+    ),
+)
+def timeline_in_order(document: Document, context: Context) -> Iterator[Finding]:
+    """Timeline entries are in time order.
+
+    Equal times are allowed. The timeline only grows at its end, so an entry earlier
+    than the one before it was inserted or mistyped.
+    """
+    previous: datetime | None = None
+    for index, entry in enumerate(_timeline(document.data)):
+        moment = parse_time(entry.get("at"))
+        if moment is None:
+            continue
+        if previous is not None and moment < previous:
+            yield (
+                ("timeline", index, "at"),
+                f"timeline entry {index + 1} at {entry['at']} is earlier than the entry before it; entries are in time order",
+            )
+        previous = moment
+
+
+@rule(
+    "milestone-order",
+    failing=Example('detected_at: "2026-11-03T10:15:00Z"\nacknowledged_at: "2026-11-03T10:05:00Z"\n'),
+    passing=Example('detected_at: "2026-11-03T10:15:00Z"\nacknowledged_at: "2026-11-03T10:21:00Z"\n'),
+)
+def milestones_in_order(document: Document, context: Context) -> Iterator[Finding]:
+    """Milestones follow the lifecycle.
+
+    started_at <= detected_at <= acknowledged_at <= resolved_at <= recovered_at <=
+    closed_at <= reviewed_at.
+    """
+    fields = ["started_at"] + [m.field for m in context.schema.milestones]
+    latest: tuple[str, datetime] | None = None
+    for name in fields:
+        moment = parse_time(document.data.get(name))
+        if moment is None:
+            continue
+        if latest is not None and moment < latest[1]:
+            yield (name,), f"{name} ({document.data[name]}) is earlier than {latest[0]} ({document.data[latest[0]]})"
+        else:
+            latest = (name, moment)
+
+
+@rule(
+    "future-time",
+    failing=Example('acknowledged_at: "2062-11-03T10:21:00Z"\n'),
+    passing=Example('acknowledged_at: "2026-11-03T10:21:00Z"\n'),
+)
+def no_future_time(document: Document, context: Context) -> Iterator[Finding]:
+    """No timestamp lies in the future.
+
+    Five minutes of clock skew are allowed: a record describes what has happened.
+    """
+    limit = context.now + FUTURE_SLACK
+    candidates: list[tuple[KeyPath, object]] = [
+        ((name,), value) for name, value in document.data.items() if name.endswith("_at")
+    ]
+    candidates += [(("timeline", i, "at"), e.get("at")) for i, e in enumerate(_timeline(document.data))]
+    for keypath, value in candidates:
+        moment = parse_time(value)
+        if moment is not None and moment > limit:
+            yield keypath, f"{'.'.join(map(str, keypath))} ({value}) is in the future"
+
+
+@rule(
+    "priority-matrix",
+    failing=Example("impact: high\nurgency: medium\npriority: P1\n"),
+    passing=Example("impact: high\nurgency: medium\npriority: P2\n"),
+)
+def priority_matches_matrix(document: Document, context: Context) -> Iterator[Finding]:
+    """`priority` follows the policy's impact x urgency matrix.
+
+    `priority` is what the matrix in schemas/policy.yaml gives for the record's impact
+    and urgency, so priority means the same thing on every incident.
+    """
+    data = document.data
+    if not all(isinstance(data.get(k), str) for k in ("impact", "urgency", "priority")):
+        return
+    expected = context.schema.priority_for(data["impact"], data["urgency"])
+    if expected and data["priority"] != expected:
+        yield (
+            ("priority",),
+            f"priority {data['priority']} does not match impact {data['impact']} x urgency {data['urgency']}, which the policy sets to {expected}",
+        )
+
+
+@rule(
+    "status-timeline",
+    failing=Example(
+        "status: investigating\n"
+        "timeline:\n"
+        '  - at: "2026-11-03T10:15:00Z"\n'
+        "    kind: status\n"
+        "    stage: identified\n"
+        "    author: Checkout error-rate alert\n"
+        "    text: Card payment error rate 31%.\n"
+    ),
+    passing=Example(
+        "status: investigating\n"
+        "timeline:\n"
+        '  - at: "2026-11-03T10:15:00Z"\n'
+        "    kind: status\n"
+        "    stage: identified\n"
+        "    author: Checkout error-rate alert\n"
+        "    text: Card payment error rate 31%.\n"
+        '  - at: "2026-11-03T10:21:00Z"\n'
+        "    kind: status\n"
+        "    stage: investigating\n"
+        "    author: Priya Natarajan\n"
+        "    text: Priya is commander.\n"
+    ),
+)
+def status_matches_timeline(document: Document, context: Context) -> Iterator[Finding]:
+    """`status` is the stage the timeline entered last.
+
+    `status` equals the stage of the last `status` or `reopened` timeline entry, so the
+    timeline tells when each stage was entered.
+    """
+    status = document.data.get("status")
+    entries = [(i, e) for i, e in enumerate(_timeline(document.data)) if e.get("kind") in ("status", "reopened")]
+    if not isinstance(status, str) or not _timeline(document.data):
+        return
+    if not entries:
+        yield ("status",), f"status is {status} but the timeline has no 'status' entry; add one with 'stage: {status}'"
+        return
+    index, last = entries[-1]
+    if last.get("stage") != status:
+        yield (
+            ("status",),
+            f"status is {status} but the last status entry in the timeline (entry {index + 1}) enters {last.get('stage')}; add a 'kind: status' entry with 'stage: {status}'",
+        )
+
+
+@rule(
+    "side-state",
+    failing=Example(
+        "status: cancelled\n"
+        "timeline:\n"
+        '  - at: "2026-11-03T10:55:00Z"\n'
+        "    kind: status\n"
+        "    stage: resolved\n"
+        "    author: Priya Natarajan\n"
+        "    text: Error rate back under 1%.\n"
+        '  - at: "2026-11-03T11:10:00Z"\n'
+        "    kind: status\n"
+        "    stage: cancelled\n"
+        "    author: Priya Natarajan\n"
+        "    text: It was the staging load test.\n"
+    ),
+    passing=Example(
+        "status: cancelled\n"
+        "timeline:\n"
+        '  - at: "2026-11-03T10:18:00Z"\n'
+        "    kind: status\n"
+        "    stage: classified\n"
+        "    author: Priya Natarajan\n"
+        "    text: SEV2, a third of card payments failing.\n"
+        '  - at: "2026-11-03T10:30:00Z"\n'
+        "    kind: status\n"
+        "    stage: cancelled\n"
+        "    author: Priya Natarajan\n"
+        "    text: It was the staging load test.\n"
+    ),
+)
+def side_state_entered_early(document: Document, context: Context) -> Iterator[Finding]:
+    """`cancelled` and `duplicate` are entered only from an early stage.
+
+    They end an incident that turned out not to be one, so only a record that never
+    reached the policy's `side_states_before` (resolved) enters them.
+    """
+    schema = context.schema
+    if document.data.get("status") not in schema.side_states:
+        return
+    limit = schema.stages.index(schema.policy["side_states_before"])
+    for index, entry in enumerate(_timeline(document.data)):
+        stage = entry.get("stage")
+        if entry.get("kind") == "status" and stage in schema.stages and schema.stages.index(stage) >= limit:
+            yield (
+                ("status",),
+                f"a record that reached {stage} (timeline entry {index + 1}) cannot become {document.data['status']}; only stages before {schema.stages[limit]} can",
+            )
+            return
+
+
+@rule(
+    "action-id",
+    failing=Example(
+        "action_items:\n"
+        "  - id: A1\n"
+        "    title: Alert on pool saturation\n"
+        "    kind: detect\n"
+        "    owner: Tom Becker\n"
+        '    due: "2026-11-20"\n'
+        "    status: open\n"
+        "  - id: A1\n"
+        "    title: Review every fixed-size pool\n"
+        "    kind: prevent\n"
+        "    owner: Priya Natarajan\n"
+        '    due: "2026-12-15"\n'
+        "    status: open\n"
+    ),
+    passing=Example(
+        "action_items:\n"
+        "  - id: A1\n"
+        "    title: Alert on pool saturation\n"
+        "    kind: detect\n"
+        "    owner: Tom Becker\n"
+        '    due: "2026-11-20"\n'
+        "    status: open\n"
+        "  - id: A2\n"
+        "    title: Review every fixed-size pool\n"
+        "    kind: prevent\n"
+        "    owner: Priya Natarajan\n"
+        '    due: "2026-12-15"\n'
+        "    status: open\n"
+    ),
+)
+def action_ids_unique(document: Document, context: Context) -> Iterator[Finding]:
+    """Action item ids are unique within a record.
+
+    Unique ids (A1, A2, ...) let `inc action done ID A2` and links from other documents
+    name one item.
+    """
+    items = document.data.get("action_items")
+    if not isinstance(items, list):
+        return
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        action_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(action_id, str):
+            continue
+        if action_id in seen:
+            yield (
+                ("action_items", index, "id"),
+                f"action item id {action_id} is used twice (items {seen[action_id] + 1} and {index + 1}); give each item its own id",
+            )
+        else:
+            seen[action_id] = index
