@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_BUG, EXIT_USAGE, LedgerError
-from . import actions, check, init, lifecycle, site, validate
+from . import actions, check, export, init, lifecycle, site, validate
 from .options import State
 
 
@@ -53,6 +53,7 @@ for command in (
     actions.show,
     check.check,
     validate.validate,
+    export.export,
     site.site,
 ):
     inc.add_command(command)

@@ -1,0 +1,69 @@
+"""`inc export`: the records as JSON, NDJSON, CSV, Four Keys rows or a STIX 2.1 bundle."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from .options import State, pass_state
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "ndjson", "csv", "fourkeys", "stix"]),
+    default="json",
+    show_default=True,
+    help="json/ndjson/csv: one row per incident (columns in README); fourkeys: the Four Keys incidents "
+    "table as NDJSON; stix: a STIX 2.1 bundle of the security incidents.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@click.option("--include-restricted", is_flag=True, help="Also export restricted records (left out by default).")
+@click.option("--skip-invalid", is_flag=True, help="Leave invalid records out (with a warning) instead of failing.")
+@click.option("--status", "statuses", multiple=True, metavar="S", help="Only records at this status (repeatable).")
+@click.option("--open", "only_open", is_flag=True, help="Leave out closed, reviewed, cancelled and duplicate.")
+@click.option("--severity", metavar="SEV", help="Only this severity.")
+@click.option("--service", metavar="NAME", help="Only incidents affecting this service.")
+@click.option("--since", metavar="DATE", help="Only incidents detected on or after this date (YYYY-MM-DD or a time).")
+@pass_state
+def export(state: State, fmt: str, output: Path | None, include_restricted: bool, skip_invalid: bool,
+           statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,
+           since: str | None) -> None:  # fmt: skip
+    """Export the records (all, or those the filters pick) for other tools.
+
+    Every record is checked as `inc validate` does first: an invalid record stops the
+    export, and nothing is written, unless --skip-invalid leaves it out.
+    """
+    from ..exports.collect import Selection
+    from ..exports.collect import export as run_export
+    from ..listing import IncidentFilter, parse_since
+
+    start = parse_since(since) if since else None
+    if since and start is None:
+        raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
+    selection = Selection(IncidentFilter(statuses, only_open, severity, service, start), include_restricted)
+    text = run_export(
+        state.root, state.now(), fmt, selection, skip_invalid, lambda m: click.echo(f"inc: warning: {m}", err=True)
+    )
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    target = output if output.is_absolute() else state.cwd / output
+    _write_atomic(target, text.encode("utf-8"))
+    click.echo(f"wrote {target}", err=True)
+
+
+def _write_atomic(file: Path, content: bytes) -> None:
+    """The whole export or nothing: a temporary file renamed over the target."""
+    handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(temporary, file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,103 @@
+"""`inc export`: read and check every record, pick the ones asked for, write one format.
+
+Records are read through `inc validate`'s checker and worker pool, so an export never
+carries a record `inc validate` would reject: an invalid record stops the export (with
+the same problems `inc validate` prints) unless the caller chooses to leave it out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import Problem, RecordError
+from ..listing import IncidentFilter
+from ..process import RESTRICTED, Process
+from ..records import find_records
+from ..rules.record import Context
+from ..rules.repository import Seen, repository_problems
+from ..schema import Schema, schema_dir
+from ..validate import results
+from . import columns, fourkeys, stix, tabular
+
+FORMATS = (*tabular.FORMATS, "fourkeys", "stix")
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which records to export: `inc list`'s filters, and whether restricted ones go too."""
+
+    keep: IncidentFilter = field(default_factory=IncidentFilter)
+    include_restricted: bool = False
+
+
+@dataclass
+class Loaded:
+    process: Process
+    records: list[Record]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load(root: Path, now: datetime, jobs: int | None = None) -> Loaded:
+    """Every record of the repository that passes `inc validate`, and the problems of the others."""
+    schema = Schema(schema_dir(root))
+    context = Context(schema, root, now)
+    files = list(find_records(root))
+    loaded = Loaded(Process(schema), [])
+    seen: list[Seen] = []
+    valid: list[tuple[str, Record]] = []
+    for result in results(files, context, jobs or os.cpu_count() or 1, keep_data=True):
+        loaded.problems += result.problems
+        if result.seen is not None:
+            seen.append(result.seen)
+            if result.data is not None:
+                valid.append((result.seen.path, result.data))
+    clashes = repository_problems(seen, root)
+    loaded.problems += clashes
+    bad = {p.path for p in clashes}
+    loaded.records = [data for path, data in valid if path not in bad]
+    loaded.records.sort(key=lambda r: (str(r.get("detected_at", "")), str(r.get("id", ""))))
+    return loaded
+
+
+def select(loaded: Loaded, selection: Selection) -> list[Record]:
+    """The records the filters keep; restricted ones only when asked for."""
+    return [
+        r
+        for r in loaded.records
+        if selection.keep.keeps(loaded.process, r)
+        and (selection.include_restricted or r.get("visibility") != RESTRICTED)
+    ]
+
+
+def stix_facts(process: Process) -> stix.StixFacts:
+    criticality = {name: int(s["criticality"]) for name, s in process.severities.items() if "criticality" in s}
+    return stix.StixFacts(process, criticality)
+
+
+def render(fmt: str, loaded: Loaded, records: list[Record]) -> str:
+    """The export of `records` in `fmt`."""
+    if fmt == "stix":
+        return stix.to_json(stix.bundle(stix.selected(records), stix_facts(loaded.process)))
+    if fmt == "fourkeys":
+        return tabular.to_ndjson(fourkeys.row(r) for r in records if loaded.process.counted(r))
+    return tabular.render(fmt, columns.NAMES, (columns.row(r) for r in records))
+
+
+def export(root: Path, now: datetime, fmt: str, selection: Selection, skip_invalid: bool = False,
+           warn: Callable[[str], None] | None = None) -> str:  # fmt: skip
+    """The export text; raises RecordError with every problem when a record is invalid."""
+    loaded = load(root, now)
+    if loaded.problems:
+        if not skip_invalid:
+            raise RecordError(sorted(set(loaded.problems)))
+        if warn is not None:
+            paths = sorted({p.path for p in loaded.problems})
+            warn(f"left out {len(paths)} invalid record(s): {', '.join(paths)} (inc validate shows why)")
+    return render(fmt, loaded, select(loaded, selection))
