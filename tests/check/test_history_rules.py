@@ -280,9 +280,9 @@ def test_changing_a_reviewed_record_is_reported(ledger: Ledger) -> None:
     path = ledger.path()
     assert lines(ledger.check()) == [
         f"{path}:{ledger.line_of(path, 'postmortem:')}:1: reviewed-record-changed: 'postmortem' changed in a "
-        "reviewed record; once reviewed, only action items' status and link and appended timeline entries may change",
+        "reviewed record; once reviewed, only action items' status, done_at, link and appended timeline entries may change",
         f"{path}:{ledger.line_of(path, '- id: A1')}:3: reviewed-record-changed: 'action_items' changed in a "
-        "reviewed record; once reviewed, only action items' status and link and appended timeline entries may change",
+        "reviewed record; once reviewed, only action items' status, done_at, link and appended timeline entries may change",
     ]
 
 

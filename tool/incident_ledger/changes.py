@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from . import lifecycle, yamledit
+from . import followup, lifecycle, yamledit
 from .errors import LedgerError, UsageError
 from .ledger import Ledger, Outcome
-from .process import ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, Process, status_of
+from .process import ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, Process, status_of
 from .records import ID_PATTERN, format_time, parse_time
 from .schema import Schema
 
@@ -198,7 +198,7 @@ def log(ledger: Ledger, incident_id: str, kind: str, text: str, at: datetime, au
 class NewAction:
     title: str
     owner: str
-    due: str
+    due: str | None  # None: the policy's default for the incident's priority
     kind: str
     link: str | None
 
@@ -210,12 +210,18 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
     def edit(data: Any, current: dict[str, Any]) -> str:
         action_id = lifecycle.next_action_id(current.get("action_items"))
         chosen.append(action_id)
+        due = action.due or followup.default_due(ledger.schema.policy, current.get("priority"), at)
+        if due is None:
+            raise UsageError(
+                f"give the action item a due date with --due YYYY-MM-DD: {incident_id} has no priority yet, "
+                "or the policy sets no action_item_due_days for it"
+            )
         pairs: list[tuple[str, Any]] = [
             ("id", action_id),
             ("title", yamledit.text_value(action.title)),
             ("kind", action.kind),
             ("owner", yamledit.text_value(action.owner)),
-            ("due", yamledit.time_value(action.due)),
+            ("due", yamledit.time_value(due)),
             ("status", ITEM_OPEN),
         ]
         if action.link:
@@ -225,7 +231,7 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
             data["action_items"].append(item)
         else:  # none yet (or a hand-written `[]`): a block list, as the records write it
             ledger.set(data, "action_items", yamledit.sequence([item]))
-        text = f"Action item {action_id} added: {action.title} (owner {action.owner}, due {action.due})."
+        text = f"Action item {action_id} added: {action.title} (owner {action.owner}, due {due})."
         add_entry(ledger, data, current, ledger.entry(at, NOTE_ENTRY, author, text))
         return f"action {action_id} added"
 
@@ -245,10 +251,14 @@ def finish_action(
         if not found:
             known = ", ".join(str(i.get("id")) for i in items if isinstance(i, dict)) or "none"
             raise LedgerError(f"{incident_id} has no action item {wanted} (its action items: {known})")
-        item = found[0]
+        item: Any = found[0]  # a ruamel mapping: its keys keep their order
         if item.get("status") == status:
             raise LedgerError(f"action item {wanted} of {incident_id} is already {status}")
         item["status"] = status
+        if status == ITEM_DONE:
+            # When it was done decides whether it was done on time (the follow-through metric).
+            order = list(ledger.schema.document["$defs"]["action_item"]["properties"])
+            yamledit.set_field(item, "done_at", yamledit.time_value(format_time(at)), order)
         text = f"Action item {wanted} {status}: {item.get('title')}."
         add_entry(ledger, data, current, ledger.entry(at, NOTE_ENTRY, author, text))
         return f"action {wanted} {status}"

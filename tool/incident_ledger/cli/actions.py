@@ -25,12 +25,12 @@ def action() -> None:
 @click.argument("ident", metavar="ID")
 @click.argument("title")
 @click.option("--owner", required=True, metavar="WHO", help="Who follows it through.")
-@click.option("--due", required=True, metavar="DATE", help="Due date, YYYY-MM-DD.")
+@click.option("--due", metavar="DATE", help="Due date, YYYY-MM-DD (default: the policy's days for the priority).")
 @click.option("--kind", default="prevent", show_default=True, help="detect, mitigate, prevent or process.")
 @click.option("--link", metavar="URL", help="The ticket that tracks it.")
 @common()
 @pass_state
-def action_add(state: State, ident: str, title: str, owner: str, due: str, kind: str, link: str | None,
+def action_add(state: State, ident: str, title: str, owner: str, due: str | None, kind: str, link: str | None,
                at: str | None, author: str | None, no_commit: bool) -> None:  # fmt: skip
     """Add an action item to incident ID and print its action id (A1, A2, ...)."""
     from ..changes import NewAction, add_action
@@ -38,7 +38,7 @@ def action_add(state: State, ident: str, title: str, owner: str, due: str, kind:
 
     ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
-    item = NewAction(read_text(title) or "", owner, parse_day(due), kind, link)
+    item = NewAction(read_text(title) or "", owner, parse_day(due) if due else None, kind, link)
     outcome = add_action(ledger, incident_id, item, moment_at(state, at), ledger.author(author), not no_commit)
     report_outcome(outcome)
     click.echo(outcome.result)

@@ -34,7 +34,7 @@ IMMUTABLE_FIELDS = ("id", "detected_at", "exercise")
 # and the move to the next stage with its milestone).
 CLOSED_REFINABLE = ("postmortem", "action_items", "root_cause", "contributing_factors")
 # What follow-through may still change on a reviewed record's action items.
-REVIEWED_ACTION_FIELDS = ("status", "link")
+REVIEWED_ACTION_FIELDS = ("status", "done_at", "link")
 STAGE_KINDS = ("status", "reopened")
 
 
@@ -244,8 +244,8 @@ def closed_record_refined_only(change: RecordChange, context: HistoryContext) ->
 def reviewed_record_followed_up_only(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
     """A reviewed record changes only in its action items' follow-through.
 
-    Only action items' `status` and `link` change, and timeline entries are appended:
-    the review is the final word.
+    Only action items' `status`, `done_at` (stamped when an item is marked done) and `link`
+    change, and timeline entries are appended: the review is the final word.
     """
     closed = closed_stages(context.schema)
     both = base_and_head(change)
@@ -263,7 +263,7 @@ def reviewed_record_followed_up_only(change: RecordChange, context: HistoryConte
         yield (
             where,
             f"'{key}' changed in a reviewed record; once reviewed, only action items' "
-            f"{' and '.join(REVIEWED_ACTION_FIELDS)} and appended timeline entries may change",
+            f"{', '.join(REVIEWED_ACTION_FIELDS)} and appended timeline entries may change",
         )
 
 
