@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from export_helpers import record, write
 from project_paths import PROJECT
+from record_builder import record, write
 
 # Four Keys' BigQuery table (dora-team/fourkeys, setup/incidents_schema.json and the
 # `source` column its queries/incidents.sql adds): column -> (type, mode).

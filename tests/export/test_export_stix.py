@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from export_helpers import record, write
 from project_paths import PROJECT
+from record_builder import record, write
 
 from incident_ledger.exports.stix import EXTENSION, NAMESPACE
 

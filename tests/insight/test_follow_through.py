@@ -3,14 +3,10 @@ priority, and the share done on time is counted by quarter and by kind."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
-from conftest import git
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
-from export_helpers import record, write
+from record_builder import commit, record, write
 
 from incident_ledger.followup import on_time
 
@@ -19,8 +15,7 @@ INCIDENT = "INC-20261102-FTA1"  # P2 in the helpers' records
 
 def committed_record(repo: Path, status: str = "reviewed") -> Path:
     file = write(repo, record(INCIDENT, status, "2026-11-02T08:00:00Z"))
-    git(repo, "add", "incidents")
-    git(repo, "commit", "-q", "-m", "Add the record")
+    commit(repo)
     return file
 
 
@@ -52,8 +47,7 @@ def test_due_date_defaults_from_the_policy_by_priority(repo: Path, run_cli) -> N
 
 def test_no_default_without_a_priority(repo: Path, run_cli) -> None:
     write(repo, record(INCIDENT, "identified", "2026-11-02T08:00:00Z"))
-    git(repo, "add", "incidents")
-    git(repo, "commit", "-q", "-m", "Add the record")
+    commit(repo)
     result = run_cli(repo, "action", "add", INCIDENT, "Alert on pool use", "--owner", "SRE")
     assert result.exit_code == 2
     assert "give the action item a due date with --due YYYY-MM-DD" in result.stderr

@@ -1,7 +1,9 @@
-"""Records for the export tests, built from a few facts so expected rows can be worked out by hand."""
+"""Records built from a few facts (a stage, a detection time), valid at their stage, for tests
+whose expected output is worked out by hand (exports, follow-through, insight)."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -96,3 +98,9 @@ def write(root: Path, data: dict[str, Any]) -> Path:
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(MODELINE + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return file
+
+
+def commit(root: Path, message: str = "Add records") -> None:
+    """Commit everything under incidents/ (the records written with `write`)."""
+    subprocess.run(["git", "-C", str(root), "add", "incidents"], check=True)
+    subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", message], check=True)
