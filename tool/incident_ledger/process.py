@@ -58,6 +58,10 @@ DUPLICATE = "duplicate"
 STATUS_ENTRY = "status"
 REOPENED_ENTRY = "reopened"
 NOTE_ENTRY = "note"
+# Stakeholder updates: the site shows their text without a label.
+UPDATE_ENTRY = "update"
+# The entries that enter a stage; a record's status is the stage of the last one.
+STAGE_ENTRY_KINDS = (STATUS_ENTRY, REOPENED_ENTRY)
 
 # Action item statuses: only an open item can be overdue.
 ITEM_OPEN = "open"

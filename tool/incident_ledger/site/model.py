@@ -163,6 +163,8 @@ class Incident:
                 "at": e["at"],
                 "kind": e["kind"],
                 "stage": e.get("stage"),
+                # Stakeholder updates speak for themselves; other entries say what they are.
+                "label": None if e["kind"] == facts.UPDATE_ENTRY else e["kind"],
                 "author": e["author"],  # plain text, escaped by the template
                 "text": inline_html(e["text"]),
             }
