@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Problem
+from ..process import CLOSED
 from ..schema import Schema
 from ..yamlio import Document, KeyPath
 
-# The stage from which a record is closed: its facts are settled and only the review's
-# findings may still be refined. Its name is the schema's; the rules read the order.
-CLOSED_STAGE = "closed"
+# From the process layer's closed stage on, a record's facts are settled and only the
+# review's findings may still be refined.
+CLOSED_STAGE = CLOSED
 
 
 @dataclass(frozen=True)

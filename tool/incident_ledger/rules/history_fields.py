@@ -8,6 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..process import (
+    CLASSIFIED,
+    INVESTIGATING,
+    NOTE_ENTRY,
+    REOPENED_ENTRY,
+    RESOLVED,
+    STAGE_ENTRY_KINDS,
+    STATUS_ENTRY,
+)
 from ..yamlio import KeyPath
 from .base import Declare, Example, Kind, Rule
 from .change import (
@@ -35,7 +44,6 @@ IMMUTABLE_FIELDS = ("id", "detected_at", "exercise")
 CLOSED_REFINABLE = ("postmortem", "action_items", "root_cause", "contributing_factors")
 # What follow-through may still change on a reviewed record's action items.
 REVIEWED_ACTION_FIELDS = ("status", "done_at", "link")
-STAGE_KINDS = ("status", "reopened")
 
 
 def _entry(time: str, kind: str, text: str, stage: str | None = None) -> str:
@@ -52,8 +60,8 @@ def _action(state: str, due: str = "2026-11-20") -> str:
     )
 
 
-_CLASSIFIED = _entry("10:18", "status", "SEV2, a third of card payments failing.", "classified")
-_RESOLVED = _entry("10:55", "status", "Error rate back under 1%.", "resolved")
+_CLASSIFIED = _entry("10:18", STATUS_ENTRY, "SEV2, a third of card payments failing.", CLASSIFIED)
+_RESOLVED = _entry("10:55", STATUS_ENTRY, "Error rate back under 1%.", RESOLVED)
 
 
 @history_rule(
@@ -84,14 +92,14 @@ def identity_unchanged(change: RecordChange, context: HistoryContext) -> Iterato
 @history_rule(
     "timeline-rewritten",
     failing=Example(
-        "timeline:\n" + _entry("10:40", "note", "The pool has 40 connections, all in use."),
-        before="timeline:\n" + _entry("10:40", "note", "The pool has 20 connections, all in use."),
+        "timeline:\n" + _entry("10:40", NOTE_ENTRY, "The pool has 40 connections, all in use."),
+        before="timeline:\n" + _entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use."),
     ),
     passing=Example(
         "timeline:\n"
-        + _entry("10:40", "note", "The pool has 20 connections, all in use.")
-        + _entry("10:45", "note", "Correcting 10:40, the pool has 40 connections, all in use."),
-        before="timeline:\n" + _entry("10:40", "note", "The pool has 20 connections, all in use."),
+        + _entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use.")
+        + _entry("10:45", NOTE_ENTRY, "Correcting 10:40, the pool has 40 connections, all in use."),
+        before="timeline:\n" + _entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use."),
     ),
 )
 def timeline_only_grows(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
@@ -127,13 +135,13 @@ def timeline_only_grows(change: RecordChange, context: HistoryContext) -> Iterat
     failing=Example(
         "status: investigating\ntimeline:\n"
         + _RESOLVED
-        + _entry("11:20", "status", "Errors are back.", "investigating"),
+        + _entry("11:20", STATUS_ENTRY, "Errors are back.", INVESTIGATING),
         before="status: resolved\ntimeline:\n" + _RESOLVED,
     ),
     passing=Example(
         "status: investigating\ntimeline:\n"
         + _RESOLVED
-        + _entry("11:20", "reopened", "Errors are back.", "investigating"),
+        + _entry("11:20", REOPENED_ENTRY, "Errors are back.", INVESTIGATING),
         before="status: resolved\ntimeline:\n" + _RESOLVED,
     ),
 )
@@ -153,10 +161,10 @@ def status_not_backwards(change: RecordChange, context: HistoryContext) -> Itera
     backwards = before in schema.side_states or (
         before in schema.stages and schema.stages.index(after) < schema.stages.index(before)
     )
-    if backwards and not any(field(e, "kind") == "reopened" for e in appended(change)):
+    if backwards and not any(field(e, "kind") == REOPENED_ENTRY for e in appended(change)):
         yield (
             ("status",),
-            f"status moved back from {before} to {after} without a 'reopened' timeline entry; "
+            f"status moved back from {before} to {after} without a '{REOPENED_ENTRY}' timeline entry; "
             "reopen with inc reopen (or append a 'kind: reopened' entry saying why)",
         )
 
@@ -169,7 +177,7 @@ def status_not_backwards(change: RecordChange, context: HistoryContext) -> Itera
     passing=Example(
         "status: investigating\ntimeline:\n"
         + _CLASSIFIED
-        + _entry("10:21", "status", "Priya is commander.", "investigating"),
+        + _entry("10:21", STATUS_ENTRY, "Priya is commander.", INVESTIGATING),
         before="status: classified\ntimeline:\n" + _CLASSIFIED,
     ),
 )
@@ -189,7 +197,7 @@ def stage_has_entry(change: RecordChange, context: HistoryContext) -> Iterator[F
         start, end = schema.stages.index(before), schema.stages.index(after)
         if end > start:
             entered = schema.stages[start + 1 : end + 1]
-    added = {field(e, "stage") for e in appended(change) if field(e, "kind") in STAGE_KINDS}
+    added = {field(e, "stage") for e in appended(change) if field(e, "kind") in STAGE_ENTRY_KINDS}
     missing = [stage for stage in entered if stage not in added]
     if missing:
         yield (

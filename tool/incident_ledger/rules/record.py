@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
+from ..process import STAGE_ENTRY_KINDS
 from ..records import ID_PATTERN, MODELINE_PREFIX, parse_time, relative_path
 from ..schema import Schema
 from ..yamlio import Document, KeyPath
@@ -242,7 +243,7 @@ def status_matches_timeline(document: Document, context: Context) -> Iterator[Fi
     timeline tells when each stage was entered.
     """
     status = document.data.get("status")
-    entries = [(i, e) for i, e in enumerate(_timeline(document.data)) if e.get("kind") in ("status", "reopened")]
+    entries = [(i, e) for i, e in enumerate(_timeline(document.data)) if e.get("kind") in STAGE_ENTRY_KINDS]
     if not isinstance(status, str) or not _timeline(document.data):
         return
     if not entries:
