@@ -18,6 +18,11 @@ from incident_ledger.schema import Schema
 PACKAGE = PROJECT / "tool" / "incident_ledger"
 # The process layer spells the names; the schema loader reads them from the schema files.
 ALLOWED = {PACKAGE / "process.py", PACKAGE / "schema.py"}
+# Words of other vocabularies that happen to equal a process name, with where they are.
+OTHER_VOCABULARIES = {
+    ("exports/stix.py", "closed"),  # a STIX 2.1 investigation status, not the stage
+    ("exports/columns.py", "reopened"),  # the name of an export column (a count)
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +62,13 @@ def test_no_module_but_the_process_layer_spells_a_process_name(schema: Schema) -
     for file in sources():
         if file in ALLOWED:
             continue
+        where = file.relative_to(PACKAGE).as_posix()
         for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            found += [f"{file.relative_to(PROJECT)}:{number}: {m.group(0)}" for m in pattern.finditer(line)]
+            found += [
+                f"{file.relative_to(PROJECT)}:{number}: {m.group(0)}"
+                for m in pattern.finditer(line)
+                if (where, m.group(2)) not in OTHER_VOCABULARIES
+            ]
     assert found == []
 
 
