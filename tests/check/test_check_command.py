@@ -174,3 +174,48 @@ def test_a_merge_in_progress_reports_the_conflict_markers(ledger: Ledger) -> Non
 
 def rules_of(result: Any) -> list[str]:
     return [line.split(": ")[1] for line in result.stdout.splitlines()]
+
+
+def shallow_clone(ledger: Ledger, target: Path, *options: str) -> Path:
+    """A CI-style checkout of branch `change`: `git clone --depth 1` over file:// (a plain
+    local path would ignore --depth)."""
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", *options, "--branch", "change", f"file://{ledger.root}", str(target)],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+SHALLOW = (
+    "this clone is shallow (made with --depth, as CI checkouts are by default), so the commits inc check "
+    "compares are missing; fetch the whole history with `git fetch --unshallow origin` (in GitHub Actions, "
+    "give actions/checkout `fetch-depth: 0`)"
+)
+
+
+def test_a_shallow_clone_is_named_with_the_fix(ledger: Ledger, tmp_path: Path) -> None:
+    data = start(ledger, "investigating")
+    data["title"] = "Retitled on the branch"
+    ledger.write(data)
+    ledger.commit("Retitle")
+    ledger.checkout("main")
+    (ledger.root / "README.md").write_text("main moved on\n")
+    ledger.commit("Main moves on")
+    ledger.checkout("change")
+    clone = shallow_clone(ledger, tmp_path / "clone", "--no-single-branch")
+    result = ledger.run_cli(clone, "check", "--base", "origin/main")
+    assert (result.exit_code, result.stdout) == (2, ""), result
+    assert result.stderr == f"inc: error: the history between origin/main and HEAD is not in this clone: {SHALLOW}\n"
+    # The advice works: the whole history makes the merge base findable.
+    ledger.git("-C", str(clone), "fetch", "-q", "--unshallow", "origin")
+    result = ledger.run_cli(clone, "check", "--base", "origin/main")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "1 record(s) checked, all valid\n"), result
+
+
+def test_a_base_missing_from_a_shallow_clone_is_named_with_the_fix(ledger: Ledger, tmp_path: Path) -> None:
+    start(ledger, "investigating")
+    clone = shallow_clone(ledger, tmp_path / "clone", "--single-branch")
+    result = ledger.run_cli(clone, "check", "--base", "origin/main")
+    assert (result.exit_code, result.stdout) == (2, ""), result
+    assert result.stderr == f"inc: error: --base origin/main: no such commit here: {SHALLOW}\n"

@@ -8,7 +8,9 @@ follows the size of the change, never the size of the repository.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import stat
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -41,8 +43,9 @@ def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> O
     head = WORKTREE if head_ref == WORKTREE else _commit(root, head_ref, "--head")
     start = gitrepo.merge_base(root, base, "HEAD" if head == WORKTREE else head)
     if start is None:
+        _refuse_shallow(root, f"the history between {base_ref} and {head_ref} is not in this clone")
         raise UsageError(f"{base_ref} and {head_ref} share no history; is --base the branch this one started from?")
-    changes = [c for c in gitrepo.changed_files(root, start, head, prefix + INCIDENTS_DIR + "/") if _is_record(c)]
+    changes = _record_changes(gitrepo.changed_files(root, start, head, prefix + INCIDENTS_DIR + "/"))
     reader = _Reader(root, top, prefix, start, head)
     records = _split_false_renames(reader.read(changes))
     _pair_delete_add(records)
@@ -61,13 +64,62 @@ def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> O
 def _commit(root: Path, ref: str, option: str) -> str:
     found = gitrepo.resolve_commit(root, ref)
     if found is None:
+        _refuse_shallow(root, f"{option} {ref}: no such commit here")
         raise UsageError(f"{option} {ref}: no such commit here (for a remote branch, fetch it first: git fetch origin)")
     return found
 
 
-def _is_record(change: gitrepo.Change) -> bool:
-    path = change.new_path or change.old_path or ""
-    return path.endswith(RECORD_SUFFIXES)
+def _refuse_shallow(root: Path, what: str) -> None:
+    """In a shallow clone the merge base is usually cut off, and `git fetch` alone keeps
+    the clone shallow: say so and how to get the whole history."""
+    if gitrepo.is_shallow(root):
+        raise UsageError(
+            f"{what}: this clone is shallow (made with --depth, as CI checkouts are by default), so the "
+            "commits inc check compares are missing; fetch the whole history with `git fetch --unshallow origin` "
+            "(in GitHub Actions, give actions/checkout `fetch-depth: 0`)"
+        )
+
+
+def _record_changes(changes: list[gitrepo.Change]) -> list[_Selected]:
+    """The changes that have a record at either end, each end kept only where it is one.
+
+    A record can leave its path by any change, not only one that ends at a record: renamed
+    to a name that is not a record's (`ID.yaml.bak`), replaced by a submodule, or by a
+    folder of other files. Such a change is the record's deletion, so the history rules
+    see it as one (and say what took the record's place).
+    """
+    selected = []
+    for change in changes:
+        old = change.old_path if change.old_path and _holds_record(change.old_path, change.old_mode) else None
+        new = change.new_path if change.new_path and _holds_record(change.new_path, change.new_mode) else None
+        if old is None and new is None:
+            continue
+        status = change.status if old and new else ("A" if new else "D")
+        instead = None
+        if old is not None and new is None and change.new_path is not None:
+            instead = _what_replaced(old, change.new_path, change.new_mode)
+        selected.append(_Selected(replace(change, status=status, old_path=old, new_path=new), instead))
+    return selected
+
+
+def _holds_record(path: str, mode: str) -> bool:
+    """A record path whose entry can be a record: a file (or a symbolic link, which the
+    `symlink` rule refuses), not a submodule. Unmerged entries (mode 000000) count too."""
+    return path.endswith(RECORD_SUFFIXES) and mode not in (gitrepo.GITLINK_MODE, gitrepo.TREE_MODE)
+
+
+def _what_replaced(old: str, new: str, mode: str) -> str:
+    if mode == gitrepo.GITLINK_MODE:
+        return "replaced by a submodule"
+    if new.startswith(old + "/"):
+        return "replaced by a folder"
+    return f"renamed to {new}, which is not a record file name"
+
+
+@dataclass(frozen=True)
+class _Selected:
+    change: gitrepo.Change
+    instead: str | None  # what took a record's place, when the change ends in no record
 
 
 @dataclass
@@ -84,15 +136,17 @@ class _Reader:
     def display(self, path: str | None) -> str | None:
         return path[len(self.prefix) :] if path is not None else None
 
-    def read(self, changes: list[gitrepo.Change]) -> list[RecordChange]:
+    def read(self, selected: list[_Selected]) -> list[RecordChange]:
+        changes = [each.change for each in selected]
         # By object id (git diff --raw gives them): no tree is walked again to find a file.
         specs = [c.old_oid for c in changes if c.old_path]
         if self.head != WORKTREE:
             specs += [c.new_oid for c in changes if c.new_path]
         blobs = gitrepo.read_blobs(self.root, specs)
         records = []
-        for change in changes:
+        for change, instead in ((each.change, each.instead) for each in selected):
             record = RecordChange(change.status, self.display(change.old_path), self.display(change.new_path))
+            record.replaced_by = instead[len(self.prefix) :] if instead and instead.startswith(self.prefix) else instead
             if change.old_path and change.old_mode != gitrepo.SYMLINK_MODE:
                 # A base that cannot be read is history: nothing to fix there, so not reported.
                 record.base = self.parse(record.base_path, blobs.get(change.old_oid), report=False)
@@ -105,7 +159,7 @@ class _Reader:
         if self.head == WORKTREE:
             file = self.top / (change.new_path or "")
             record.head_symlink = file.is_symlink()
-            raw = None if record.head_symlink else _read_file(file)
+            raw = None if record.head_symlink else self.read_file(file, record.head_path or "")
         else:
             record.head_symlink = change.new_mode == gitrepo.SYMLINK_MODE
             raw = None if record.head_symlink else blob
@@ -121,6 +175,26 @@ class _Reader:
         if not has_conflict_markers(record.head_text):
             record.head = self.parse(path, raw, report=True)
 
+    def read_file(self, file: Path, path: str) -> bytes | None:
+        """A record file in the work tree, refusing what is not a regular file: reading a
+        FIFO named like a record would wait forever for a writer."""
+        try:
+            descriptor = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return None  # deleted from the work tree but not from the index: git reports it
+        except OSError as error:
+            self.problems.append(Problem(path, 1, 1, "not-a-record", f"cannot read the record: {error.strerror}"))
+            return None
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                message = "the record is not a regular file; replace it with the record file itself"
+                self.problems.append(Problem(path, 1, 1, "not-a-record", message))
+                return None
+            if status.st_size > yamlio.MAX_BYTES:
+                return b" " * (yamlio.MAX_BYTES + 1)  # decode() reports the size
+            return handle.read()
+
     def parse(self, path: str | None, raw: bytes | None, report: bool) -> yamlio.Document | None:
         if raw is None or path is None:
             return None
@@ -130,15 +204,6 @@ class _Reader:
             if report:
                 self.problems += error.problems
             return None
-
-
-def _read_file(file: Path) -> bytes | None:
-    try:
-        if file.stat().st_size > yamlio.MAX_BYTES:
-            return b" " * (yamlio.MAX_BYTES + 1)  # decode() reports the size
-        return file.read_bytes()
-    except OSError:
-        return None  # deleted from the work tree but not from the index: git reports it
 
 
 def _id(document: yamlio.Document | None) -> str | None:

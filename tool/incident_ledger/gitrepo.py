@@ -218,6 +218,8 @@ from dataclasses import dataclass  # noqa: E402
 
 WORKTREE = "WORKTREE"
 SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"  # a submodule's commit
+TREE_MODE = "040000"
 _NO_MODE = "000000"
 
 
@@ -252,6 +254,12 @@ def merge_base(root: Path, one: str, other: str) -> str | None:
     """The best common ancestor of two commits, or None when their histories are unrelated."""
     done = git(root, "merge-base", one, other, check=False)
     return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether this clone holds only part of the history (`git clone --depth N`)."""
+    done = git(root, "rev-parse", "--is-shallow-repository", check=False)
+    return done.returncode == 0 and done.stdout.strip() == b"true"
 
 
 def prefix(root: Path) -> str:
@@ -302,8 +310,8 @@ def _parse_raw(raw: str) -> list[Change]:
 
 
 def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
-    """The contents of objects named `rev:path` or by id, read in one `git cat-file --batch`
-    (None if missing). Ids are cheaper: `rev:path` walks the trees down to the file."""
+    """The contents of files named `rev:path` or by id, read in one `git cat-file --batch`
+    (None if missing or not a file). Ids are cheaper: `rev:path` walks the trees down to the file."""
     if not specs:
         return {}
     unique = list(dict.fromkeys(specs))
@@ -320,6 +328,7 @@ def read_blobs(root: Path, specs: Sequence[str]) -> dict[str, bytes | None]:
             at = end + 1
             continue
         size = int(header[2])
-        result[spec] = out[end + 1 : end + 1 + size]
+        # Only a file's content: a submodule's entry names a commit, which is no record.
+        result[spec] = out[end + 1 : end + 1 + size] if header[1] == b"blob" else None
         at = end + 1 + size + 1  # the content is followed by a newline
     return result

@@ -40,6 +40,9 @@ class RecordChange:
     head: Document | None = None
     head_text: str | None = None
     head_symlink: bool = False
+    # For a record gone from its path: what took its place, when something did (a
+    # submodule, a folder, a file renamed to a name that is not a record's).
+    replaced_by: str | None = None
     # For a new record: the path holding the same id on REF itself, when that differs
     # from what the head has (another branch landed the same id meanwhile).
     taken_on_ref: str | None = None

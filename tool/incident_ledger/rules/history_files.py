@@ -94,14 +94,16 @@ def has_conflict_markers(text: str) -> bool:
 def not_deleted(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
     """A record file is never deleted.
 
-    Nor is it moved out of `incidents/`: incident history is kept for good. An incident
-    that was not one is ended with a side state instead.
+    Nor is it moved out of `incidents/`, renamed to a name that is not a record's
+    (`ID.yaml.bak`) or replaced by something that is not a file (a submodule, a folder):
+    incident history is kept for good. An incident that was not one is ended with a
+    side state instead.
     """
     if change.head_path is None and change.base_path is not None:
         ends = " or ".join(context.schema.side_states)
         yield (
             (),
-            f"record {change.base_path} was deleted; records are never deleted: restore it "
+            f"record {change.base_path} was {change.replaced_by or 'deleted'}; records are never deleted: restore it "
             f"(git checkout {context.ref} -- {change.base_path}) and set its status to {ends} if it was not an incident",
         )
 
