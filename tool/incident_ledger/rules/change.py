@@ -9,16 +9,13 @@ rules (`rules.history`) judge it. Stage order and milestones come from `schema.S
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..errors import Problem
-from ..process import CLOSED
+from ..process import Process
 from ..schema import Schema
 from ..yamlio import Document, KeyPath
-
-# From the process layer's closed stage on, a record's facts are settled and only the
-# review's findings may still be refined.
-CLOSED_STAGE = CLOSED
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,10 @@ class HistoryContext:
     schema: Schema
     ref: str
 
+    @cached_property
+    def process(self) -> Process:
+        return Process(self.schema)
+
 
 Where = KeyPath | At
 Finding = tuple[Where, str]
@@ -85,10 +86,9 @@ def status(document: Document | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def closed_stages(schema: Schema) -> list[str]:
-    if CLOSED_STAGE not in schema.stages:
-        return []
-    return schema.stages[schema.stages.index(CLOSED_STAGE) :]
+def closed_stages(process: Process) -> list[str]:
+    """The stages of a closed record: its facts are settled, only the review refines them."""
+    return [stage for stage in process.stages if process.closed(stage)]
 
 
 def changed_keys(base: dict[str, Any], head: dict[str, Any]) -> list[str]:

@@ -14,7 +14,6 @@ from ..process import (
     NOTE_ENTRY,
     REOPENED_ENTRY,
     RESOLVED,
-    STAGE_ENTRY_KINDS,
     STATUS_ENTRY,
 )
 from ..yamlio import KeyPath
@@ -152,15 +151,13 @@ def status_not_backwards(change: RecordChange, context: HistoryContext) -> Itera
     same change appends a `reopened` timeline entry saying why. Closed records are
     covered by `closed-record-changed`: they are never reopened.
     """
-    schema = context.schema
+    process = context.process
     before, after = status(change.base), status(change.head)
-    if before is None or after is None or before == after or after not in schema.stages:
+    if before is None or after is None or before == after or not process.is_stage(after):
         return
-    if before in closed_stages(schema):
+    if before in closed_stages(process):
         return
-    backwards = before in schema.side_states or (
-        before in schema.stages and schema.stages.index(after) < schema.stages.index(before)
-    )
+    backwards = process.is_side_state(before) or (process.is_stage(before) and not process.reached(after, before))
     if backwards and not any(field(e, "kind") == REOPENED_ENTRY for e in appended(change)):
         yield (
             ("status",),
@@ -188,16 +185,18 @@ def stage_has_entry(change: RecordChange, context: HistoryContext) -> Iterator[F
     `reopened` entry for a reopened record): the timeline tells when each stage was
     entered, one at a time, in order.
     """
-    schema = context.schema
+    process = context.process
     before, after = status(change.base), status(change.head)
     if change.base is None or before is None or after is None or before == after:
         return
     entered = [after]
-    if before in schema.stages and after in schema.stages:
-        start, end = schema.stages.index(before), schema.stages.index(after)
+    stages = process.stages
+    if process.is_stage(before) and process.is_stage(after):
+        start, end = stages.index(before), stages.index(after)
         if end > start:
-            entered = schema.stages[start + 1 : end + 1]
-    added = {field(e, "stage") for e in appended(change) if field(e, "kind") in STAGE_ENTRY_KINDS}
+            entered = stages[start + 1 : end + 1]
+    kinds = process.stage_entry_kinds
+    added = {field(e, "stage") for e in appended(change) if field(e, "kind") in kinds}
     missing = [stage for stage in entered if stage not in added]
     if missing:
         yield (
@@ -223,7 +222,7 @@ def closed_record_refined_only(change: RecordChange, context: HistoryContext) ->
     its milestone. Closed records are never reopened.
     """
     schema = context.schema
-    closed = closed_stages(schema)
+    closed = closed_stages(context.process)
     both = base_and_head(change)
     if both is None or len(closed) < 2 or status(both[0]) != closed[0]:
         return
@@ -255,7 +254,7 @@ def reviewed_record_followed_up_only(change: RecordChange, context: HistoryConte
     Only action items' `status`, `done_at` (stamped when an item is marked done) and `link`
     change, and timeline entries are appended: the review is the final word.
     """
-    closed = closed_stages(context.schema)
+    closed = closed_stages(context.process)
     both = base_and_head(change)
     if both is None or len(closed) < 2 or status(both[0]) != closed[-1]:
         return

@@ -100,7 +100,7 @@ def not_deleted(change: RecordChange, context: HistoryContext) -> Iterator[Findi
     side state instead.
     """
     if change.head_path is None and change.base_path is not None:
-        ends = " or ".join(context.schema.side_states)
+        ends = " or ".join(context.process.side_states)
         yield (
             (),
             f"record {change.base_path} was {change.replaced_by or 'deleted'}; records are never deleted: restore it "

@@ -10,11 +10,12 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
-from ..process import STAGE_ENTRY_KINDS
+from ..process import STATUS_ENTRY, Process
 from ..records import ID_PATTERN, MODELINE_PREFIX, parse_time, relative_path
 from ..schema import Schema
 from ..yamlio import Document, KeyPath
@@ -29,6 +30,10 @@ class Context:
     schema: Schema
     root: Path
     now: datetime
+
+    @cached_property
+    def process(self) -> Process:
+        return Process(self.schema)
 
 
 Finding = tuple[KeyPath, str]
@@ -243,7 +248,8 @@ def status_matches_timeline(document: Document, context: Context) -> Iterator[Fi
     timeline tells when each stage was entered.
     """
     status = document.data.get("status")
-    entries = [(i, e) for i, e in enumerate(_timeline(document.data)) if e.get("kind") in STAGE_ENTRY_KINDS]
+    kinds = context.process.stage_entry_kinds
+    entries = [(i, e) for i, e in enumerate(_timeline(document.data)) if e.get("kind") in kinds]
     if not isinstance(status, str) or not _timeline(document.data):
         return
     if not entries:
@@ -294,16 +300,17 @@ def side_state_entered_early(document: Document, context: Context) -> Iterator[F
     They end an incident that turned out not to be one, so only a record that never
     reached the policy's `side_states_before` (resolved) enters them.
     """
-    schema = context.schema
-    if document.data.get("status") not in schema.side_states:
+    process = context.process
+    status = document.data.get("status")
+    if not isinstance(status, str) or not process.is_side_state(status):
         return
-    limit = schema.stages.index(schema.policy["side_states_before"])
+    limit = process.side_states_before
     for index, entry in enumerate(_timeline(document.data)):
         stage = entry.get("stage")
-        if entry.get("kind") == "status" and stage in schema.stages and schema.stages.index(stage) >= limit:
+        if entry.get("kind") == STATUS_ENTRY and isinstance(stage, str) and process.reached(stage, limit):
             yield (
                 ("status",),
-                f"a record that reached {stage} (timeline entry {index + 1}) cannot become {document.data['status']}; only stages before {schema.stages[limit]} can",
+                f"a record that reached {stage} (timeline entry {index + 1}) cannot become {status}; only stages before {limit} can",
             )
             return
 
