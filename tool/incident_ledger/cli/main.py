@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_BUG, EXIT_USAGE, LedgerError
-from . import actions, check, export, init, lifecycle, site, validate
+from . import actions, check, export, init, lifecycle, rules, site, validate
 from .options import State
 
 
@@ -54,6 +54,7 @@ for command in (
     check.check,
     validate.validate,
     export.export,
+    rules.rules,
     site.site,
 ):
     inc.add_command(command)
