@@ -12,7 +12,7 @@ failed", which they flag; a check that cries wolf gets its findings ignored. Its
 public-IP detector is left out too: addresses are ordinary incident evidence. So are its
 IBM Cloud, Cloudant and SoftLayer detectors: they match a keyword near any long word,
 and cost 70% of the scan (~1.2 of 1.7 ms per 5 KB record, measured here), which
-`inc validate` pays on every record; add them to `_PLUGINS` on IBM Cloud.
+`inc validate` pays on every record; add them to `PLUGINS` on IBM Cloud.
 
 A line is allowed with the pragma detect-secrets documents, as a YAML comment at the
 end of the line (`# pragma: allowlist secret`) or on the line before it
@@ -22,10 +22,9 @@ end of the line (`# pragma: allowlist secret`) or on the line before it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
-from typing import Any
 
 from ..errors import Problem
+from ..secret_scan import Scanner
 from ..yamlio import Document
 from .base import Declare, Example, Kind, Rule
 
@@ -34,7 +33,7 @@ rule = Declare(SECRET_RULES, Kind.SECRET)
 RULE = "secret"
 
 # detect-secrets plugin classes (its own names); see the module docstring for the others.
-_PLUGINS = (
+PLUGINS = (
     "AWSKeyDetector",
     "ArtifactoryDetector",
     "AzureStorageKeyDetector",
@@ -56,52 +55,22 @@ _PLUGINS = (
     "TwilioKeyDetector",
 )
 
-
-@lru_cache(maxsize=1)
-def _detectors() -> tuple[Any, ...]:
-    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-
-    found: dict[str, Any] = get_mapping_from_secret_type_to_class()
-    classes = {cls.__name__: cls for cls in found.values()}
-    return tuple(classes[name]() for name in _PLUGINS if name in classes)
-
-
-def _allowed(lines: list[str], number: int) -> bool:
-    from detect_secrets.filters.allowlist import is_line_allowlisted
-    from detect_secrets.util.code_snippet import get_code_snippet
-
-    # A `.yaml` name makes detect-secrets look for the pragma in a `#` comment only.
-    snippet = get_code_snippet(lines=lines, line_number=number)
-    return bool(is_line_allowlisted("record.yaml", lines[number - 1], snippet))
+_SCANNER = Scanner(PLUGINS)
 
 
 def scan(path: str, text: str) -> list[Problem]:
     """Every credential-looking string in `text`, at its line and column."""
-    # One pass per detector over the whole text first: most records hold no secret, and
-    # scanning them line by line would cost ~20x more.
-    suspects = [d for d in _detectors() if next(iter(d.analyze_string(text)), None) is not None]
-    if not suspects:
-        return []
-    lines = text.splitlines()
-    problems = []
-    for number, line in enumerate(lines, start=1):
-        for detector in suspects:
-            for found in detector.analyze_string(line):
-                if _allowed(lines, number):
-                    break
-                col = max(line.find(found), 0) + 1
-                problems.append(
-                    Problem(
-                        path,
-                        number,
-                        col,
-                        RULE,
-                        f"this looks like a credential ({detector.secret_type}); remove it and rotate it, "
-                        "since git keeps it in history. If it is not one, end the line with "
-                        "'# pragma: allowlist secret'",
-                    )
-                )
-    return sorted(set(problems))
+    return [
+        Problem(
+            path,
+            found.line,
+            found.col,
+            RULE,
+            f"this looks like a credential ({found.kind}); remove it and rotate it, since git keeps it in "
+            "history. If it is not one, end the line with '# pragma: allowlist secret'",
+        )
+        for found in _SCANNER.scan(text)
+    ]
 
 
 @rule(

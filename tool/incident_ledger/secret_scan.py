@@ -1,0 +1,388 @@
+"""Finds credentials in text with detect-secrets' own detectors, without importing detect-secrets.
+
+Every `inc` command that writes a record scans it first, so a password pasted into
+`inc log` is refused before it is committed. Importing detect-secrets costs ~80 ms: its
+package imports its whole scan engine, and its plugin base imports `requests` to verify
+found secrets online, which `inc` never does (no network at run time). That alone was
+more than plain `git commit` takes.
+
+So the detectors are loaded from the installed package's source instead of imported:
+for each detector class, its module's standard-library imports, its constants and the
+class itself are executed, with the plugin base's `RegexBasedDetector` (loaded the same
+way, without the plugin machinery above it) as its only base. The patterns, the code
+that applies them (JWT's extra check included) and the allowlist pragma are
+detect-secrets' own, read from the installed version at run time; nothing is copied.
+When the installed version is laid out differently, detect-secrets is imported as usual:
+slower, same findings. A test checks that both find exactly the same.
+
+What is found is what detect-secrets' detectors find line by line (`analyze_string` on
+each line), minus lines its pragma allows. Scanning every line with every pattern is
+most of `inc validate`'s time, so each pattern is first tried on the whole text in a
+cheaper form that every line-level match implies (see `Gate`).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib.util
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+# The regular-expression parser and compiler (private, but stable since Python 3.5
+# under two names). Only used to derive faster gates; without them every pattern is its
+# own gate.
+try:
+    from re import _compiler as _sre_compile  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_compile as _sre_compile
+    import sre_parse as _sre_parse
+
+# The file name detect-secrets is told the text comes from: a `.yaml` name makes its
+# allowlist look for the pragma in a `#` comment only.
+FILENAME = "record.yaml"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    line: int
+    col: int
+    kind: str  # the detector's secret_type, e.g. "AWS Access Key"
+
+
+class _Unavailable(Exception):
+    """The installed detect-secrets is not laid out as the loader expects."""
+
+
+# -- loading detect-secrets' code from its source ----------------------------------------
+
+
+def _package() -> Path:
+    # find_spec on a top-level package locates it without importing it.
+    spec = importlib.util.find_spec("detect_secrets")
+    if spec is None or not spec.submodule_search_locations:
+        raise _Unavailable("detect-secrets is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _prepare(node: ast.AST) -> set[str]:
+    """Drop the annotations in `node` (they name types from modules that are not loaded;
+    the code runs without them) and return the names it uses."""
+    used = set()
+    for part in ast.walk(node):
+        if isinstance(part, ast.Name):
+            used.add(part.id)
+        elif isinstance(part, ast.arg):
+            part.annotation = None
+        elif isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            part.returns = None
+        elif isinstance(part, ast.AnnAssign):
+            raise _Unavailable("annotated assignments are not supported")
+    return used
+
+
+def _bound(node: ast.stmt) -> set[str]:
+    """The names an import or an assignment binds."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    if isinstance(node, ast.Assign):
+        return {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return set()
+
+
+def _is_stdlib(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Import):
+        return all(alias.name.split(".")[0] in sys.stdlib_module_names for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and (node.module or "").split(".")[0] in sys.stdlib_module_names
+    return False
+
+
+def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_bases: Iterable[str] = ()) -> None:
+    """Execute the named classes and functions of a module into `namespace`, with the
+    standard-library imports and the constants they use; leave out bases named in
+    `drop_bases`. Imports only their verification code needs are not run."""
+    try:
+        tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
+    except (OSError, SyntaxError, UnicodeDecodeError) as error:
+        raise _Unavailable(f"{file}: {error}") from None
+    wanted = set(names)
+    kept: list[ast.stmt] = [n for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name in wanted]
+    missing = wanted - {n.name for n in kept if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    if missing:
+        raise _Unavailable(f"{file} defines no {', '.join(sorted(missing))}")
+    used: set[str] = set()
+    for node in kept:
+        if isinstance(node, ast.ClassDef):
+            node.bases = [b for b in node.bases if not (isinstance(b, ast.Name) and b.id in drop_bases)]
+        used |= _prepare(node)
+    # The imports and constants the kept code uses, and those the constants use in turn.
+    supports = [n for n in tree.body if _is_stdlib(n) or (isinstance(n, ast.Assign) and _bound(n))]
+    needed: list[ast.stmt] = []
+    used -= set(namespace)
+    while True:
+        more = [n for n in supports if n not in needed and _bound(n) & used]
+        if not more:
+            break
+        needed += more
+        for node in more:
+            used |= _prepare(node)
+    body = [n for n in tree.body if n in needed or n in kept]  # in the module's order
+    namespace.setdefault("__builtins__", builtins)
+    try:
+        code = compile(ast.Module(body=body, type_ignores=[]), str(file), "exec")
+        exec(code, namespace)  # detect-secrets' own code, as importing it would run it
+    except Exception as error:
+        raise _Unavailable(f"{file}: {type(error).__name__}: {error}") from None
+
+
+def _load_detectors(names: tuple[str, ...]) -> list[Any]:
+    package = _package()
+    base: dict[str, Any] = {"__name__": f"{__name__}.base"}
+    # BasePlugin, the base above it, carries verification (requests) and baselines.
+    _load(package / "plugins" / "base.py", ["RegexBasedDetector"], base, drop_bases=["BasePlugin"])
+    regex_based = base["RegexBasedDetector"]
+    sources = {file: file.read_text(encoding="utf-8") for file in sorted((package / "plugins").glob("*.py"))}
+    detectors = []
+    for name in names:
+        file = next((f for f, text in sources.items() if f"\nclass {name}(" in text), None)
+        if file is None:
+            raise _Unavailable(f"no detector {name} in {package / 'plugins'}")
+        namespace: dict[str, Any] = {"__name__": f"{__name__}.{file.stem}", "RegexBasedDetector": regex_based}
+        _load(file, [name], namespace)
+        cls = namespace[name]
+        if cls.__bases__ != (regex_based,):
+            raise _Unavailable(f"{name} is not a RegexBasedDetector")
+        detectors.append(cls())
+    return detectors
+
+
+def _load_allowlist() -> tuple[Callable[..., bool], Callable[..., Any]]:
+    package = _package()
+    snippets: dict[str, Any] = {"__name__": f"{__name__}.code_snippet"}
+    _load(package / "util" / "code_snippet.py", ["get_code_snippet", "CodeSnippet"], snippets)
+    allow: dict[str, Any] = {"__name__": f"{__name__}.allowlist"}
+    functions = ["is_line_allowlisted", "_get_allowlist_regexes_for_file", "_get_file_to_index_dict"]
+    _load(package / "filters" / "allowlist.py", [*functions, "_get_comment_tuples", "get_allowlist_regexes"], allow)
+    return allow["is_line_allowlisted"], snippets["get_code_snippet"]
+
+
+def _import_detectors(names: tuple[str, ...]) -> list[Any]:
+    """detect-secrets imported as usual: the slow way, for versions the loader does not know."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    found: dict[str, Any] = get_mapping_from_secret_type_to_class()
+    classes = {cls.__name__: cls for cls in found.values()}
+    return [classes[name]() for name in names if name in classes]
+
+
+def _import_allowlist() -> tuple[Callable[..., bool], Callable[..., Any]]:
+    from detect_secrets.filters.allowlist import is_line_allowlisted
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    return is_line_allowlisted, get_code_snippet
+
+
+# -- gates: a cheap test on the whole text that every line-level match implies ----------
+
+_LITERAL = _sre_parse.LITERAL
+_NEWLINE = ord("\n")
+# Line breaks str.splitlines() knows besides "\n": text holding one is gated line by line.
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+@dataclass
+class Gate:
+    """A pattern in a form tried once on the whole text instead of on every line.
+
+    It must match the text whenever the pattern matches one of its lines. It does when
+    compiled with MULTILINE (`^` and `$` then hold at each line's ends) unless the
+    pattern asserts the start or end of the whole string or looks around for something
+    a line break could satisfy; such a pattern is tried line by line (`regex` None).
+    Where the pattern has a literal part, only the pattern from that literal on is
+    tried (every match contains a match of it), which lets the regex engine skip to
+    the literal instead of trying every position; text without the literal (compared
+    in lower case for case-insensitive patterns) is not searched at all.
+    """
+
+    pattern: re.Pattern[str]
+    literal: str = ""
+    regex: re.Pattern[str] | None = None
+    ignore_case: bool = False
+
+    def opens(self, text: str, lowered: Callable[[], str | None], lines: list[str]) -> bool:
+        if self.literal:
+            folded = lowered() if self.ignore_case else text
+            if folded is not None and self.literal not in folded:
+                return False
+        if self.regex is not None:
+            return self.regex.search(text) is not None
+        return any(self.pattern.search(line) for line in lines)
+
+
+def gate_for(pattern: re.Pattern[str]) -> Gate:
+    """The gate of one pattern."""
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+        flags = pattern.flags | parsed.state.flags
+        if not _line_safe(parsed.data):
+            return Gate(pattern)
+        start, literal = _longest_literal(parsed.data)
+        ignore_case = bool(flags & re.IGNORECASE)
+        if ignore_case:
+            literal = literal.lower() if literal.isascii() else ""
+        if not literal or _refers_back(parsed.data[start:]):
+            return Gate(pattern, literal, re.compile(pattern.pattern, flags | re.MULTILINE), ignore_case)
+        tail = _sre_parse.SubPattern(parsed.state, parsed.data[start:])
+        return Gate(pattern, literal, _sre_compile.compile(tail, flags | re.MULTILINE), ignore_case)
+    except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
+        return Gate(pattern)
+
+
+def _longest_literal(items: list[tuple[Any, Any]]) -> tuple[int, str]:
+    """The longest run of plain characters in the pattern's top-level sequence, and where it starts."""
+    best = (0, "")
+    index = 0
+    while index < len(items):
+        end = index
+        while end < len(items) and items[end][0] is _LITERAL:
+            end += 1
+        if end - index > len(best[1]):
+            best = (index, "".join(chr(value) for _, value in items[index:end]))
+        index = end + 1
+    return best
+
+
+def _walk(items: Any) -> Iterator[tuple[Any, Any]]:
+    """Every (op, value) of a parsed pattern, nested ones included."""
+    for op, value in items:
+        yield op, value
+        parts = [value] if isinstance(value, _sre_parse.SubPattern) else value if isinstance(value, tuple) else ()
+        for part in parts:
+            if isinstance(part, _sre_parse.SubPattern):
+                yield from _walk(part.data)
+            elif isinstance(part, list):  # a branch's alternatives
+                yield from (pair for alternative in part for pair in _walk(alternative.data))
+
+
+def _line_safe(items: Any) -> bool:
+    """Whether a match on a line implies a MULTILINE match on the text holding the line."""
+    for op, value in _walk(items):
+        if op is _sre_parse.AT and value in (_sre_parse.AT_BEGINNING_STRING, _sre_parse.AT_END_STRING):
+            return False
+        if op is _sre_parse.ASSERT_NOT and not _never_newline(value[1].data):
+            return False
+    return True
+
+
+def _never_newline(items: Any) -> bool:
+    """A negative lookaround of one character class that cannot be a line break (`(?!\\w)`)."""
+    if len(items) != 1:
+        return False
+    op, value = items[0]
+    if op is _LITERAL:
+        return bool(value != _NEWLINE)
+    if op is not _sre_parse.IN:
+        return False
+    for kind, member in value:
+        if kind is _LITERAL:
+            ok = member != _NEWLINE
+        elif kind is _sre_parse.RANGE:
+            ok = not member[0] <= _NEWLINE <= member[1]
+        elif kind is _sre_parse.CATEGORY:
+            ok = member in (_sre_parse.CATEGORY_WORD, _sre_parse.CATEGORY_DIGIT)
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _refers_back(items: Any) -> bool:
+    refs = (_sre_parse.GROUPREF, _sre_parse.GROUPREF_EXISTS)
+    return any(op in refs for op, _ in _walk(items))
+
+
+# -- the scanner --------------------------------------------------------------------------
+
+
+@dataclass
+class Scanner:
+    """The named detect-secrets detectors (class names), ready to scan texts."""
+
+    names: tuple[str, ...]
+    fast: bool = True  # loaded from source; False: detect-secrets imported as usual
+    # Gates cost more to build (~6 ms) than they save on a text or two: a command that
+    # writes one record scans it line by line.
+    gate_after: int = 2
+    _scanned: int = 0
+    _allowlist: tuple[Callable[..., bool], Callable[..., Any]] | None = field(default=None, repr=False)
+
+    @cached_property
+    def detectors(self) -> list[Any]:
+        if self.fast:
+            try:
+                return _load_detectors(self.names)
+            except _Unavailable:
+                self.fast = False
+        return _import_detectors(self.names)
+
+    @cached_property
+    def gates(self) -> list[tuple[Any, list[Gate]]]:
+        return [(d, [gate_for(p) for p in d.denylist]) for d in self.detectors]
+
+    def allowed(self, lines: list[str], number: int) -> bool:
+        """Whether detect-secrets' pragma allows line `number` (1-based)."""
+        if self._allowlist is None:
+            try:
+                self._allowlist = _load_allowlist() if self.fast else _import_allowlist()
+            except _Unavailable:
+                self._allowlist = _import_allowlist()
+        is_line_allowlisted, get_code_snippet = self._allowlist
+        snippet = get_code_snippet(lines=lines, line_number=number)
+        return bool(is_line_allowlisted(FILENAME, lines[number - 1], snippet))
+
+    def scan(self, text: str) -> list[Finding]:
+        """Every credential-looking string in `text`: line, column and kind, sorted."""
+        try:
+            return self._scan(text)
+        except Exception:
+            if not self.fast:
+                raise
+            # detect-secrets' code ran outside its package and failed: import it as usual.
+            self.fast = False
+            self._allowlist = None
+            for name in ("detectors", "gates"):
+                self.__dict__.pop(name, None)
+            return self._scan(text)
+
+    def _scan(self, text: str) -> list[Finding]:
+        lines = text.splitlines()
+        # One text for the gates, its lines joined with "\n" as MULTILINE expects.
+        whole = text if _OTHER_BREAKS.search(text) is None else "\n".join(lines)
+        folded: list[str | None] = []
+
+        def lowered() -> str | None:
+            if not folded:
+                folded.append(whole.lower() if whole.isascii() else None)
+            return folded[0]
+
+        self._scanned += 1
+        if self._scanned > self.gate_after:
+            suspects = [d for d, gates in self.gates if any(g.opens(whole, lowered, lines) for g in gates)]
+        else:
+            suspects = self.detectors
+        found = set()
+        for detector in suspects:
+            for number, line in enumerate(lines, start=1):
+                for value in detector.analyze_string(line):
+                    if self.allowed(lines, number):
+                        break
+                    found.add(Finding(number, max(line.find(value), 0) + 1, detector.secret_type))
+        return sorted(found)
