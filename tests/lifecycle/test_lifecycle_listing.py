@@ -57,7 +57,7 @@ def test_list_filters_and_json(repo: Path, inc_ok: Any) -> None:
 def test_list_cache_follows_edits(repo: Path, inc_ok: Any) -> None:
     first, _, _ = three_incidents(repo, inc_ok)
     inc_ok(repo, "list")
-    assert (repo / ".git" / "inc-cache" / "records.json").is_file()
+    assert [f.name.startswith("records-") for f in (repo / ".git" / "inc-cache").iterdir()] == [True]
     assert git(repo, "status", "--porcelain") == ""
     file = record_path(repo, first)
     file.write_text(file.read_text().replace("title: Checkout", "title: Payments"))

@@ -9,6 +9,7 @@ GitPython ~144-209 ms.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -209,6 +210,49 @@ def commit_all(root: Path, message: str) -> None:
         raise GitError(f"git refused the commit: {reason}")
 
 
+# ---------------------------------------------------------------------------------------
+# What the index knows without reading the work tree: the record cache's keys.
+# ---------------------------------------------------------------------------------------
+
+_REGULAR_MODES = ("100644", "100755")
+_LS_FILES = re.compile(r"(\S+) ([0-7]+) ([0-9a-f]+) ([0-3])\t([^\0]*)\0")
+
+
+def git_dir(root: Path) -> Path | None:
+    """The git directory of the work tree holding `root` (a linked worktree has its own), or None outside git."""
+    done = git(root, "rev-parse", "--git-dir", check=False)
+    if done.returncode != 0:
+        return None
+    return _git_path(root, done.stdout.decode("utf-8", "surrogateescape").strip())
+
+
+def unchanged_blobs(root: Path, pathspec: str) -> dict[str, str]:
+    """The blob id of each tracked regular file under `pathspec` whose work-tree copy git
+    finds unchanged, by path relative to `root`: what the file holds, without reading it.
+
+    `ls-files --modified` compares each file's stat data with the index and, where that
+    cannot tell (a file changed in the second the index was written), its content: the
+    test `git status` makes. Files marked assume-unchanged or skip-worktree are left
+    out, since git does not look at them; so are conflicted ones.
+    """
+    done = git(root, "ls-files", "-z", "--stage", "--modified", "-v", "--", pathspec, check=False)
+    if done.returncode != 0:
+        return {}
+    blobs: dict[str, str] = {}
+    changed = set()
+    # TAG MODE OBJECT STAGE<tab>PATH<nul>; C: modified or deleted, h: assume-unchanged,
+    # S: skip-worktree, M: unmerged.
+    for tag, mode, blob, stage, path in _LS_FILES.findall(done.stdout.decode("utf-8", "surrogateescape")):
+        if tag == "H" and mode in _REGULAR_MODES and stage == "0":
+            blobs[path] = blob
+        else:
+            changed.add(path)
+    for path in changed:
+        blobs.pop(path, None)
+    return blobs
+
+
+# ---------------------------------------------------------------------------------------
 # Diff and read: what `inc check` needs (issue 4). Cost follows the change: git's own
 # tree diff names the changed files, one `git cat-file --batch` reads them at both ends.
 # ---------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ fields once read.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -64,21 +64,35 @@ def modeline(record_file: Path, root: Path) -> str:
     return f"{MODELINE_PREFIX}{'../' * depth}{SCHEMAS_DIR}/{SCHEMA_FILE}"
 
 
-def find_records(root: Path, paths: list[Path] | None = None) -> Iterator[Path]:
-    """Record files under `incidents/` (recursively), or under the paths given, sorted."""
+def find_records(root: Path, paths: list[Path] | None = None) -> list[str]:
+    """Record files under `incidents/` (recursively), or under the paths given, sorted.
+
+    Names, not Paths: a repository holds tens of thousands of records, and making a
+    Path of each costs more than the rest of a cached `inc validate`.
+    """
     if not paths and not (root / INCIDENTS_DIR).exists():
         # git keeps no empty folders: a repository whose last record was deleted, or a
         # fresh one, simply has no records.
-        return
-    targets = paths if paths else [root / INCIDENTS_DIR]
-    for target in targets:
+        return []
+    found: list[str] = []
+    for target in paths if paths else [root / INCIDENTS_DIR]:
         if target.is_dir() and not target.is_symlink():
-            found = [p for p in target.rglob("*") if p.suffix in RECORD_SUFFIXES and not p.is_dir()]
-            yield from sorted(found)
+            found += _files_under(str(target))
         elif target.exists() or target.is_symlink():
-            yield target
+            found.append(str(target))
         else:
             raise UsageError(f"{target}: no such file or directory")
+    return found
+
+
+def _files_under(top: str) -> list[str]:
+    """Record files below a folder, sorted. Folders that are symbolic links are not
+    followed; files that are, are listed (the reader refuses them with a message)."""
+    found = []
+    for folder, _, names in os.walk(top):
+        prefix = folder + os.sep
+        found += [prefix + n for n in names if n.endswith(RECORD_SUFFIXES) and n not in RECORD_SUFFIXES]
+    return sorted(found)
 
 
 def parse_time(value: object) -> datetime | None:

@@ -28,6 +28,11 @@ POLICY_SCHEMA_FILE = "policy.schema.json"
 REQUIRED_FORMATS = ("date-time", "date", "uri")
 
 
+def schema_files(directory: Path) -> list[Path]:
+    """The files a `Schema` is read from: what a cached check depends on besides the record."""
+    return [directory / SCHEMA_FILE, directory / POLICY_FILE, directory / POLICY_SCHEMA_FILE]
+
+
 def schema_dir(root: Path) -> Path:
     """The repository's own schemas/ when it has one, else the copy shipped in the package."""
     own = root / SCHEMAS_DIR

@@ -18,7 +18,6 @@ from ..errors import Problem, RecordError
 from ..listing import IncidentFilter
 from ..process import RESTRICTED, Process
 from ..records import find_records
-from ..rules.record import Context
 from ..rules.repository import Seen, repository_problems
 from ..schema import Schema, schema_dir
 from ..validate import results
@@ -47,12 +46,11 @@ class Loaded:
 def load(root: Path, now: datetime, jobs: int | None = None) -> Loaded:
     """Every record of the repository that passes `inc validate`, and the problems of the others."""
     schema = Schema(schema_dir(root))
-    context = Context(schema, root, now)
-    files = list(find_records(root))
+    files = find_records(root)
     loaded = Loaded(Process(schema), [])
     seen: list[Seen] = []
     valid: list[tuple[str, Record]] = []
-    for result in results(files, context, jobs or os.cpu_count() or 1, keep_data=True):
+    for result in results(files, root, now, jobs or os.cpu_count() or 1, keep_data=True, everything=True):
         loaded.problems += result.problems
         if result.seen is not None:
             seen.append(result.seen)

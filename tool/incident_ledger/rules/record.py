@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -183,14 +183,49 @@ def no_future_time(document: Document, context: Context) -> Iterator[Finding]:
     Five minutes of clock skew are allowed: a record describes what has happened.
     """
     limit = context.now + FUTURE_SLACK
+    for keypath, value, moment in _moments(document.data):
+        if moment > limit:
+            yield keypath, f"{'.'.join(map(str, keypath))} ({value}) is in the future"
+
+
+def _moments(data: dict[str, Any]) -> Iterator[tuple[KeyPath, object, datetime]]:
+    """Every timestamp of a record: the `*_at` fields and the timeline's times."""
     candidates: list[tuple[KeyPath, object]] = [
-        ((name,), value) for name, value in document.data.items() if name.endswith("_at")
+        ((name,), value) for name, value in data.items() if name.endswith("_at")
     ]
-    candidates += [(("timeline", i, "at"), e.get("at")) for i, e in enumerate(_timeline(document.data))]
+    candidates += [(("timeline", i, "at"), e.get("at")) for i, e in enumerate(_timeline(data))]
     for keypath, value in candidates:
         moment = parse_time(value)
-        if moment is not None and moment > limit:
-            yield keypath, f"{'.'.join(map(str, keypath))} ({value}) is in the future"
+        if moment is not None:
+            yield keypath, value, moment
+
+
+# The clock's range, in microseconds since the epoch: findings that hold at any time.
+ALWAYS = (-(2**63), 2**63 - 1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def clock_window(document: Document, context: Context) -> tuple[int, int]:
+    """The clock readings [from, to) over which the record's findings stay what they are at
+    `context.now`, in microseconds since the epoch; a cached result is reused only inside it.
+
+    Only `future-time` reads the clock: a timestamp is flagged while the clock is before
+    it minus the slack, so each timestamp splits the clock's range in two.
+    """
+    now = micros(context.now)
+    low, high = ALWAYS
+    for _, _, moment in _moments(document.data):
+        edge = micros(moment - FUTURE_SLACK)
+        if edge <= now:
+            low = max(low, edge)
+        else:
+            high = min(high, edge)
+    return low, high
+
+
+def micros(moment: datetime) -> int:
+    """A time as microseconds since the epoch: exact, and comparable as integers."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 @rule(

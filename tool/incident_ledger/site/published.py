@@ -17,7 +17,6 @@ from typing import Any
 from ..errors import Problem
 from ..process import visible_to
 from ..records import find_records, parse_time
-from ..rules.record import Context
 from ..rules.repository import Seen, repository_problems
 from ..schema import Schema, schema_dir
 from ..validate import results
@@ -49,14 +48,13 @@ class Catalog:
 def load(root: Path, incidents: Path, audience: str, now: datetime) -> Catalog:
     """Read every record under `incidents`, keep the valid ones the audience may read."""
     schema = Schema(schema_dir(root))
-    context = Context(schema, root, now)
-    files = list(find_records(root, [incidents])) if incidents.is_dir() else []
+    files = find_records(root, [incidents]) if incidents.is_dir() else []
     invalid = Invalid()
     valid: list[tuple[str, dict[str, Any]]] = []
     seen: list[Seen] = []
     # Every record with an id counts for the rules across records, valid or not: an
     # invalid record still holds its id, and a duplicate of it points at a real incident.
-    for result in results(files, context, os.cpu_count() or 1, keep_data=True):
+    for result in results(files, root, now, os.cpu_count() or 1, keep_data=True):
         invalid.problems += result.problems
         if result.seen is not None:
             seen.append(result.seen)

@@ -149,6 +149,11 @@ def parse(path: str, text: str) -> Document:
 def read(file: Path, display: str | None = None) -> Document:
     """Read and parse one record file, refusing symlinks (they could point anywhere)."""
     path = display if display is not None else str(file)
+    return parse(path, decode(path, read_bytes(file, path)))
+
+
+def read_bytes(file: Path, path: str) -> bytes:
+    """One record file's bytes, refusing symlinks and files over the size limit; `path` names it in problems."""
     if file.is_symlink():
         raise RecordError(
             [Problem(path, 1, 1, NOT_A_RECORD.id, "record is a symbolic link; replace it with the file itself")]
@@ -167,7 +172,6 @@ def read(file: Path, display: str | None = None) -> Document:
                     )
                 ]
             )
-        raw = file.read_bytes()
+        return file.read_bytes()
     except OSError as error:
         raise RecordError([Problem(path, 1, 1, NOT_A_RECORD.id, f"cannot read file: {error.strerror}")]) from None
-    return parse(path, decode(path, raw))
