@@ -98,7 +98,11 @@ def test_side_states_only_before_resolved(repo: Path, incident: str, inc_ok: Any
     inc_ok(repo, "investigate", incident, "--commander", "Ann")
     inc_ok(repo, "resolve", incident, "--summary", "Fixed.", "--step", "Restarted")
     message = refused(repo, inc_fails, "cancel", incident, "--reason", "false alarm")
-    assert "the incident is resolved; only an incident before resolved can become cancelled" in message
+    assert message.startswith("inc: error: the change would leave the record invalid, so nothing was written:\n")
+    assert message.endswith(
+        ": side-state: a record that reached resolved (timeline entry 4) cannot become cancelled; "
+        "only stages before resolved can\n"
+    )
 
 
 def test_cancel_and_duplicate(repo: Path, incident: str, inc_ok: Any, inc_fails: Any) -> None:
@@ -223,8 +227,16 @@ def test_ambiguous_suffix_lists_candidates(repo: Path, incident: str, inc_fails:
         ("yesterday", "--at 'yesterday' is not an ISO-8601 time with a zone"),
         ("2026-11-23 10:00", "--at '2026-11-23 10:00' is not an ISO-8601 time with a zone"),
         ("2026-11-23T10:00:00", "is not an ISO-8601 time with a zone"),
-        ("2026-11-24T10:00:00Z", "--at 2026-11-24T10:00:00Z is in the future (now is 2026-11-23T12:00:00Z)"),
-        ("2026-11-23T09:00:00Z", "--at 2026-11-23T09:00:00Z is earlier than detected_at (2026-11-23T10:00:00Z)"),
+        (
+            "2026-11-24T10:00:00Z",
+            "--at 2026-11-24T10:00:00Z is refused by rule future-time: timeline.1.at (2026-11-24T10:00:00Z) is "
+            "in the future. A record tells what has happened: now is 2026-11-23T12:00:00Z.",
+        ),
+        (
+            "2026-11-23T09:00:00Z",
+            "--at 2026-11-23T09:00:00Z is refused by rule timeline-order: timeline entry 2 at 2026-11-23T09:00:00Z "
+            "is earlier than the entry before it (2026-11-23T10:00:00Z); entries are in time order.",
+        ),
     ],
 )
 def test_bad_times_are_refused(repo: Path, incident: str, inc_fails: Any, at: str, message: str) -> None:
@@ -260,7 +272,11 @@ def test_advance_to_an_end_state_points_to_its_command(repo: Path, incident: str
 def test_new_checks_its_times(repo: Path, inc_ok: Any, inc_fails: Any) -> None:
     args = ["new", "Disk full", "--summary", "Writes fail.", "--detected-by", "staff", "--at", "2026-11-23T10:00:00Z"]
     message = refused(repo, inc_fails, *args, "--started-at", "2026-11-23T10:30:00Z", code=2)
-    assert "--started-at is after --detected-at" in message
+    assert message == (
+        "inc: error: --at 2026-11-23T10:00:00Z and --started-at 2026-11-23T10:30:00Z are refused by rule "
+        "milestone-order: detected_at (2026-11-23T10:00:00Z) is earlier than started_at (2026-11-23T10:30:00Z). "
+        "The impact starts before it is detected, and a stage is entered no earlier than the stages before it.\n"
+    )
     assert "is in the future" in refused(repo, inc_fails, *args[:-2], "--at", "2026-12-01T00:00:00Z", code=2)
     incident = inc_ok(repo, *args, "--started-at", "2026-11-23T09:40:00+00:00").stdout.strip()
     assert 'started_at: "2026-11-23T09:40:00Z"\n' in record_path(repo, incident).read_text()
@@ -273,9 +289,10 @@ def test_an_entry_earlier_than_the_last_one_is_refused_not_inserted(repo: Path, 
     inc_ok(repo, "log", incident, "Rolled back.", "--at", "2026-11-23T10:30:00Z")
     message = refused(repo, inc_fails, "log", incident, "Paged the DBA.", "--at", "2026-11-23T10:10:00Z", code=2)
     assert message == (
-        "inc: error: --at 2026-11-23T10:10:00Z is earlier than the last timeline entry "
-        "(2026-11-23T10:30:00Z); the timeline only grows at its end (inc check refuses a reordered "
-        "one): record what happened in the order it happened, or say when in the entry's text\n"
+        "inc: error: --at 2026-11-23T10:10:00Z is refused by rule timeline-order: timeline entry 3 at "
+        "2026-11-23T10:10:00Z is earlier than the entry before it (2026-11-23T10:30:00Z); entries are in time "
+        "order. The timeline only grows at its end (inc check refuses a reordered one): record what happened "
+        "in the order it happened, or say when in the entry's text.\n"
     )
     inc_ok(repo, "log", incident, "Same minute is fine.", "--at", "2026-11-23T10:30:00Z")
 
@@ -305,3 +322,27 @@ def test_a_record_that_is_a_symlink_is_refused_as_such(repo: Path, incident: str
     message = refused(repo, inc_fails, "log", incident, "x")
     relative = file.relative_to(repo).as_posix()
     assert message == f"inc: error: {relative}:1:1: the record is a symbolic link; replace it with the file itself\n"
+
+
+def test_times_are_refused_by_the_rules(repo: Path, incident: str, inc_ok: Any, inc_fails: Any) -> None:
+    """The commands run validate's rules on the record they would write: a stage entered
+    before the milestones before it breaks milestone-order, and the refusal names --at."""
+    inc_ok(repo, "classify", incident, *CLASSIFY, "--at", "2026-11-23T10:05:00Z")
+    inc_ok(repo, "investigate", incident, "--commander", "Ann", "--at", "2026-11-23T10:30:00Z")
+    file = record_path(repo, incident)
+    # By hand: the page was acknowledged later than the investigating entry first said.
+    file.write_text(
+        file.read_text().replace('acknowledged_at: "2026-11-23T10:30:00Z"', 'acknowledged_at: "2026-11-23T11:00:00Z"')
+    )
+    git(repo, "commit", "-qam", "Acknowledged later than first written")
+    message = refused(repo, inc_fails, "resolve", incident, "--summary", "Fixed.", "--step", "Restarted",
+                      "--at", "2026-11-23T10:45:00Z", code=2)  # fmt: skip
+    assert message == (
+        "inc: error: --at 2026-11-23T10:45:00Z is refused by rule milestone-order: resolved_at "
+        "(2026-11-23T10:45:00Z) is earlier than acknowledged_at (2026-11-23T11:00:00Z). The impact starts "
+        "before it is detected, and a stage is entered no earlier than the stages before it.\n"
+    )
+    # Clock skew: five minutes ahead of the clock is allowed, as inc validate allows it.
+    inc_ok(repo, "log", incident, "Checked from a laptop whose clock runs ahead.", "--at", "2026-11-23T12:04:00Z")
+    message = refused(repo, inc_fails, "log", incident, "x", "--at", "2026-11-23T12:06:00Z", code=2)
+    assert message.startswith("inc: error: --at 2026-11-23T12:06:00Z is refused by rule future-time: ")

@@ -1,7 +1,9 @@
 """The change each lifecycle command makes to a record, as edits for `Ledger.change`.
 
-Each function builds an edit (record in, label for the commit out) and every refusal
-is raised inside the edit, before anything is written.
+Each function builds an edit (record in, label for the commit out). What the command
+itself decides (one stage forward, what the target stage needs) is refused inside the
+edit; then `Ledger` runs `inc validate`'s rules on the edited record, so a time that
+breaks the timeline's order is refused by the rule CI runs, before anything is written.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from . import followup, lifecycle, yamledit
 from .errors import LedgerError, UsageError
 from .ledger import Ledger, Outcome
 from .process import ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, Process, status_of
-from .records import ID_PATTERN, format_time, parse_time
+from .records import ID_PATTERN, format_time
 from .schema import Schema
 
 
@@ -44,16 +46,20 @@ def move(ledger: Ledger, incident_id: str, step: Move, commit: bool) -> Outcome:
             step.target,
             lifecycle.missing_fields(schema, proposed, step.target, step.options, [milestone] if milestone else []),
         )
-        lifecycle.check_stage_time(schema, current, step.target, step.at)
         apply_fields(ledger, data, fields)
         if milestone:
             ledger.set(data, milestone, yamledit.time_value(format_time(step.at)))
         data["status"] = step.target
         text = step.note or default_note(Process(schema), step.target, proposed)
-        add_entry(ledger, data, current, ledger.entry(step.at, STATUS_ENTRY, step.author, text, step.target))
+        add_entry(ledger, data, ledger.entry(step.at, STATUS_ENTRY, step.author, text, step.target))
         return step.target
 
-    return ledger.change(incident_id, edit, commit)
+    return ledger.change(incident_id, edit, commit, _given(step.at))
+
+
+def _given(at: datetime) -> dict[str, str]:
+    """The option values a refusal names: the time every lifecycle command takes."""
+    return {"--at": format_time(at)}
 
 
 def _with_priority(schema: Schema, current: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
@@ -108,16 +114,12 @@ def _written(value: Any) -> Any:
     return yamledit.text_value(value) if isinstance(value, str) else value
 
 
-def add_entry(ledger: Ledger, data: Any, current: dict[str, Any], entry: Any) -> None:
-    """Append a timeline entry; one earlier than the last entry is refused, not inserted.
+def add_entry(ledger: Ledger, data: Any, entry: Any) -> None:
+    """Append a timeline entry, always at the end: the timeline only grows there.
 
-    The timeline only grows at its end: `inc check` refuses a pull request that moves an
-    entry, so inserting a back-dated one in the middle would make a commit CI rejects.
+    An entry earlier than the last one is not inserted in the middle (`inc check` refuses a
+    pull request that moves an entry): the `timeline-order` rule refuses the record.
     """
-    moment = parse_time(str(entry["at"]))
-    if moment is None:
-        raise UsageError(f"--at {entry['at']!r} is not an ISO-8601 time with a zone")
-    lifecycle.check_appendable(current, moment)
     timeline = data.get("timeline")
     if not isinstance(timeline, list):
         ledger.set(data, "timeline", yamledit.sequence([entry]))
@@ -147,15 +149,12 @@ def reopen(ledger: Ledger, incident_id: str, reason: str, at: datetime, author: 
     def edit(data: Any, current: dict[str, Any]) -> str:
         process = Process(ledger.schema)
         lifecycle.check_reopen(ledger.schema, status_of(current))
-        last = process.last_stage_entry(current)
-        if last is not None and at < last[1]:
-            raise UsageError(f"--at {format_time(at)} is earlier than the last stage change ({last[0]})")
         stage = process.reopen_to
         data["status"] = stage
-        add_entry(ledger, data, current, ledger.entry(at, REOPENED_ENTRY, author, reason, stage))
+        add_entry(ledger, data, ledger.entry(at, REOPENED_ENTRY, author, reason, stage))
         return REOPENED_ENTRY
 
-    return ledger.change(incident_id, edit, commit)
+    return ledger.change(incident_id, edit, commit, _given(at))
 
 
 def side_state(
@@ -172,26 +171,23 @@ def side_state(
     schema = ledger.schema
 
     def edit(data: Any, current: dict[str, Any]) -> str:
-        lifecycle.check_side_state(schema, status_of(current), target)
-        last = Process(schema).last_stage_entry(current)
-        if last is not None and at < last[1]:
-            raise UsageError(f"--at {format_time(at)} is earlier than the last stage change ({last[0]})")
+        lifecycle.check_side_state(schema, status_of(current))
         apply_fields(ledger, data, fields)
         data["status"] = target
-        add_entry(ledger, data, current, ledger.entry(at, STATUS_ENTRY, author, text, target))
+        add_entry(ledger, data, ledger.entry(at, STATUS_ENTRY, author, text, target))
         return target
 
-    return ledger.change(incident_id, edit, commit)
+    return ledger.change(incident_id, edit, commit, _given(at))
 
 
 def log(ledger: Ledger, incident_id: str, kind: str, text: str, at: datetime, author: str, commit: bool) -> Outcome:
     """A timeline entry: a stakeholder update, an action taken, a note, a decision."""
 
     def edit(data: Any, current: dict[str, Any]) -> str:
-        add_entry(ledger, data, current, ledger.entry(at, kind, author, text))
+        add_entry(ledger, data, ledger.entry(at, kind, author, text))
         return kind
 
-    return ledger.change(incident_id, edit, commit)
+    return ledger.change(incident_id, edit, commit, _given(at))
 
 
 @dataclass(frozen=True)
@@ -232,10 +228,10 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
         else:  # none yet (or a hand-written `[]`): a block list, as the records write it
             ledger.set(data, "action_items", yamledit.sequence([item]))
         text = f"Action item {action_id} added: {action.title} (owner {action.owner}, due {due})."
-        add_entry(ledger, data, current, ledger.entry(at, NOTE_ENTRY, author, text))
+        add_entry(ledger, data, ledger.entry(at, NOTE_ENTRY, author, text))
         return f"action {action_id} added"
 
-    outcome = ledger.change(incident_id, edit, commit)
+    outcome = ledger.change(incident_id, edit, commit, _given(at))
     return replace(outcome, result=chosen[-1])
 
 
@@ -260,10 +256,10 @@ def finish_action(
             order = list(ledger.schema.document["$defs"]["action_item"]["properties"])
             yamledit.set_field(item, "done_at", yamledit.time_value(format_time(at)), order)
         text = f"Action item {wanted} {status}: {item.get('title')}."
-        add_entry(ledger, data, current, ledger.entry(at, NOTE_ENTRY, author, text))
+        add_entry(ledger, data, ledger.entry(at, NOTE_ENTRY, author, text))
         return f"action {wanted} {status}"
 
-    return ledger.change(incident_id, edit, commit)
+    return ledger.change(incident_id, edit, commit, _given(at))
 
 
 def duplicate_target(ledger: Ledger, incident_id: str, given: str) -> str:

@@ -12,14 +12,14 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import gitrepo, yamledit, yamlio
+from . import gitrepo, lifecycle, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
 from .process import STATUS_ENTRY
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
@@ -132,19 +132,22 @@ class Ledger:
 
     # -- changing -----------------------------------------------------------------------
 
-    def change(self, incident_id: str, edit: Edit, commit: bool) -> Outcome:
-        """Apply `edit` to one record, check the result, write it, commit it alone."""
+    def change(self, incident_id: str, edit: Edit, commit: bool, given: Mapping[str, str]) -> Outcome:
+        """Apply `edit` to one record, check the result, write it, commit it alone.
+
+        `given` holds the values of the command's options, which a refusal names.
+        """
         relative = relative_path(incident_id).as_posix()
         with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext():
-            return self._change(incident_id, relative, edit, commit)
+            return self._change(incident_id, relative, edit, commit, given)
 
-    def _change(self, incident_id: str, relative: str, edit: Edit, commit: bool) -> Outcome:
+    def _change(self, incident_id: str, relative: str, edit: Edit, commit: bool, given: Mapping[str, str]) -> Outcome:
         if commit:
             gitrepo.check_can_commit(self.root)
         old, text, document = self.read(incident_id)
         editable = yamledit.Editable(relative, text)
         what = edit(editable.data, document.data)
-        new_text = self._checked_text(relative, editable, text)
+        new_text = self._checked_text(relative, editable, text, given)
         stage = str(editable.data.get("status"))
         file = self.root / relative
         message = commit_message(incident_id, what, str(editable.data.get("title", "")), stage)
@@ -167,9 +170,6 @@ class Ledger:
         `fields` holds plain values; `detected_at` and `started_at` are datetimes.
         """
         detected: datetime = fields["detected_at"]
-        started: datetime | None = fields.get("started_at")
-        if started is not None and started > detected:
-            raise UsageError("--started-at is after --detected-at; the impact begins before it is detected")
         with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext():
             return self._create(fields, detected, author, note, commit)
 
@@ -196,7 +196,10 @@ class Ledger:
                 data[name] = values[name]
         text = note or f"Incident opened: {fields['title']}"
         data["timeline"] = yamledit.sequence([self.entry(detected, STATUS_ENTRY, author, text, stage)])
-        new_text = self._checked_text(relative, editable, "")
+        given = {"--at": format_time(detected)}
+        if fields.get("started_at"):
+            given["--started-at"] = format_time(fields["started_at"])
+        new_text = self._checked_text(relative, editable, "", given)
         created = [p for p in reversed(file.parents) if not p.exists()]
         file.parent.mkdir(parents=True, exist_ok=True)
         message = commit_message(incident_id, stage, str(fields["title"]), stage)
@@ -212,8 +215,9 @@ class Ledger:
                 raise
         return Outcome(incident_id, relative, stage, stage, commit, incident_id)
 
-    def _checked_text(self, relative: str, editable: yamledit.Editable, before: str) -> str:
-        """The edited text, refused unless it reads back as written and passes every check."""
+    def _checked_text(self, relative: str, editable: yamledit.Editable, before: str, given: Mapping[str, str]) -> str:
+        """The edited text, refused unless it reads back as written and passes every check
+        (the rules of `inc validate`: the refusal names the option that fixes a problem)."""
         new_text = editable.text()
         if "\r\n" in before:
             new_text = new_text.replace("\r\n", "\n").replace("\n", "\r\n")
@@ -221,7 +225,7 @@ class Ledger:
         if document.data != yamledit.plain(editable.data):  # pragma: no cover - a writer bug
             raise LedgerError("inc would write a value that reads back differently; this is a bug", relative)
         if problems:
-            raise _invalid("the change would leave the record invalid, so nothing was written", problems)
+            raise lifecycle.refusal(problems, given, self.now)
         return new_text
 
     def _check(self, relative: str, text: str) -> tuple[yamlio.Document, list[Problem]]:

@@ -1,9 +1,10 @@
-"""The incident lifecycle as pure functions: which moves are allowed, what each needs, when.
+"""The incident lifecycle as pure functions: which moves are allowed and what each needs.
 
 Every fact (the stage order, what each stage requires, each stage's milestone time, the
 side states and from where they may be entered, the reopen rules) comes from the process
-layer (`process.Process`); this module only applies them. The clock is passed in, so
-every decision is reproducible in tests.
+layer (`process.Process`); this module only applies them. When a time is allowed is the
+rules' (`FIXED_BY` turns their problems into the option to change). The clock is passed
+in, so every decision is reproducible in tests.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .errors import LedgerError, UsageError
-from .process import Process, timeline
-from .records import parse_time
-from .rules.record import FUTURE_SLACK
+from .errors import LedgerError, Problem, UsageError
+from .process import Process
+from .records import format_time, parse_time
+from .report import text_line
 from .schema import Schema
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -63,17 +64,14 @@ def check_forward(schema: Schema, current: str, target: str) -> None:
         )
 
 
-def check_side_state(schema: Schema, current: str, target: str) -> None:
-    """cancelled and duplicate end an incident that was not one, only before `side_states_before`."""
-    process = Process(schema)
-    limit = process.side_states_before
-    if process.is_side_state(current):
+def check_side_state(schema: Schema, current: str) -> None:
+    """A side state ends an incident for good: a record in one does not enter another.
+
+    From which stages one is entered is the `side-state` rule's, which the command runs
+    on the record it would write.
+    """
+    if Process(schema).is_side_state(current):
         raise Refusal(f"the incident is already {current}")
-    if not process.may_end_early(current):
-        raise Refusal(
-            f"the incident is {current}; only an incident before {limit} can become {target} "
-            f"(the policy's side_states_before)"
-        )
 
 
 def check_reopen(schema: Schema, current: str) -> None:
@@ -120,7 +118,11 @@ EARLIEST_YEAR = 1970
 
 
 def parse_moment(text: str | None, now: datetime, option: str = "--at") -> datetime:
-    """A command's time: now by default, else an ISO-8601 time with a zone, not in the future."""
+    """A command's time: now by default, else an ISO-8601 time with a zone.
+
+    Whether the time fits the record (not in the future, not before the entries and
+    milestones before it) is for the rules the command runs on the record it would write.
+    """
     if text is None:
         return now
     moment = parse_time(text)
@@ -135,8 +137,6 @@ def parse_moment(text: str | None, now: datetime, option: str = "--at") -> datet
         plausible = False
     if not plausible:
         raise UsageError(f"{option} {text} is before {EARLIEST_YEAR}; check the year")
-    if moment > now + FUTURE_SLACK:
-        raise UsageError(f"{option} {text} is in the future (now is {now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ})")
     return moment
 
 
@@ -150,49 +150,54 @@ def parse_day(text: str, option: str = "--due") -> str:
     return text
 
 
-def previous_milestone(schema: Schema, data: Mapping[str, Any], target: str) -> tuple[str, datetime] | None:
-    """The latest milestone time of the stages before `target` (started_at counts too)."""
-    stages = schema.stages
-    upto = stages.index(target) if target in stages else len(stages)
-    fields = ["started_at"] + [m.field for m in schema.milestones if stages.index(m.stage) < upto]
-    latest: tuple[str, datetime] | None = None
-    for name in fields:
-        moment = parse_time(data.get(name))
-        if moment is not None and (latest is None or moment > latest[1]):
-            latest = (name, moment)
-    return latest
+# -- refusing by the rules -----------------------------------------------------------
 
 
-def check_stage_time(schema: Schema, data: Mapping[str, Any], target: str, at: datetime) -> None:
-    """A stage is entered no earlier than the previous milestone and the previous stage entry."""
-    before = previous_milestone(schema, data, target)
-    if before is not None and at < before[1]:
-        raise UsageError(
-            f"--at {_show(at)} is earlier than {before[0]} ({data[before[0]]}); a stage cannot be entered "
-            "before the one it follows"
-        )
-    last = Process(schema).last_stage_entry(data)
-    if last is not None and at < last[1]:
-        raise UsageError(f"--at {_show(at)} is earlier than the last stage change in the timeline ({last[0]})")
+@dataclass(frozen=True)
+class Fix:
+    """The options of the lifecycle commands that fix what a rule refuses, and how."""
+
+    options: tuple[str, ...]
+    how: str  # a sentence; {now} stands for the command's clock
 
 
-def check_appendable(data: Mapping[str, Any], at: datetime) -> None:
-    """A new timeline entry is no earlier than the last one: the timeline only grows at its end."""
-    for entry in reversed(timeline(data)):
-        moment = parse_time(entry.get("at"))
-        if moment is None:
-            continue
-        if at < moment:
-            raise UsageError(
-                f"--at {_show(at)} is earlier than the last timeline entry ({entry.get('at')}); the "
-                "timeline only grows at its end (inc check refuses a reordered one): record what "
-                "happened in the order it happened, or say when in the entry's text"
-            )
-        return
+# The lifecycle commands refuse by running `inc validate`'s rules on the record they are
+# about to write. This table names the options that fix what a rule refuses there (a
+# command names those it takes); a problem no option fixes is reported as it is.
+FIXED_BY: dict[str, Fix] = {
+    "timeline-order": Fix(
+        ("--at",),
+        "The timeline only grows at its end (inc check refuses a reordered one): record what "
+        "happened in the order it happened, or say when in the entry's text.",
+    ),
+    "milestone-order": Fix(
+        ("--at", "--started-at"),
+        "The impact starts before it is detected, and a stage is entered no earlier than the stages before it.",
+    ),
+    "future-time": Fix(("--at", "--started-at"), "A record tells what has happened: now is {now}."),
+}
 
 
-def _show(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def refusal(problems: Sequence[Problem], given: Mapping[str, str], now: datetime) -> LedgerError:
+    """Why a command writes nothing: the problems of the record it would have written.
+
+    `given` holds the values of the command's options. When options it was given fix
+    every problem (FIXED_BY), the error names them and is a usage error.
+    """
+    fixing = [tuple(o for o in FIXED_BY[p.rule].options if o in given) if p.rule in FIXED_BY else () for p in problems]
+    if not problems or not all(fixing):
+        listed = "\n".join(f"  {text_line(p)}" for p in sorted(problems))
+        return LedgerError(f"the change would leave the record invalid, so nothing was written:\n{listed}")
+    lines = []
+    for options in dict.fromkeys(fixing):
+        found = [p for p, fixed_by in zip(problems, fixing, strict=True) if fixed_by == options]
+        rules = list(dict.fromkeys(p.rule for p in found))
+        values = " and ".join(f"{option} {given[option]}" for option in options)
+        named = f"rule{'s' if len(rules) > 1 else ''} {', '.join(rules)}"
+        reasons = "; ".join(p.message for p in found)
+        hows = " ".join(FIXED_BY[rule].how.format(now=format_time(now)) for rule in rules)
+        lines.append(f"{values} {'are' if len(options) > 1 else 'is'} refused by {named}: {reasons}. {hows}")
+    return UsageError("\n".join(lines))
 
 
 # -- action items ---------------------------------------------------------------------

@@ -314,14 +314,6 @@ class Process:
     def _entry_rules(self) -> list[tuple[str, dict[str, Any]]]:
         return _entry_rules(self._entry_schema)
 
-    def last_stage_entry(self, record: Record) -> tuple[str, datetime] | None:
-        """(as written, parsed) time of the last entry that entered a stage."""
-        for entry in reversed(timeline(record)):
-            moment = parse_time(entry.get("at"))
-            if entry.get("kind") in self.stage_entry_kinds and moment is not None:
-                return str(entry.get("at")), moment
-        return None
-
     # -- severities and post-mortems --------------------------------------------------------
 
     @property

@@ -136,17 +136,18 @@ def timeline_in_order(document: Document, context: Context) -> Iterator[Finding]
     Equal times are allowed. The timeline only grows at its end, so an entry earlier
     than the one before it was inserted or mistyped.
     """
-    previous: datetime | None = None
+    previous: tuple[datetime, object] | None = None  # the entry before's time, and as written
     for index, entry in enumerate(_timeline(document.data)):
         moment = parse_time(entry.get("at"))
         if moment is None:
             continue
-        if previous is not None and moment < previous:
+        if previous is not None and moment < previous[0]:
             yield (
                 ("timeline", index, "at"),
-                f"timeline entry {index + 1} at {entry['at']} is earlier than the entry before it; entries are in time order",
+                f"timeline entry {index + 1} at {entry['at']} is earlier than the entry before it "
+                f"({previous[1]}); entries are in time order",
             )
-        previous = moment
+        previous = (moment, entry["at"])
 
 
 @rule(
