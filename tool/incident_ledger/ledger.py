@@ -23,6 +23,7 @@ from . import gitrepo, lifecycle, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
 from .process import STATUS_ENTRY
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
+from .report import refused
 from .rules.record import Context
 from .schema import Schema, schema_dir
 from .validate import check_document
@@ -281,8 +282,7 @@ def _relative(problems: list[Problem], relative: str) -> list[Problem]:
 
 
 def _invalid(headline: str, problems: list[Problem]) -> LedgerError:
-    lines = "\n".join(f"  {p.path}:{p.line}:{p.col}: {p.rule}: {p.message}" for p in sorted(problems))
-    return LedgerError(f"{headline}:\n{lines}")
+    return LedgerError(refused(headline, problems))
 
 
 def _write_atomic(file: Path, content: bytes) -> None:

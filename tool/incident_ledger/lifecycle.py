@@ -18,7 +18,7 @@ from typing import Any
 from .errors import LedgerError, Problem, UsageError
 from .process import Process
 from .records import format_time, parse_time
-from .report import text_line
+from .report import refused
 from .schema import Schema
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -186,8 +186,7 @@ def refusal(problems: Sequence[Problem], given: Mapping[str, str], now: datetime
     """
     fixing = [tuple(o for o in FIXED_BY[p.rule].options if o in given) if p.rule in FIXED_BY else () for p in problems]
     if not problems or not all(fixing):
-        listed = "\n".join(f"  {text_line(p)}" for p in sorted(problems))
-        return LedgerError(f"the change would leave the record invalid, so nothing was written:\n{listed}")
+        return LedgerError(refused("the change would leave the record invalid, so nothing was written", problems))
     lines = []
     for options in dict.fromkeys(fixing):
         found = [p for p, fixed_by in zip(problems, fixing, strict=True) if fixed_by == options]

@@ -31,6 +31,12 @@ def github_line(problem: Problem) -> str:
     )
 
 
+def refused(headline: str, problems: Sequence[Problem]) -> str:
+    """A refusal's message: what was refused, then each problem as an indented text line."""
+    lines = "\n".join(f"  {text_line(p)}" for p in sorted(problems))
+    return f"{headline}:\n{lines}"
+
+
 def render(problems: Sequence[Problem], fmt: str) -> str:
     """The whole report for `problems` in format `fmt` (empty text when there are none)."""
     if fmt == "json":
