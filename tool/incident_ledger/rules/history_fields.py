@@ -8,14 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..process import (
-    CLASSIFIED,
-    INVESTIGATING,
-    NOTE_ENTRY,
-    REOPENED_ENTRY,
-    RESOLVED,
-    STATUS_ENTRY,
-)
+from ..process import INVESTIGATING, ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY
 from ..yamlio import KeyPath
 from .base import Declare, Example, Kind, Rule
 from .change import (
@@ -31,6 +24,7 @@ from .change import (
     status,
     timeline,
 )
+from .examples import CLASSIFIED_ENTRY, INVESTIGATING_ENTRY, RESOLVED_ENTRY, action_item, timeline_entry
 
 FIELD_RULES: list[Rule] = []
 history_rule = Declare(FIELD_RULES, Kind.HISTORY)
@@ -44,23 +38,7 @@ CLOSED_REFINABLE = ("postmortem", "action_items", "root_cause", "contributing_fa
 # What follow-through may still change on a reviewed record's action items.
 REVIEWED_ACTION_FIELDS = ("status", "done_at", "link")
 
-
-def _entry(time: str, kind: str, text: str, stage: str | None = None) -> str:
-    """A timeline entry of the examples, on 3 November 2026."""
-    lines = [f'  - at: "2026-11-03T{time}:00Z"', f"    kind: {kind}"]
-    lines += [f"    stage: {stage}"] if stage else []
-    return "\n".join([*lines, "    author: Priya Natarajan", f"    text: {text}", ""])
-
-
-def _action(state: str, due: str = "2026-11-20") -> str:
-    return (
-        "action_items:\n  - id: A1\n    title: Alert on pool saturation\n    kind: detect\n"
-        f'    owner: Tom Becker\n    due: "{due}"\n    status: {state}\n'
-    )
-
-
-_CLASSIFIED = _entry("10:18", STATUS_ENTRY, "SEV2, a third of card payments failing.", CLASSIFIED)
-_RESOLVED = _entry("10:55", STATUS_ENTRY, "Error rate back under 1%.", RESOLVED)
+_REVIEWED = "status: reviewed\naction_items:\n"
 
 
 @history_rule(
@@ -91,14 +69,14 @@ def identity_unchanged(change: RecordChange, context: HistoryContext) -> Iterato
 @history_rule(
     "timeline-rewritten",
     failing=Example(
-        "timeline:\n" + _entry("10:40", NOTE_ENTRY, "The pool has 40 connections, all in use."),
-        before="timeline:\n" + _entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use."),
+        "timeline:\n" + timeline_entry("10:40", NOTE_ENTRY, "The pool has 40 connections, all in use."),
+        before="timeline:\n" + timeline_entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use."),
     ),
     passing=Example(
         "timeline:\n"
-        + _entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use.")
-        + _entry("10:45", NOTE_ENTRY, "Correcting 10:40, the pool has 40 connections, all in use."),
-        before="timeline:\n" + _entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use."),
+        + timeline_entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use.")
+        + timeline_entry("10:45", NOTE_ENTRY, "Correcting 10:40, the pool has 40 connections, all in use."),
+        before="timeline:\n" + timeline_entry("10:40", NOTE_ENTRY, "The pool has 20 connections, all in use."),
     ),
 )
 def timeline_only_grows(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
@@ -133,15 +111,15 @@ def timeline_only_grows(change: RecordChange, context: HistoryContext) -> Iterat
     "status-backwards",
     failing=Example(
         "status: investigating\ntimeline:\n"
-        + _RESOLVED
-        + _entry("11:20", STATUS_ENTRY, "Errors are back.", INVESTIGATING),
-        before="status: resolved\ntimeline:\n" + _RESOLVED,
+        + RESOLVED_ENTRY
+        + timeline_entry("11:20", STATUS_ENTRY, "Errors are back.", INVESTIGATING),
+        before="status: resolved\ntimeline:\n" + RESOLVED_ENTRY,
     ),
     passing=Example(
         "status: investigating\ntimeline:\n"
-        + _RESOLVED
-        + _entry("11:20", REOPENED_ENTRY, "Errors are back.", INVESTIGATING),
-        before="status: resolved\ntimeline:\n" + _RESOLVED,
+        + RESOLVED_ENTRY
+        + timeline_entry("11:20", REOPENED_ENTRY, "Errors are back.", INVESTIGATING),
+        before="status: resolved\ntimeline:\n" + RESOLVED_ENTRY,
     ),
 )
 def status_not_backwards(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
@@ -169,16 +147,15 @@ def status_not_backwards(change: RecordChange, context: HistoryContext) -> Itera
 @history_rule(
     "stage-without-entry",
     failing=Example(
-        "status: investigating\ntimeline:\n" + _CLASSIFIED, before="status: classified\ntimeline:\n" + _CLASSIFIED
+        "status: investigating\ntimeline:\n" + CLASSIFIED_ENTRY,
+        before="status: classified\ntimeline:\n" + CLASSIFIED_ENTRY,
     ),
     passing=Example(
-        "status: investigating\ntimeline:\n"
-        + _CLASSIFIED
-        + _entry("10:21", STATUS_ENTRY, "Priya is commander.", INVESTIGATING),
-        before="status: classified\ntimeline:\n" + _CLASSIFIED,
+        "status: investigating\ntimeline:\n" + CLASSIFIED_ENTRY + INVESTIGATING_ENTRY,
+        before="status: classified\ntimeline:\n" + CLASSIFIED_ENTRY,
     ),
 )
-def stage_has_entry(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
+def stage_hasentry(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
     """Every stage entered has its own timeline entry.
 
     Each stage a change enters gets a `status` timeline entry added in that change (a
@@ -244,9 +221,9 @@ def closed_record_refined_only(change: RecordChange, context: HistoryContext) ->
 @history_rule(
     "reviewed-record-changed",
     failing=Example(
-        "status: reviewed\n" + _action("open", "2026-12-20"), before="status: reviewed\n" + _action("open")
+        _REVIEWED + action_item("A1", ITEM_OPEN, "2026-12-20"), before=_REVIEWED + action_item("A1", ITEM_OPEN)
     ),
-    passing=Example("status: reviewed\n" + _action("done"), before="status: reviewed\n" + _action("open")),
+    passing=Example(_REVIEWED + action_item("A1", ITEM_DONE), before=_REVIEWED + action_item("A1", ITEM_OPEN)),
 )
 def reviewed_record_followed_up_only(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
     """A reviewed record changes only in its action items' follow-through.

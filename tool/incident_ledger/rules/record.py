@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
-from ..process import STATUS_ENTRY, Process
+from ..process import CANCELLED, ITEM_OPEN, NOTE_ENTRY, STATUS_ENTRY, Process
 from ..records import ID_PATTERN, MODELINE_PREFIX, parse_time, relative_path
 from ..schema import Schema
 from ..yamlio import Document, KeyPath
 from .base import Declare, Example, Kind, Rule
+from .examples import CLASSIFIED_ENTRY, INVESTIGATING_ENTRY, RESOLVED_ENTRY, action_item, timeline_entry
 
 # Clocks drift and engineers type fast: a record stamped a few minutes ahead is not an error.
 FUTURE_SLACK = timedelta(minutes=5)
@@ -50,6 +51,16 @@ def run_rules(document: Document, context: Context) -> list[Problem]:
             line, col = document.locate(keypath)
             problems.append(Problem(document.path, line, col, each.id, message))
     return problems
+
+
+# Example texts.
+_POOL = "Pool metrics show 20 of 20 connections in use."
+_LOAD_TEST = "It was the staging load test."
+_REVIEW = ("2026-12-15", "Review every fixed-size pool")
+_IDENTIFIED = (
+    '  - at: "2026-11-03T10:15:00Z"\n    kind: status\n    stage: identified\n'
+    "    author: Checkout error-rate alert\n    text: Card payment error rate 31%.\n"
+)
 
 
 def _timeline(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,28 +117,10 @@ def has_modeline(document: Document, context: Context) -> Iterator[Finding]:
 @rule(
     "timeline-order",
     failing=Example(
-        "timeline:\n"
-        '  - at: "2026-11-03T10:21:00Z"\n'
-        "    kind: status\n"
-        "    stage: investigating\n"
-        "    author: Priya Natarajan\n"
-        "    text: Priya is commander.\n"
-        '  - at: "2026-11-03T10:05:00Z"\n'
-        "    kind: note\n"
-        "    author: Tom Becker\n"
-        "    text: Pool metrics show 20 of 20 connections in use.\n"
+        "timeline:\n" + INVESTIGATING_ENTRY + timeline_entry("10:05", NOTE_ENTRY, _POOL, author="Tom Becker"),
     ),
     passing=Example(
-        "timeline:\n"
-        '  - at: "2026-11-03T10:21:00Z"\n'
-        "    kind: status\n"
-        "    stage: investigating\n"
-        "    author: Priya Natarajan\n"
-        "    text: Priya is commander.\n"
-        '  - at: "2026-11-03T10:40:00Z"\n'
-        "    kind: note\n"
-        "    author: Tom Becker\n"
-        "    text: Pool metrics show 20 of 20 connections in use.\n"
+        "timeline:\n" + INVESTIGATING_ENTRY + timeline_entry("10:40", NOTE_ENTRY, _POOL, author="Tom Becker"),
     ),
 )
 def timeline_in_order(document: Document, context: Context) -> Iterator[Finding]:
@@ -253,29 +246,8 @@ def priority_matches_matrix(document: Document, context: Context) -> Iterator[Fi
 
 @rule(
     "status-timeline",
-    failing=Example(
-        "status: investigating\n"
-        "timeline:\n"
-        '  - at: "2026-11-03T10:15:00Z"\n'
-        "    kind: status\n"
-        "    stage: identified\n"
-        "    author: Checkout error-rate alert\n"
-        "    text: Card payment error rate 31%.\n"
-    ),
-    passing=Example(
-        "status: investigating\n"
-        "timeline:\n"
-        '  - at: "2026-11-03T10:15:00Z"\n'
-        "    kind: status\n"
-        "    stage: identified\n"
-        "    author: Checkout error-rate alert\n"
-        "    text: Card payment error rate 31%.\n"
-        '  - at: "2026-11-03T10:21:00Z"\n'
-        "    kind: status\n"
-        "    stage: investigating\n"
-        "    author: Priya Natarajan\n"
-        "    text: Priya is commander.\n"
-    ),
+    failing=Example("status: investigating\ntimeline:\n" + _IDENTIFIED),
+    passing=Example("status: investigating\ntimeline:\n" + _IDENTIFIED + INVESTIGATING_ENTRY),
 )
 def status_matches_timeline(document: Document, context: Context) -> Iterator[Finding]:
     """`status` is the stage the timeline entered last.
@@ -302,32 +274,12 @@ def status_matches_timeline(document: Document, context: Context) -> Iterator[Fi
 @rule(
     "side-state",
     failing=Example(
-        "status: cancelled\n"
-        "timeline:\n"
-        '  - at: "2026-11-03T10:55:00Z"\n'
-        "    kind: status\n"
-        "    stage: resolved\n"
-        "    author: Priya Natarajan\n"
-        "    text: Error rate back under 1%.\n"
-        '  - at: "2026-11-03T11:10:00Z"\n'
-        "    kind: status\n"
-        "    stage: cancelled\n"
-        "    author: Priya Natarajan\n"
-        "    text: It was the staging load test.\n"
+        "status: cancelled\ntimeline:\n" + RESOLVED_ENTRY + timeline_entry("11:10", STATUS_ENTRY, _LOAD_TEST, CANCELLED)
     ),
     passing=Example(
-        "status: cancelled\n"
-        "timeline:\n"
-        '  - at: "2026-11-03T10:18:00Z"\n'
-        "    kind: status\n"
-        "    stage: classified\n"
-        "    author: Priya Natarajan\n"
-        "    text: SEV2, a third of card payments failing.\n"
-        '  - at: "2026-11-03T10:30:00Z"\n'
-        "    kind: status\n"
-        "    stage: cancelled\n"
-        "    author: Priya Natarajan\n"
-        "    text: It was the staging load test.\n"
+        "status: cancelled\ntimeline:\n"
+        + CLASSIFIED_ENTRY
+        + timeline_entry("10:30", STATUS_ENTRY, _LOAD_TEST, CANCELLED)
     ),
 )
 def side_state_entered_early(document: Document, context: Context) -> Iterator[Finding]:
@@ -353,36 +305,8 @@ def side_state_entered_early(document: Document, context: Context) -> Iterator[F
 
 @rule(
     "action-id",
-    failing=Example(
-        "action_items:\n"
-        "  - id: A1\n"
-        "    title: Alert on pool saturation\n"
-        "    kind: detect\n"
-        "    owner: Tom Becker\n"
-        '    due: "2026-11-20"\n'
-        "    status: open\n"
-        "  - id: A1\n"
-        "    title: Review every fixed-size pool\n"
-        "    kind: prevent\n"
-        "    owner: Priya Natarajan\n"
-        '    due: "2026-12-15"\n'
-        "    status: open\n"
-    ),
-    passing=Example(
-        "action_items:\n"
-        "  - id: A1\n"
-        "    title: Alert on pool saturation\n"
-        "    kind: detect\n"
-        "    owner: Tom Becker\n"
-        '    due: "2026-11-20"\n'
-        "    status: open\n"
-        "  - id: A2\n"
-        "    title: Review every fixed-size pool\n"
-        "    kind: prevent\n"
-        "    owner: Priya Natarajan\n"
-        '    due: "2026-12-15"\n'
-        "    status: open\n"
-    ),
+    failing=Example("action_items:\n" + action_item("A1", ITEM_OPEN) + action_item("A1", ITEM_OPEN, *_REVIEW)),
+    passing=Example("action_items:\n" + action_item("A1", ITEM_OPEN) + action_item("A2", ITEM_OPEN, *_REVIEW)),
 )
 def action_ids_unique(document: Document, context: Context) -> Iterator[Finding]:
     """Action item ids are unique within a record.
