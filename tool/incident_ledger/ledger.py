@@ -24,11 +24,13 @@ from .errors import LedgerError, Problem, RecordError, UsageError
 from .process import STATUS_ENTRY
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .rules.record import Context
+from .safetext import one_line, shown
 from .schema import Schema, schema_dir
 from .validate import check_document
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 _SUFFIX = re.compile(r"[0-9A-Z-]{1,17}\Z")
+_REFUSED = "the change would leave the record invalid, so nothing was written"
 # Written last in a record, as the shipped records do: the timeline only grows, at the end.
 _LAST_FIELDS = ("links", "timeline")
 
@@ -79,13 +81,15 @@ class Ledger:
             return text
         # Checked before it is compared with anything: only id characters can be a suffix.
         if not _SUFFIX.match(text):
-            raise UsageError(f"{given!r} is not an incident id or the end of one (ids look like INC-20261103-4HQ2)")
+            raise UsageError(
+                f"{shown(given)} is not an incident id or the end of one (ids look like INC-20261103-4HQ2)"
+            )
         candidates = sorted(i for i in self.all_ids() if i.endswith(text))
         if not candidates:
             raise LedgerError(f"no incident id ends with {text}")
         if len(candidates) > 1:
-            shown = ", ".join(candidates[:20]) + (" ..." if len(candidates) > 20 else "")
-            raise LedgerError(f"{text} is ambiguous; it ends {len(candidates)} incident ids: {shown}")
+            listed = ", ".join(candidates[:20]) + (" ..." if len(candidates) > 20 else "")
+            raise LedgerError(f"{text} is ambiguous; it ends {len(candidates)} incident ids: {listed}")
         return candidates[0]
 
     def all_ids(self) -> list[str]:
@@ -272,7 +276,9 @@ def _new_values(fields: dict[str, Any]) -> dict[str, Any]:
 
 def commit_message(incident_id: str, what: str, title: str, stage: str) -> str:
     """`INC-...: resolved: Title`, with trailers tools can search (`git log --grep`)."""
-    subject = f"{incident_id}: {what}: {' '.join(title.split())}"
+    # The title is untrusted and `git log` prints the subject raw: control and
+    # bidirectional characters are escaped, and the subject stays one line.
+    subject = f"{incident_id}: {what}: {one_line(' '.join(title.split()))}"
     return f"{subject}\n\nIncident: {incident_id}\nStage: {stage}\n"
 
 
