@@ -225,6 +225,12 @@ class Ledger:
         new_text = editable.text()
         if "\r\n" in before:
             new_text = new_text.replace("\r\n", "\n").replace("\n", "\r\n")
+        try:
+            # What the reader refuses before parsing (the size limit, a NUL) is refused
+            # here too: `inc validate` must accept every record `inc` writes.
+            yamlio.decode(relative, new_text.encode("utf-8"))
+        except RecordError as error:
+            raise _invalid(_REFUSED, error.problems) from None
         document, problems = self._check(relative, new_text)
         if document.data != yamledit.plain(editable.data):  # pragma: no cover - a writer bug
             raise LedgerError("inc would write a value that reads back differently; this is a bug", relative)
