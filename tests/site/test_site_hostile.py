@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from site_fixtures import record, write
-from site_helpers import build_environment, inc, new_site_repo, page, site_files, unsafe_markup
+from site_fixtures import RESTRICTED_MARK, record, write
+from site_helpers import build_environment, files_containing, inc, new_site_repo, page, site_files, unsafe_markup
 
 from incident_ledger.schema import Schema
 
@@ -90,12 +90,35 @@ def _loosened_schema(root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def hostile_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = new_site_repo(tmp_path_factory.mktemp("hostile") / "repo")
+    tmp = tmp_path_factory.mktemp("hostile")
+    root = new_site_repo(tmp / "repo")
     _loosened_schema(root)
     schema = Schema(root / "schemas")
-    write(root, _hostile(schema, PUBLIC_ID, "2026-11-10T08:00:00Z", "public"))
-    write(root, _hostile(schema, INTERNAL_ID, "2026-11-11T08:00:00Z", "internal"))
+    public = _hostile(schema, PUBLIC_ID, "2026-11-10T08:00:00Z", "public")
+    # References to records the public may not see, in text and in a link.
+    public["summary"] += f"\n\nSee {INTERNAL_ID} and {RESTRICTED_ID.lower()}, and ({RESTRICTED_ID})."
+    public["timeline"][-1]["text"] += f" Related to {INTERNAL_ID}."
+    public["links"].append({"title": f"Ticket of {RESTRICTED_ID}", "url": f"https://example.com/{RESTRICTED_ID}"})
+    internal = _hostile(schema, INTERNAL_ID, "2026-11-11T08:00:00Z", "internal")
+    internal["root_cause"] += f"\n\nThe same as {RESTRICTED_ID}; see also {PUBLIC_ID}."
+    restricted = record(schema, RESTRICTED_ID, "resolved", "2026-11-09T08:00:00Z", visibility="restricted")
+    restricted["title"] = f"Breach {RESTRICTED_MARK}"
+    for data in (public, internal, restricted):
+        write(root, data)
+    with build_environment(tmp):
+        # As the issue reproduced it: a public record made a duplicate of an internal one.
+        new = ["new", "Duplicate report", "--summary", "s", "--detected-by", "staff", "--no-commit", "--author", "A"]
+        at = ["--detected-at", "2026-11-12T08:00:00Z"]
+        target = inc(root, *new, *at)[1].strip()
+        duplicate = inc(root, *new, *at, "--visibility", "public")[1].strip()
+        code, out, err = inc(root, "duplicate", duplicate, "--of", target, "--no-commit", "--author", "A")
+        assert code == 0, out + err
+    (root / "ids.json").write_text(json.dumps({"duplicate": duplicate, "target": target}))
     return root
+
+
+def _ids(root: Path) -> dict[str, str]:
+    return dict(json.loads((root / "ids.json").read_text()))
 
 
 def _build(root: Path, tmp: Path, audience: str) -> Path:
@@ -105,9 +128,14 @@ def _build(root: Path, tmp: Path, audience: str) -> Path:
     return tmp / "out"
 
 
-@pytest.fixture(scope="module", params=["public", "internal"])
-def hostile_site(request: pytest.FixtureRequest, hostile_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _build(hostile_repo, tmp_path_factory.mktemp(f"hostile-{request.param}"), request.param)
+@pytest.fixture(scope="module")
+def sites(hostile_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {name: _build(hostile_repo, tmp_path_factory.mktemp(name), name) for name in ("public", "internal")}
+
+
+@pytest.fixture(params=["public", "internal"])
+def hostile_site(request: pytest.FixtureRequest, sites: dict[str, Path]) -> Path:
+    return sites[request.param]
 
 
 # -- the built files ------------------------------------------------------------------
@@ -206,6 +234,36 @@ def test_feed_is_well_formed_plain_text(hostile_site: Path) -> None:
             assert "<" not in value and "\u202e" not in value and "\x1b" not in value
 
 
+# -- references to records the audience may not see -------------------------------------
+
+
+def test_public_site_names_no_record_the_public_may_not_see(sites: dict[str, Path], hostile_repo: Path) -> None:
+    ids, public_site = _ids(hostile_repo), sites["public"]
+    for unseen in (INTERNAL_ID, RESTRICTED_ID, RESTRICTED_ID.lower(), ids["target"], RESTRICTED_MARK):
+        assert files_containing(public_site, unseen) == [], unseen
+    duplicate = page(public_site, f"incidents/2026/{ids['duplicate']}")
+    assert "Duplicate of [unpublished incident]." in duplicate
+    assert "a duplicate of another incident that is not published on this site" in duplicate
+    html = page(public_site, f"incidents/2026/{PUBLIC_ID}")
+    assert "See [unpublished incident] and [unpublished incident], and ([unpublished incident])." in html
+    # A link whose address names a withheld record is left out with its title.
+    assert "Ticket of" not in html
+    index = (public_site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "[unpublished incident]" in index
+
+
+def test_internal_site_names_internal_records_but_not_restricted_ones(
+    sites: dict[str, Path], hostile_repo: Path
+) -> None:
+    ids, internal_site = _ids(hostile_repo), sites["internal"]
+    for unseen in (RESTRICTED_ID, RESTRICTED_ID.lower(), RESTRICTED_MARK):
+        assert files_containing(internal_site, unseen) == [], unseen
+    html = page(internal_site, f"incidents/2026/{INTERNAL_ID}")
+    assert f"The same as [unpublished incident]; see also {PUBLIC_ID}." in html
+    assert f"See {INTERNAL_ID} and [unpublished incident]" in page(internal_site, f"incidents/2026/{PUBLIC_ID}")
+    assert f"Duplicate of {ids['target']}." in page(internal_site, f"incidents/2026/{ids['duplicate']}")
+
+
 # -- a real browser ---------------------------------------------------------------------
 
 
@@ -225,7 +283,9 @@ def test_no_payload_runs_in_a_browser(hostile_site: Path, browser: Any) -> None:
     """One page of each kind is opened from disk (offline), with its scripts running and
     every alert/confirm/prompt recorded: a payload that ran would call one."""
     files = [hostile_site / uri / "index.html" for uri in ("", "incidents", "metrics", "postmortems")]
-    files += sorted(hostile_site.glob("incidents/2026/INC-*/index.html"))
+    files += [
+        p for p in hostile_site.glob("incidents/2026/INC-*/index.html") if p.parent.name in (PUBLIC_ID, INTERNAL_ID)
+    ]
     files += sorted(hostile_site.glob("services/*xss*/index.html"))
     context = browser.new_context(java_script_enabled=True)
     context.route(re.compile(r"^(?!file:).*"), lambda route: route.abort())  # nothing from the network
