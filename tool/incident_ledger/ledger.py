@@ -115,13 +115,7 @@ class Ledger:
     def read(self, incident_id: str) -> tuple[bytes, str, yamlio.Document]:
         """A record's text and document, refusing one that is broken or mid-merge."""
         relative = relative_path(incident_id).as_posix()
-        file = self.root / relative
-        if file.is_symlink():
-            raise LedgerError("the record is a symbolic link; replace it with the file itself", relative, 1, 1)
-        try:
-            raw = file.read_bytes()
-        except OSError as error:
-            raise LedgerError(f"cannot read the record: {error.strerror}", relative) from None
+        raw = yamlio.read_bytes(self.root / relative, relative)
         text = yamlio.decode(relative, raw)
         conflict = _CONFLICT.search(text)
         if conflict:
@@ -205,9 +199,14 @@ class Ledger:
             given["--started-at"] = format_time(fields["started_at"])
         new_text = self._checked_text(relative, editable, "", given)
         created = [p for p in reversed(file.parents) if not p.exists()]
-        file.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(file.parent, self.root)
         message = commit_message(incident_id, stage, str(fields["title"]), stage)
-        _write_atomic(file, new_text.encode("utf-8"))
+        try:
+            _write_atomic(file, new_text.encode("utf-8"))
+        except LedgerError:
+            for folder in reversed(created):
+                folder.rmdir()
+            raise
         if commit:
             try:
                 gitrepo.commit_one(self.root, relative, message, new=True)
@@ -297,6 +296,25 @@ def _invalid(headline: str, problems: list[Problem]) -> LedgerError:
     return LedgerError(f"{headline}:\n{lines}")
 
 
+def _make_folder(folder: Path, root: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        where = _shown_path(error.filename or folder, root)
+        if isinstance(error, (FileExistsError, NotADirectoryError)):
+            raise LedgerError(
+                f"{where} is a file where the folder for records should be; move it away and try again"
+            ) from None
+        raise LedgerError(f"cannot create the folder {where}: {error.strerror}; check its permissions") from None
+
+
+def _shown_path(path: str | os.PathLike[str], root: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _write_atomic(file: Path, content: bytes) -> None:
     """Write through a temporary file in the same folder and rename it over the record.
 
@@ -306,12 +324,19 @@ def _write_atomic(file: Path, content: bytes) -> None:
         mode = file.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+    except OSError as error:
+        # A read-only folder (or a full disk): say where, as a user error, not a bug.
+        raise LedgerError(f"cannot write a record in {file.parent}: {error.strerror}; check its permissions") from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
         os.chmod(temporary, mode)
         os.replace(temporary, file)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise LedgerError(f"cannot write {file}: {error.strerror}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
