@@ -241,7 +241,7 @@ def closed_record_refined_only(change: RecordChange, context: HistoryContext) ->
             continue
         yield (
             (key,),
-            _widened(key, base, head, "closed")
+            _widened(key, base, head, closed[0])
             or f"'{key}' changed in a closed record; once closed, only {', '.join(CLOSED_REFINABLE)}, "
             f"appended timeline entries and the move to {following} may change",
         )
@@ -276,7 +276,7 @@ def reviewed_record_followed_up_only(change: RecordChange, context: HistoryConte
             where = _first_item_difference(base.data.get(key), head.data.get(key))
         yield (
             where,
-            _widened(key, base, head, "reviewed")
+            _widened(key, base, head, closed[-1])
             or f"'{key}' changed in a reviewed record; once reviewed, only action items' "
             f"{', '.join(REVIEWED_ACTION_FIELDS)} and appended timeline entries may change",
         )
