@@ -116,7 +116,10 @@ class Ledger:
     def read(self, incident_id: str) -> tuple[bytes, str, yamlio.Document]:
         """A record's text and document, refusing one that is broken or mid-merge."""
         relative = relative_path(incident_id).as_posix()
-        raw = yamlio.read_bytes(self.root / relative, relative)
+        file = self.root / relative
+        if file.is_symlink():
+            raise LedgerError("the record is a symbolic link; replace it with the file itself", relative, 1, 1)
+        raw = yamlio.read_bytes(file, relative)
         text = yamlio.decode(relative, raw)
         conflict = _CONFLICT.search(text)
         if conflict:
