@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from ledger_helpers import ID, OTHER_ID, Ledger, entry, record, start
 
 
@@ -294,6 +295,40 @@ def test_following_up_action_items_passes(ledger: Ledger) -> None:
     ledger.write(data)
     ledger.commit("A1 done")
     passes(ledger.check())
+
+
+# -- visibility of a closed or reviewed record -------------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["closed", "reviewed"])
+@pytest.mark.parametrize(
+    ("before", "after"), [("public", "internal"), ("internal", "restricted"), ("public", "restricted")]
+)
+def test_narrowing_visibility_of_a_finished_record_passes(ledger: Ledger, stage: str, before: str, after: str) -> None:
+    data = record(stage)
+    data["visibility"] = before
+    start(ledger, stage, data)
+    data["visibility"] = after
+    data["timeline"].append(entry("2026-11-20T10:00:00Z", "note", text=f"Unpublished: now {after}."))
+    ledger.write(data)
+    ledger.commit("Narrow visibility")
+    passes(ledger.check())
+
+
+@pytest.mark.parametrize("stage", ["closed", "reviewed"])
+def test_widening_visibility_of_a_finished_record_is_reported(ledger: Ledger, stage: str) -> None:
+    data = record(stage)
+    data["visibility"] = "restricted"
+    start(ledger, stage, data)
+    data["visibility"] = "public"
+    ledger.write(data)
+    ledger.commit("Publish")
+    path = ledger.path()
+    assert lines(ledger.check()) == [
+        f"{path}:{ledger.line_of(path, 'visibility:')}:1: {stage}-record-changed: visibility widened from "
+        f"'restricted' to 'public' in a {stage} record, showing it to new readers: review that change with "
+        "whoever owns the record (narrowing visibility is always allowed)"
+    ]
 
 
 # -- id-collision -----------------------------------------------------------------------

@@ -17,6 +17,8 @@ from incident_ledger.schema import Schema
 
 MODELINE = "# yaml-language-server: $schema=../../schemas/incident.schema.json\n"
 RESTRICTED_MARK = "RESTRICTEDMARK7Q"
+# Service names are identifiers (lowercase): the restricted record's one carries the mark too.
+RESTRICTED_SERVICE = f"svc-{RESTRICTED_MARK.lower()}"
 INTERNAL_MARK = "INTERNALONLYMARK3"
 LATEST_MARK = "LATESTUPDATEMARK9"
 HOSTILE_TITLE = "Checkout down </title><script>alert('TITLEXSS')</script> &lt;/title&gt;&lt;script&gt;alert('ENTXSS')&lt;/script&gt;"
@@ -218,7 +220,7 @@ def write_fixture_records(root: Path, schema: Schema) -> None:
         root,
         record(
             schema, RESTRICTED, "reviewed", "2026-03-01T10:00:00Z", visibility="restricted", severity="SEV1",
-            services=[f"svc-{RESTRICTED_MARK}"], title=f"Breach {RESTRICTED_MARK}",
+            services=[RESTRICTED_SERVICE], title=f"Breach {RESTRICTED_MARK}",
             summary=f"Secret {RESTRICTED_MARK}.", latest=f"Update {RESTRICTED_MARK}",
         ),
     )  # fmt: skip

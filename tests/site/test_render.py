@@ -33,6 +33,10 @@ def test_markdown_is_rendered_and_sanitized(source: str, html: str) -> None:
     assert str(markdown_html(source)) == html
 
 
+def test_markdown_shows_bidi_and_control_characters_escaped() -> None:
+    assert str(markdown_html("a \u202eb\u2066c\x07")) == "<p>a \\u202eb\\u2066c\\x07</p>"
+
+
 def test_inline_html_drops_the_paragraph() -> None:
     assert str(inline_html("Rolled back `v2`.")) == "Rolled back <code>v2</code>."
 
@@ -45,6 +49,8 @@ def test_inline_html_drops_the_paragraph() -> None:
         ("x </title><script>alert(1)</script> y", "x y"),
         ("&lt;/title&gt;&amp;lt;script&amp;gt;", "‹/title›‹script›"),
         ("<b>bold</b>  spaced\nout", "bold spaced out"),
+        # Trojan Source: an override would reorder the title on screen; shown as an escape.
+        ("pay \u202edellac\u202c now \x1b[2J", "pay \\u202edellac\\u202c now \\x1b[2J"),
     ],
 )
 def test_plain_leaves_no_markup_and_no_angle_bracket(title: str, text: str) -> None:

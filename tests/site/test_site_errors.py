@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,22 @@ def test_site_commands_have_help(tmp_path: Path) -> None:
         code, out, _ = inc(tmp_path, *command, "--help")
         assert code == 0
         assert out.startswith(f"Usage: inc {' '.join(command)} ")
+
+
+def test_a_fifo_named_like_a_record_fails_the_build_instead_of_hanging(tmp_path: Path, inc_bin: str) -> None:
+    root = new_site_repo(tmp_path / "repo")
+    write(root, record(Schema(root / "schemas"), P1, "reviewed", "2026-01-05T10:00:00Z", visibility="public"))
+    os.mkfifo(root / "incidents" / "2026" / "INC-20260105-F1F0.yaml")
+    with build_environment(tmp_path):
+        done = subprocess.run(
+            [inc_bin, "-C", str(root), "site", "build", "--out", str(tmp_path / "out")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+    assert done.returncode == 1, done
+    assert (
+        "incidents/2026/INC-20260105-F1F0.yaml:1:1: not-a-record: is a FIFO, not a regular file; "
+        "a record is a file: remove it"
+    ) in done.stderr

@@ -27,6 +27,7 @@ from site_fixtures import (
     P4,
     RESTRICTED,
     RESTRICTED_MARK,
+    RESTRICTED_SERVICE,
     write_fixture_records,
 )
 from site_helpers import build_environment, files_containing, inc, new_site_repo, page, site_files, table, unsafe_markup
@@ -90,6 +91,7 @@ def test_public_audience_publishes_public_records_only(public: Path) -> None:
 def test_restricted_record_text_is_in_no_output_file(audience: str, request: pytest.FixtureRequest) -> None:
     site = request.getfixturevalue(audience)
     assert files_containing(site, RESTRICTED_MARK) == []
+    assert files_containing(site, RESTRICTED_SERVICE) == []
     assert files_containing(site, RESTRICTED) == []
 
 

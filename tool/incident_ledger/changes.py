@@ -183,11 +183,10 @@ def side_state(
 def log(ledger: Ledger, incident_id: str, kind: str, text: str, at: datetime, author: str, commit: bool) -> Outcome:
     """A timeline entry: a stakeholder update, an action taken, a note, a decision."""
 
-    def edit(data: Any, current: dict[str, Any]) -> str:
-        add_entry(ledger, data, ledger.entry(at, kind, author, text))
-        return kind
+    def entry_for(current: dict[str, Any]) -> Any:
+        return ledger.entry(at, kind, author, text)
 
-    return ledger.change(incident_id, edit, commit, _given(at))
+    return ledger.append_entry(incident_id, entry_for, kind, commit, _given(at))
 
 
 @dataclass(frozen=True)

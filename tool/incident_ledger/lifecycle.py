@@ -19,6 +19,7 @@ from .errors import LedgerError, Problem, UsageError
 from .process import Process
 from .records import format_time, parse_time
 from .report import refused
+from .safetext import shown
 from .schema import Schema
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -42,11 +43,11 @@ def check_forward(schema: Schema, current: str, target: str) -> None:
     process = Process(schema)
     stages = process.stages
     if target not in stages:
-        raise UsageError(f"unknown stage {target!r}; the stages are {', '.join(stages)}")
+        raise UsageError(f"unknown stage {shown(target)}; the stages are {', '.join(stages)}")
     if process.is_side_state(current):
         raise Refusal(f"the incident is {current}, an end state; it cannot move to {target}")
     if current not in stages:
-        raise Refusal(f"the record's status {current!r} is not a stage; fix it in the file first")
+        raise Refusal(f"the record's status {shown(current)} is not a stage; fix it in the file first")
     here, there = stages.index(current), stages.index(target)
     if there == here:
         raise Refusal(f"the incident is already {current}")
@@ -128,7 +129,7 @@ def parse_moment(text: str | None, now: datetime, option: str = "--at") -> datet
     moment = parse_time(text)
     if moment is None:
         raise UsageError(
-            f"{option} {text!r} is not an ISO-8601 time with a zone; write it like 2026-11-03T10:15:00Z "
+            f"{option} {shown(text)} is not an ISO-8601 time with a zone; write it like 2026-11-03T10:15:00Z "
             "or 2026-11-03T11:15:00+01:00"
         )
     try:
@@ -142,11 +143,11 @@ def parse_moment(text: str | None, now: datetime, option: str = "--at") -> datet
 
 def parse_day(text: str, option: str = "--due") -> str:
     if not _DATE.match(text):
-        raise UsageError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD")
+        raise UsageError(f"{option} {shown(text)} is not a date; write it as YYYY-MM-DD")
     try:
         date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{option} {text!r} is not a real date") from None
+        raise UsageError(f"{option} {shown(text)} is not a real date") from None
     return text
 
 

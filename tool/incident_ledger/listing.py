@@ -2,7 +2,7 @@
 
 The filters and the overdue marks are the process layer's answers, so these listings
 say what the site says. Record text is untrusted: every cell and line shown in a
-terminal goes through `clean`.
+terminal goes through `safetext`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from .process import Process, item_is_open, item_overdue, items_of
 from .records import parse_time, relative_path
+from .safetext import escape_unsafe, one_line
 from .summaries import summaries
 
 INCIDENT_COLUMNS = ("id", "status", "severity", "priority", "detected_at", "title")
@@ -132,19 +133,24 @@ class Shown:
         return json.dumps({"path": self.path, "record": self.record, "aging": aging}, indent=2)
 
     def text(self) -> str:
+        # Records are untrusted: an escape sequence or a bidirectional override in them
+        # must not drive the reader's terminal or reorder what it shows. One-line values
+        # stay one line; entry texts keep their lines.
         data = self.record
-        out = [f"{self.incident_id}  {data.get('title')}", f"  {self.path}"]
+        out = [f"{self.incident_id}  {one_line(data.get('title'))}", f"  {self.path}"]
         for name in SHOWN_FIELDS:
             if data.get(name) is not None:
-                out.append(f"  {name + ':':<14}{data[name]}")
+                out.append(f"  {name + ':':<14}{one_line(data[name])}")
         if data.get("services"):
-            out.append(f"  {'services:':<14}{', '.join(map(str, data['services']))}")
+            out.append(f"  {'services:':<14}{one_line(', '.join(map(str, data['services'])))}")
         if self.postmortem_overdue_since:
             out.append(f"  post-mortem overdue: due {self.postmortem_overdue_since}")
         out.append("\nTimeline:")
         for entry in data.get("timeline", []):
-            stage = f" -> {entry['stage']}" if entry.get("stage") else ""
-            out.append(f"  {entry.get('at')}  {entry.get('kind')}{stage}  ({entry.get('author')})")
+            stage = f" -> {one_line(entry['stage'])}" if entry.get("stage") else ""
+            out.append(
+                f"  {one_line(entry.get('at'))}  {one_line(entry.get('kind'))}{stage}  ({one_line(entry.get('author'))})"
+            )
             for line in str(entry.get("text", "")).splitlines():
                 out.append(f"      {line}")
         found = data.get("action_items")
@@ -153,11 +159,10 @@ class Shown:
             out.append("\nAction items:")
             for item in items:
                 late = " OVERDUE" if item.get("id") in self.overdue_actions else ""
-                out.append(
-                    f"  {item.get('id')}  {item.get('status')}{late}  due {item.get('due')}  {item.get('owner')}"
-                )
-                out.append(f"      {item.get('title')}")
-        return clean("\n".join(out))
+                line = f"{item.get('id')}  {item.get('status')}{late}  due {item.get('due')}  {item.get('owner')}"
+                out.append(f"  {one_line(line)}")
+                out.append(f"      {one_line(item.get('title'))}")
+        return escape_unsafe("\n".join(out))
 
 
 def shown(process: Process, incident_id: str, data: dict[str, Any], now: datetime) -> Shown:
@@ -165,19 +170,6 @@ def shown(process: Process, incident_id: str, data: dict[str, Any], now: datetim
     late_items = [i.get("id") for i in items_of(data) if item_overdue(i, now)]
     relative = relative_path(incident_id).as_posix()
     return Shown(incident_id, relative, data, late_pm.isoformat() if late_pm else None, late_items)
-
-
-def clean(value: object) -> str:
-    """Record text for a terminal: control characters (escape sequences) become U+FFFD.
-
-    Records are untrusted; a `"\\e[2J"` in a title must not drive the reader's terminal.
-    """
-    return "".join(c if c in "\n\t" or not _is_control(c) else "\ufffd" for c in str(value))
-
-
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code < 0xA0
 
 
 def json_rows(rows: Iterable[dict[str, Any]]) -> str:
@@ -190,7 +182,7 @@ def json_rows(rows: Iterable[dict[str, Any]]) -> str:
 
 def table(columns: tuple[str, ...], rows: list[list[str]]) -> list[str]:
     """Left-aligned columns under upper-case headings, trailing spaces trimmed."""
-    rows = [[clean(v) for v in row] for row in rows]
+    rows = [[one_line(v) for v in row] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]

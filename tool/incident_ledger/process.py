@@ -167,6 +167,13 @@ def audiences_of(record: Record) -> list[str]:
     return [name for name in AUDIENCE_NAMES if visible_to(record, name)]
 
 
+def narrows_visibility(before: Record, after: Record) -> bool:
+    """Whether `after` is published to no audience `before` was not (public to internal,
+    internal to restricted, or unchanged). Narrowing, up to unpublishing a record, is
+    always allowed, even once the record is closed; widening shows it to new readers."""
+    return set(audiences_of(after)) <= set(audiences_of(before))
+
+
 # -- timelines --------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import UsageError
+from .safetext import shown
 
 INCIDENTS_DIR = "incidents"
 RECORD_SUFFIXES = (".yaml", ".yml")
@@ -54,7 +55,7 @@ def relative_path(incident_id: str) -> Path:
     match = ID_PATTERN.match(incident_id)
     if match is None:
         # Checked before any path is built: an id is untrusted input that becomes a path.
-        raise UsageError(f"{incident_id!r} is not an incident id; ids look like INC-20261103-4HQ2")
+        raise UsageError(f"{shown(incident_id)} is not an incident id; ids look like INC-20261103-4HQ2")
     return Path(INCIDENTS_DIR, match.group("date")[:4], f"{incident_id}.yaml")
 
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from .errors import Problem
+from .safetext import escape_unsafe
 
 FORMATS = ("text", "github", "json")
 
@@ -21,13 +22,14 @@ def _escape_property(text: str) -> str:
 
 
 def text_line(problem: Problem) -> str:
-    return f"{problem.path}:{problem.line}:{problem.col}: {problem.rule}: {problem.message}"
+    # A path or a message may quote untrusted text (a file name, a record value).
+    return escape_unsafe(f"{problem.path}:{problem.line}:{problem.col}: {problem.rule}: {problem.message}")
 
 
 def github_line(problem: Problem) -> str:
     return (
-        f"::error file={_escape_property(problem.path)},line={problem.line},col={problem.col},"
-        f"title={_escape_property(problem.rule)}::{_escape_data(problem.message)}"
+        f"::error file={_escape_property(escape_unsafe(problem.path))},line={problem.line},col={problem.col},"
+        f"title={_escape_property(problem.rule)}::{_escape_data(escape_unsafe(problem.message))}"
     )
 
 

@@ -22,6 +22,7 @@ from . import yamlio
 from .errors import LedgerError, Problem, RecordError
 from .records import SCHEMA_FILE, SCHEMAS_DIR, bundled_schemas
 from .rules.schema import SCHEMA
+from .safetext import one_line, shown
 
 POLICY_FILE = "policy.yaml"
 POLICY_SCHEMA_FILE = "policy.schema.json"
@@ -212,7 +213,7 @@ class Schema:
             # silently; report the fast validator's own words.
             for fast_error in self.fast_validator.iter_errors(document.data):
                 keypath = tuple(fast_error.instance_path)
-                name = ".".join(map(str, keypath)) or "the record"
+                name = one_line(".".join(map(str, keypath)) or "the record", 200)
                 line, col = document.locate(keypath)
                 result.append(Problem(document.path, line, col, SCHEMA.id, f"{name}: {fast_error.message}"))
         if not result:
@@ -223,7 +224,7 @@ class Schema:
 def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Turn one jsonschema error into (where, message) pairs an engineer can act on."""
     where = tuple(error.absolute_path)
-    name = ".".join(str(p) for p in where) or "the record"
+    name = one_line(".".join(str(p) for p in where) or "the record", 200)
     kind = error.validator
     if kind == "required":
         missing = [f for f in error.validator_value if f not in error.instance]
@@ -245,20 +246,20 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
         for extra in sorted(set(error.instance) - set(known)):
             close = difflib.get_close_matches(extra, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
-            yield (*where, extra), f"unknown field '{extra}' in {name}{hint}"
+            yield (*where, extra), f"unknown field {shown(extra)} in {name}{hint}"
     elif kind == "anyOf" and all(sub.validator == "enum" for sub in error.context):
         choices = [c for sub in error.context for c in sub.validator_value]
-        yield where, f"{name}: {error.instance!r} is not one of {', '.join(choices)}"
+        yield where, f"{name}: {shown(error.instance)} is not one of {', '.join(choices)}"
     elif kind == "enum":
-        yield where, f"{name}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+        yield where, f"{name}: {shown(error.instance)} is not one of {', '.join(map(str, error.validator_value))}"
     elif kind == "format":
         yield (
             where,
-            f"{name}: {error.instance!r} is not a valid {error.validator_value}{_FORMAT_HINTS.get(error.validator_value, '')}",
+            f"{name}: {shown(error.instance)} is not a valid {error.validator_value}{_FORMAT_HINTS.get(error.validator_value, '')}",
         )
     elif kind == "pattern":
         hint = error.schema.get("description") or f"the pattern {error.validator_value}"
-        yield where, f"{name}: {error.instance!r} does not have the expected form: {hint}"
+        yield where, f"{name}: {shown(error.instance)} does not have the expected form: {hint}"
     elif kind == "type":
         yield (
             where,
@@ -268,12 +269,18 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
         yield where, f"{name}: needs at least {error.validator_value} item(s)"
     elif kind == "minLength":
         yield where, f"{name}: must not be empty"
+    elif kind == "maxLength":
+        yield (
+            where,
+            f"{name}: {shown(error.instance)} has {len(error.instance):,} characters; at most {error.validator_value} are allowed",
+        )
     elif kind == "not" and where and where[-1:] != ("stage",):
         yield (*where, "stage"), f"{name}: only 'status' and 'reopened' entries carry a 'stage'"
     elif kind == "const":
         yield where, f"{name}: must be {error.validator_value!r}, found {_describe(error.instance)}"
     else:
-        yield where, f"{name}: {error.message}"
+        # jsonschema's own words quote the whole value, which may be long or hostile.
+        yield where, f"{name}: {one_line(error.message, 300)}"
 
 
 def _stage_of(schema: Schema, error: Any) -> str | None:
@@ -308,4 +315,4 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return f"text {value!r}"
+    return f"text {shown(value)}"

@@ -80,6 +80,37 @@ class Editable:
         return out.getvalue()
 
 
+def appended(text: str, document: yamlio.Document, key: str, item: Any) -> str | None:
+    """`text` with `item` written at the end of the block list under the top-level `key`.
+
+    Only the item is written (as `Editable.text()` would write it, indented like the
+    list's last item); the rest of the text stays byte for byte, so a long record costs
+    no round trip. None when the list is not the last part of the file, or not a block
+    list of its own lines: the caller then round-trips. The caller reads the result back.
+    """
+    items = document.data.get(key)
+    if not isinstance(items, list) or not items or list(document.data)[-1] != key:
+        return None
+    key_at = document.locations.get((key,))
+    item_at = document.locations.get((key, len(items) - 1))
+    if key_at is None or item_at is None or key_at[1] != 1:
+        return None
+    lines = text.split("\n")
+    if not re.fullmatch(rf"{re.escape(key)}:[ \t]*(#.*)?\r?", lines[key_at[0] - 1]):
+        return None  # a flow list, or a key written quoted
+    dash = lines[item_at[0] - 1][: item_at[1] - 1]
+    if dash.strip() != "-" or dash.startswith("\t"):
+        return None  # the item does not start its line with `- `
+    yaml = _yaml(text)
+    yaml.indent(mapping=yaml.map_indent, sequence=len(dash), offset=dash.index("-"))
+    out = io.StringIO()
+    yaml.dump(mapping([(key, sequence([item]))]), out)
+    block = out.getvalue().split("\n", 1)[1]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    body = text if text.endswith("\n") else text + newline
+    return body + block.replace("\n", newline)
+
+
 def text_value(value: str) -> Any:
     """A string as a command writes it: plain when every reader agrees, else quoted or a block."""
     if "\n" in value.rstrip("\n") and not _BLOCK_UNSAFE.search(value):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..safetext import escape_unsafe
+from ..safetext import shown as quoted
 from .options import (
     State,
     common,
@@ -96,11 +98,11 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
 
     start = parse_since(since) if since else None
     if since and start is None:
-        raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
+        raise click.BadParameter(f"{quoted(since)} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
     keep = IncidentFilter(statuses, only_open, severity, service, start)
     listing = incident_rows(state.root, Process(Schema(schema_dir(state.root))), state.now(), keep)
     for warning in listing.warnings:
-        click.echo(f"inc: warning: {warning}", err=True)
+        click.echo(f"inc: warning: {escape_unsafe(warning)}", err=True)
     click.echo(json_rows(listing.rows) if fmt == "json" else "\n".join(incident_table(listing.rows)))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_BUG, EXIT_USAGE, LedgerError
+from ..safetext import escape_unsafe, one_line
 from . import actions, check, export, init, lifecycle, rules, site, validate
 from .options import State
 
@@ -74,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("inc: aborted", err=True)
         return EXIT_USAGE
     except LedgerError as error:
-        click.echo(f"inc: error: {error}", err=True)
+        # Messages quote record values and paths, which are untrusted.
+        click.echo(f"inc: error: {escape_unsafe(str(error))}", err=True)
         return error.exit_code
     except KeyboardInterrupt:
         click.echo("inc: interrupted", err=True)
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("INC_DEBUG"):
             raise
         click.echo(
-            f"inc: internal error: {type(error).__name__}: {error}\n"
+            f"inc: internal error: {type(error).__name__}: {one_line(error, 500)}\n"
             "This is a bug in inc; please report it with the command you ran "
             "(set INC_DEBUG=1 for the traceback).",
             err=True,

@@ -68,8 +68,15 @@ def read_text(value: str | None) -> str | None:
     """`-` reads the text from stdin (for long Markdown, or text from another tool)."""
     if value != "-":
         return value
-    stream: Any = click.get_text_stream("stdin")  # type: ignore[operator]  # click types it as object
-    text: str = stream.read().replace("\r\n", "\n")
+    stream: Any = click.get_binary_stream("stdin")  # type: ignore[operator]  # click types it as object
+    raw: bytes = stream.read()
+    try:
+        text = raw.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        raise click.UsageError(
+            f"the text on standard input is not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+            "convert it first, e.g. with iconv -t UTF-8"
+        ) from None
     return text.rstrip("\n") + ("\n" if "\n" in text.rstrip("\n") else "")
 
 

@@ -8,8 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..process import INVESTIGATING, ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY
-from ..yamlio import KeyPath
+from ..process import (
+    INVESTIGATING,
+    ITEM_DONE,
+    ITEM_OPEN,
+    NOTE_ENTRY,
+    REOPENED_ENTRY,
+    STATUS_ENTRY,
+    narrows_visibility,
+)
+from ..yamlio import Document, KeyPath
 from .base import Declare, Example, Kind, Rule
 from .change import (
     Finding,
@@ -37,6 +45,8 @@ IMMUTABLE_FIELDS = ("id", "detected_at", "exercise")
 CLOSED_REFINABLE = ("postmortem", "action_items", "root_cause", "contributing_factors")
 # What follow-through may still change on a reviewed record's action items.
 REVIEWED_ACTION_FIELDS = ("status", "done_at", "link")
+# Who may read the record: narrowing it is always allowed, even once closed (unpublishing).
+VISIBILITY = "visibility"
 
 _REVIEWED = "status: reviewed\naction_items:\n"
 
@@ -196,7 +206,8 @@ def closed_record_refined_only(change: RecordChange, context: HistoryContext) ->
 
     Only its post-mortem, action items, root cause and contributing factors change (the
     review refines them), timeline entries are appended, and it moves to reviewed with
-    its milestone. Closed records are never reopened.
+    its milestone. Its visibility may always be narrowed (public to internal to
+    restricted: unpublishing); a widening is reported. Closed records are never reopened.
     """
     schema = context.schema
     closed = closed_stages(context.process)
@@ -210,12 +221,14 @@ def closed_record_refined_only(change: RecordChange, context: HistoryContext) ->
     if after not in (closed[0], following):
         yield ("status",), f"a closed record is never reopened or moved back (status is now {after}); restore status"
     for key in changed_keys(base.data, head.data):
-        if key not in allowed:
-            yield (
-                (key,),
-                f"'{key}' changed in a closed record; once closed, only {', '.join(CLOSED_REFINABLE)}, "
-                f"appended timeline entries and the move to {following} may change",
-            )
+        if key in allowed or _narrowed(key, base, head):
+            continue
+        yield (
+            (key,),
+            _widened(key, base, head, closed[0])
+            or f"'{key}' changed in a closed record; once closed, only {', '.join(CLOSED_REFINABLE)}, "
+            f"appended timeline entries and the move to {following} may change",
+        )
 
 
 @history_rule(
@@ -229,7 +242,8 @@ def reviewed_record_followed_up_only(change: RecordChange, context: HistoryConte
     """A reviewed record changes only in its action items' follow-through.
 
     Only action items' `status`, `done_at` (stamped when an item is marked done) and `link`
-    change, and timeline entries are appended: the review is the final word.
+    change, and timeline entries are appended: the review is the final word. Its
+    visibility may always be narrowed (unpublishing); a widening is reported.
     """
     closed = closed_stages(context.process)
     both = base_and_head(change)
@@ -237,7 +251,7 @@ def reviewed_record_followed_up_only(change: RecordChange, context: HistoryConte
         return
     base, head = both
     for key in changed_keys(base.data, head.data):
-        if key == "timeline":
+        if key == "timeline" or _narrowed(key, base, head):
             continue
         if key == "action_items" and _only_follow_through(base.data.get(key), head.data.get(key)):
             continue
@@ -246,9 +260,25 @@ def reviewed_record_followed_up_only(change: RecordChange, context: HistoryConte
             where = _first_item_difference(base.data.get(key), head.data.get(key))
         yield (
             where,
-            f"'{key}' changed in a reviewed record; once reviewed, only action items' "
+            _widened(key, base, head, closed[-1])
+            or f"'{key}' changed in a reviewed record; once reviewed, only action items' "
             f"{', '.join(REVIEWED_ACTION_FIELDS)} and appended timeline entries may change",
         )
+
+
+def _narrowed(key: str, base: Document, head: Document) -> bool:
+    """A closed or reviewed record may always be shown to fewer readers (unpublished)."""
+    return key == VISIBILITY and narrows_visibility(base.data, head.data)
+
+
+def _widened(key: str, base: Document, head: Document, state: str) -> str | None:
+    if key != VISIBILITY:
+        return None
+    return (
+        f"visibility widened from {short(base.data.get(key))} to {short(head.data.get(key))} in a {state} "
+        "record, showing it to new readers: review that change with whoever owns the record "
+        "(narrowing visibility is always allowed)"
+    )
 
 
 def _without_follow_through(items: Any) -> Any:

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 from .. import metrics
+from .render import plain
 
 
 def _pyplot() -> Any:
@@ -29,6 +30,11 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _label(name: str) -> str:
+    """A record value as a chart label: plain text, and `$` kept from starting mathtext."""
+    return plain(name).replace("$", r"\$")
 
 
 def _svg(figure: Any) -> bytes:
@@ -79,7 +85,7 @@ def services(counts: list[tuple[str, int]], limit: int = 20) -> bytes:
     shown = counts[:limit][::-1]
     figure, axes = plt.subplots(figsize=(8, 0.6 + 0.25 * max(1, len(shown))))
     axes.barh(range(len(shown)), [count for _, count in shown])
-    axes.set_yticks(range(len(shown)), [name for name, _ in shown])
+    axes.set_yticks(range(len(shown)), [_label(name) for name, _ in shown])
     axes.set_xlabel("incidents" + (f" (top {limit})" if len(counts) > limit else ""))
     axes.xaxis.get_major_locator().set_params(integer=True)
     return _svg(figure)

@@ -29,6 +29,7 @@ from ..process import Process, today
 from ..records import parse_time
 from .model import Incident, slug
 from .published import Catalog
+from .render import plain, text
 
 PAGE_SIZE = 100
 RECENT = 10
@@ -46,6 +47,13 @@ class Page:
     headings: list[str] = field(default_factory=list)
     in_nav: bool = False
 
+    def __post_init__(self) -> None:
+        # MkDocs and the theme write a page's title and headings unescaped (into <title>,
+        # the header, the nav, the table of contents, the search index): whatever record
+        # value a title is made of (an incident's title, a service name), it is plain text.
+        self.title = plain(self.title)
+        self.headings = [plain(h) for h in self.headings]
+
 
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -53,6 +61,8 @@ def environment() -> jinja2.Environment:
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every value a template prints passes here before it is escaped.
+        finalize=text,
     )
     env.filters["minutes"] = metrics.format_minutes
     env.filters["when"] = _when
@@ -63,8 +73,8 @@ def environment() -> jinja2.Environment:
 
 def badge(kind: str, value: str) -> Markup:
     """A coloured label (stage, action status); a Python function, as macros are slow."""
-    text = escape(value)
-    return Markup(f'<span class="inc-badge inc-{kind}-{str(text).lower()}">{text}</span>')
+    shown = escape(text(value))
+    return Markup(f'<span class="inc-badge inc-{kind}-{str(shown).lower()}">{shown}</span>')
 
 
 def _when(value: Any) -> str:

@@ -222,12 +222,17 @@ def _stub(title: str) -> str:
     The body stays empty because Python-Markdown costs about half a millisecond even for a
     few headings, per page; the table of contents is set from the page plan instead.
     """
+    from .render import plain
+
     # JSON strings are valid YAML double-quoted scalars: the title cannot break the front matter.
-    return f"---\ntitle: {json.dumps(title)}\n---\n"
+    return f"---\ntitle: {json.dumps(plain(title))}\n---\n"
 
 
 def _toc(headings: list[str]) -> Any:
     from markdown.extensions.toc import slugify
     from mkdocs.structure.toc import get_toc
 
-    return get_toc([{"level": 2, "id": slugify(h, "-"), "name": h, "children": []} for h in headings])
+    from .render import plain
+
+    names = [plain(h) for h in headings]
+    return get_toc([{"level": 2, "id": slugify(h, "-"), "name": h, "children": []} for h in names])

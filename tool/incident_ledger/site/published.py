@@ -2,13 +2,15 @@
 
 Knows nothing of MkDocs: the plugin turns `Invalid` into a `PluginError` or a warning.
 Confidentiality is decided here, once: a record is published when its visibility is in
-the audience's set, and every page, feed and figure is made from `Catalog.published`
-only, so an excluded record cannot leak through any of them.
+the audience's set, references in published records to any other record are redacted,
+and every page, feed and figure is made from `Catalog.published` only, so an excluded
+record (its text, its title or its id) cannot leak through any of them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,7 +68,32 @@ def load(root: Path, incidents: Path, audience: str, now: datetime) -> Catalog:
     records = [data for path, data in valid if path not in bad]
     published = [d for d in records if visible_to(d, audience)]
     published.sort(key=_newest_first)
+    shown = {d["id"] for d in published}
+    published = [redacted(d, shown) for d in published]
     return Catalog(schema, now, published, len(records) - len(published), invalid)
+
+
+# Anything shaped like an incident id, in any case and with any four characters: a
+# mistyped reference to a withheld record must not slip through a stricter pattern.
+_ID_LIKE = re.compile(r"(?<![A-Za-z0-9])INC-[0-9]{8}-[A-Za-z0-9]{4}(?![A-Za-z0-9])", re.IGNORECASE)
+UNPUBLISHED = "[unpublished incident]"
+
+
+def redacted(value: Any, shown: set[str]) -> Any:
+    """`value` with every incident id the audience may not see replaced by UNPUBLISHED.
+
+    Records name other incidents in free text and in `duplicate_of` (`inc duplicate`
+    writes "Duplicate of INC-..." into the timeline); a public record may name an
+    internal or restricted one. Redacting the published records themselves, once, keeps
+    such ids out of every page, the search index, the feed and any file made from them.
+    """
+    if isinstance(value, str):
+        return _ID_LIKE.sub(lambda m: m.group() if m.group().upper() in shown else UNPUBLISHED, value)
+    if isinstance(value, dict):
+        return {key: redacted(item, shown) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redacted(item, shown) for item in value]
+    return value
 
 
 def _newest_first(record: dict[str, Any]) -> tuple[float, str]:

@@ -1,11 +1,17 @@
 """Record text (untrusted Markdown) to safe HTML, and titles to safe plain text.
 
 Records are written by anyone with commit access, in a hurry, and may be pasted from
-chat or a hostile ticket. Two layers keep their text from running in a reader's browser:
-Markdown is rendered in cmark-gfm's safe mode (javascript: links dropped; a field with raw
-HTML is rendered by markdown-it instead, which shows the HTML as text), and
-the result is cleaned by nh3 (ammonia) with a short allowlist: no event handlers, no style, and links
-only to http, https and mailto.
+chat or a hostile ticket. Every record value reaches a page through this module, in one
+of three ways: Markdown fields through `markdown_html`/`inline_html`, titles (and
+anything MkDocs or the theme writes unescaped: page titles, nav, table of contents,
+search index titles, the feed) through `plain`, and every other value through
+`text`, which the templates' environment applies to each value it prints before
+escaping it. Two layers keep Markdown from running in a reader's browser: it is
+rendered in cmark-gfm's safe mode (javascript: links dropped; a field with raw HTML is
+rendered by markdown-it instead, which shows the HTML as text), and the result is
+cleaned by nh3 (ammonia) with a short allowlist: no event handlers, no style, and links
+only to http, https and mailto. All three show control and bidirectional-override
+characters as visible escapes (`safetext`), so text cannot be reordered on screen.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import cmarkgfm
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from ..safetext import escape_unsafe
 
 ALLOWED_TAGS = frozenset(
     {
@@ -70,7 +78,7 @@ _stripper = nh3.Cleaner(tags=set())
 
 def clean(fragment: str) -> str:
     # cmark blanks an unsafe link's target (href=""), which would reload the page: drop it.
-    return _cleaner.clean(fragment).replace('<a href="" ', "<a ")
+    return escape_unsafe(_cleaner.clean(fragment).replace('<a href="" ', "<a "))
 
 
 def markdown_html(text: object, block: bool = True) -> Markup:
@@ -101,7 +109,14 @@ def plain(text: object) -> str:
         if decoded == value:
             break
         value = decoded
-    return " ".join(value.replace("<", "‹").replace(">", "›").split())
+    return escape_unsafe(" ".join(value.replace("<", "‹").replace(">", "›").split()))
+
+
+def text(value: object) -> object:
+    """A record value printed by a template (a name, a service, a time): its unsafe
+    characters shown as escapes. Jinja escapes the result; Markup (sanitized HTML made
+    by this module) and numbers pass as they are."""
+    return escape_unsafe(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+\Z")

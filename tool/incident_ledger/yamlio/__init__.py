@@ -15,7 +15,9 @@ refuses; every problem is reported under a rule id `rules.reader` declares.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from .build import Builder, nul_problems
 from .diagnose import anchor_problems, nesting_problem, syntax_problem, unprintable_problem
 from .loader import LIBYAML, PLAIN, KeyPath, Loader, Location, mark
 
-__all__ = ["LIBYAML", "MAX_BYTES", "Document", "KeyPath", "Location", "decode", "parse", "read"]
+__all__ = ["LIBYAML", "MAX_BYTES", "Document", "KeyPath", "Location", "decode", "parse", "read", "read_bytes"]
 
 MAX_BYTES = 1024 * 1024
 
@@ -61,17 +63,7 @@ class Document:
 def decode(path: str, raw: bytes) -> str:
     """Bytes to text, refusing what would not survive an editor or a diff."""
     if len(raw) > MAX_BYTES:
-        raise RecordError(
-            [
-                Problem(
-                    path,
-                    1,
-                    1,
-                    NOT_A_RECORD.id,
-                    f"file is {len(raw):,} bytes; a record may have at most {MAX_BYTES:,} (1 MiB)",
-                )
-            ]
-        )
+        raise RecordError([_too_large(path, len(raw))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -147,31 +139,51 @@ def parse(path: str, text: str) -> Document:
 
 
 def read(file: Path, display: str | None = None) -> Document:
-    """Read and parse one record file, refusing symlinks (they could point anywhere)."""
+    """Read and parse one record file (a regular file: see read_bytes)."""
     path = display if display is not None else str(file)
     return parse(path, decode(path, read_bytes(file, path)))
 
 
+# Opening never waits: a FIFO (or a device) named like a record would block a plain open()
+# until something writes to it, and every command that reads records would hang.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
 def read_bytes(file: Path, path: str) -> bytes:
-    """One record file's bytes, refusing symlinks and files over the size limit; `path` names it in problems."""
+    """A record file's bytes: only a regular file (never a link, a FIFO or a device), at
+    most MAX_BYTES (a larger one is refused before it is read); `path` names it in problems."""
     if file.is_symlink():
         raise RecordError(
             [Problem(path, 1, 1, NOT_A_RECORD.id, "record is a symbolic link; replace it with the file itself")]
         )
     try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            raise RecordError(
-                [
-                    Problem(
-                        path,
-                        1,
-                        1,
-                        NOT_A_RECORD.id,
-                        f"file is {size:,} bytes; a record may have at most {MAX_BYTES:,} (1 MiB)",
-                    )
-                ]
-            )
-        return file.read_bytes()
+        handle = os.open(file, _OPEN_FLAGS)
     except OSError as error:
         raise RecordError([Problem(path, 1, 1, NOT_A_RECORD.id, f"cannot read file: {error.strerror}")]) from None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode):
+            kind = (
+                "a FIFO"
+                if stat.S_ISFIFO(status.st_mode)
+                else "a folder"
+                if stat.S_ISDIR(status.st_mode)
+                else "a device or socket"
+            )
+            raise RecordError(
+                [Problem(path, 1, 1, NOT_A_RECORD.id, f"is {kind}, not a regular file; a record is a file: remove it")]
+            )
+        if status.st_size > MAX_BYTES:
+            raise RecordError([_too_large(path, status.st_size)])
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            return stream.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise RecordError([Problem(path, 1, 1, NOT_A_RECORD.id, f"cannot read file: {error.strerror}")]) from None
+    finally:
+        os.close(handle)
+
+
+def _too_large(path: str, size: int) -> Problem:
+    return Problem(
+        path, 1, 1, NOT_A_RECORD.id, f"file is {size:,} bytes; a record may have at most {MAX_BYTES:,} (1 MiB)"
+    )

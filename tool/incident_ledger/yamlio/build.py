@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import Problem, RecordError
 from ..rules.reader import DUPLICATE_KEY, NOT_A_RECORD, YAML_ALIAS, YAML_AMBIGUOUS, YAML_TAG, YAML_VALUE
+from ..safetext import one_line, shown
 from .loader import MAP, MAX_DEPTH, PLAIN, QUOTED, SEQ, KeyPath, Location, mark
 
 # An integer longer than this is a typo or an attack, never a field of a record; Python
@@ -111,7 +112,7 @@ class Builder:
                 self.problem(
                     where,
                     DUPLICATE_KEY.id,
-                    f"key {key!r} appears twice (lines {first[0]} and {where[0]}); YAML readers "
+                    f"key {shown(key)} appears twice (lines {first[0]} and {where[0]}); YAML readers "
                     "silently keep only one of them: merge the two into one",
                 )
                 continue
@@ -139,7 +140,7 @@ class Builder:
             self.problem(
                 where,
                 YAML_VALUE.id,
-                f"key {node.value!r} is read as {type(value).__name__}, not text; field names "
+                f"key {shown(node.value)} is read as {type(value).__name__}, not text; field names "
                 f'are text: quote it ("{node.value}") or rename it',
             )
             return None
@@ -166,7 +167,7 @@ class Builder:
             if text not in ("true", "false"):
                 # YAML reads True and FALSE as booleans too, but the record format allows
                 # only the one spelling every reader and every diff agrees on.
-                self.problem(mark(node), YAML_VALUE.id, f"write the boolean {text!r} as {text.lower()}")
+                self.problem(mark(node), YAML_VALUE.id, f"write the boolean {shown(text)} as {text.lower()}")
             return text in _TRUE
         if text in _YAML11_BOOLS:
             return self.ambiguous(node, "a boolean in YAML 1.1 and text in YAML 1.2")
@@ -189,14 +190,14 @@ class Builder:
                 return self.ambiguous(node, "a number in YAML 1.2 and text in YAML 1.1")
             value = float(text)
             if value in (float("inf"), float("-inf")):
-                self.problem(mark(node), YAML_VALUE.id, f"number {text!r} is too large")
+                self.problem(mark(node), YAML_VALUE.id, f"number {shown(text)} is too large")
                 return None
             return value
         if _SPECIAL_FLOAT.match(text):
             self.problem(
                 mark(node),
                 YAML_VALUE.id,
-                f"{text!r} is infinity or not-a-number, which no record field accepts; quote it if it is text",
+                f"{shown(text)} is infinity or not-a-number, which no record field accepts; quote it if it is text",
             )
             return None
         if _SEXAGESIMAL.match(text) or _UNDERSCORE_NUMBER.match(text):
@@ -209,7 +210,7 @@ class Builder:
         self.problem(
             mark(node),
             YAML_AMBIGUOUS.id,
-            f'{node.value!r} is {why}; quote it ("{node.value}") so every reader agrees',
+            f'{shown(node.value)} is {why}; quote it ("{one_line(node.value, 60)}") so every reader agrees',
         )
         text: str = node.value
         return text
