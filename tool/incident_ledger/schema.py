@@ -49,9 +49,11 @@ def _format_checker() -> Any:
     if missing:
         # jsonschema skips unknown formats silently: a record with `2026-11-03 10:00`
         # would pass. Refuse to run rather than check less than we claim.
+        from .distribution import DISTRIBUTION, pinned_requirement
+
         raise LedgerError(
             f"the format checkers for {', '.join(missing)} are not installed; "
-            "reinstall incident-ledger (pip install incident-ledger) so its "
+            f"reinstall {DISTRIBUTION} (pip install --force-reinstall {pinned_requirement()}) so its "
             "dependencies rfc3339-validator and rfc3986-validator are present"
         )
     return checker
