@@ -6,22 +6,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from project_paths import PROJECT
-from runner_helpers import Event, Runner, Step, build_wheel, git, libraries_view
+from runner_helpers import Event, Runner, Step, git
 
 LEAD = ("Dana Whitfield", "dana@example.com")
 TEAMMATE = ("Sam Okafor", "sam@example.com")
-
-
-@pytest.fixture(scope="module")
-def offline_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """This project's wheel and the libraries it needs, shared by the module's tests."""
-    work = tmp_path_factory.mktemp("index")
-    yield build_wheel(PROJECT, work), libraries_view(work)
 
 
 def _inc(inc_bin: str, cwd: Path, *args: str) -> str:
