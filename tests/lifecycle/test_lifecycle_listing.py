@@ -139,11 +139,13 @@ def test_init_then_new_then_validate_with_the_installed_inc(tmp_path: Path, inc_
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file() and ".git/" not in
                    p.relative_to(target).as_posix() + "/")  # fmt: skip
     assert files == [
+        ".github/dependabot.yml",
         ".github/workflows/site.yml",
         ".github/workflows/validate.yml",
         ".gitignore",
         "README.md",
         "incidents/.gitkeep",
+        "requirements.txt",
         "schemas/incident.schema.json",
         "schemas/policy.schema.json",
         "schemas/policy.yaml",

@@ -197,9 +197,38 @@ def head_commit(root: Path) -> str | None:
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
-def initialise(directory: Path) -> None:
-    """`git init` a new repository (on git's default branch)."""
-    git(directory, "init", "--quiet")
+# The branch records land on when nothing else says: `inc init` creates it, the workflows
+# it writes run on pushes to it, and `inc check` compares against it without --base.
+DEFAULT_BRANCH = "main"
+# Where a repository made by `inc init` remembers its branch (a clone learns it from the
+# remote's HEAD instead: the branch pushed first is the remote's default).
+BRANCH_KEY = "incident-ledger.branch"
+
+
+def initialise(directory: Path, branch: str) -> None:
+    """`git init` a new repository on `branch`, and remember that branch for `inc check`."""
+    git(directory, "init", "--quiet", f"--initial-branch={branch}")
+    git(directory, "config", BRANCH_KEY, branch)
+
+
+def is_branch_name(root: Path, name: str) -> bool:
+    """Whether git accepts `name` as a branch name."""
+    return not name.startswith("-") and git(root, "check-ref-format", "--branch", name, check=False).returncode == 0
+
+
+def default_base(root: Path) -> str:
+    """The branch a change goes into when none is named: the repository's own setting,
+    else the remote's default branch, else DEFAULT_BRANCH; its remote-tracking branch
+    (origin/NAME) when there is one, else the local branch."""
+    branch = config_value(root, BRANCH_KEY)
+    if branch is None:
+        done = git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD", check=False)
+        remote_head = done.stdout.decode("utf-8", "replace").strip()
+        if done.returncode == 0 and remote_head:
+            return remote_head
+        branch = DEFAULT_BRANCH
+    tracking = f"origin/{branch}"
+    return tracking if resolve_commit(root, tracking) is not None else branch
 
 
 def commit_all(root: Path, message: str) -> None:

@@ -50,9 +50,11 @@ def _format_checker() -> Any:
     if missing:
         # jsonschema skips unknown formats silently: a record with `2026-11-03 10:00`
         # would pass. Refuse to run rather than check less than we claim.
+        from .distribution import DISTRIBUTION, pinned_requirement
+
         raise LedgerError(
             f"the format checkers for {', '.join(missing)} are not installed; "
-            "reinstall incident-ledger (pip install incident-ledger) so its "
+            f"reinstall {DISTRIBUTION} (pip install --force-reinstall {pinned_requirement()}) so its "
             "dependencies rfc3339-validator and rfc3986-validator are present"
         )
     return checker
@@ -111,6 +113,29 @@ class Schema:
         if problems:
             raise RecordError(sorted(problems))
         return document.data
+
+    def values_of(self, keypath: tuple[str, ...]) -> list[str]:
+        """The values the schema allows for the field at `keypath` (a field of the record,
+        or of each item of a list field), in the schema's order; [] for free text."""
+        node: dict[str, Any] = self.document
+        for key in keypath:
+            node = self._dereferenced(node)
+            if "items" in node:
+                node = self._dereferenced(node["items"])
+            node = node.get("properties", {}).get(key, {})
+        return self._enum(node)
+
+    def _dereferenced(self, node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            node = self.document["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        return node
+
+    def _enum(self, node: dict[str, Any]) -> list[str]:
+        node = self._dereferenced(node)
+        values = [v for v in node.get("enum", []) if isinstance(v, str)]
+        for alternative in node.get("anyOf", []):
+            values += self._enum(alternative)
+        return values
 
     # -- lifecycle facts, all read from the schema ---------------------------------
 

@@ -6,6 +6,7 @@ import click
 
 from ..safetext import escape_unsafe
 from ..safetext import shown as quoted
+from .completion import field_values, incident_ids
 from .options import (
     State,
     common,
@@ -24,11 +25,17 @@ def action() -> None:
 
 
 @action.command("add")
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.argument("title")
 @click.option("--owner", required=True, metavar="WHO", help="Who follows it through.")
 @click.option("--due", metavar="DATE", help="Due date, YYYY-MM-DD (default: the policy's days for the priority).")
-@click.option("--kind", default="prevent", show_default=True, help="detect, mitigate, prevent or process.")
+@click.option(
+    "--kind",
+    default="prevent",
+    show_default=True,
+    shell_complete=field_values("action_items", "kind"),
+    help="detect, mitigate, prevent or process.",
+)
 @click.option("--link", metavar="URL", help="The ticket that tracks it.")
 @common()
 @pass_state
@@ -47,7 +54,7 @@ def action_add(state: State, ident: str, title: str, owner: str, due: str | None
 
 
 @action.command("done")
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.argument("action_id", metavar="ACTION_ID")
 @click.option("--wontfix", is_flag=True, help="Close it as not going to be done, instead of done.")
 @common()
@@ -82,9 +89,16 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
 
 
 @click.command("list")
-@click.option("--status", "statuses", multiple=True, metavar="S", help="Only records at this status (repeatable).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="S",
+    shell_complete=field_values("status"),
+    help="Only records at this status (repeatable).",
+)
 @click.option("--open", "only_open", is_flag=True, help="Leave out closed, reviewed, cancelled and duplicate.")
-@click.option("--severity", metavar="SEV", help="Only this severity.")
+@click.option("--severity", metavar="SEV", shell_complete=field_values("severity"), help="Only this severity.")
 @click.option("--service", metavar="NAME", help="Only incidents affecting this service.")
 @click.option("--since", metavar="DATE", help="Only incidents detected on or after this date (YYYY-MM-DD or a time).")
 @listing_format_option("table", "json")
@@ -107,7 +121,7 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @listing_format_option("text", "json")
 @pass_state
 def show(state: State, ident: str, fmt: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import EXIT_OK, EXIT_PROBLEMS
+from ..gitrepo import DEFAULT_BRANCH
 from .options import State, pass_state, problem_format_option
 
 
@@ -12,9 +13,10 @@ from .options import State, pass_state, problem_format_option
 @click.option(
     "--base",
     "base",
-    required=True,
     metavar="REF",
-    help="The branch the change goes into (e.g. origin/main); the change starts at its merge base with the head.",
+    help="The branch the change goes into; the change starts at its merge base with the head. [default: "
+    "origin/BRANCH, BRANCH being the one inc init made (git config incident-ledger.branch), else the "
+    f"remote's default branch, else {DEFAULT_BRANCH}]",
 )
 @click.option(
     "--head",
@@ -26,7 +28,7 @@ from .options import State, pass_state, problem_format_option
 )
 @problem_format_option
 @pass_state
-def check(state: State, base: str, head: str, fmt: str) -> None:
+def check(state: State, base: str | None, head: str, fmt: str) -> None:
     """Check what a change does to the records it touches (pull-request rules).
 
     Compares each record changed between the merge base of --base and --head with its
@@ -38,9 +40,11 @@ def check(state: State, base: str, head: str, fmt: str) -> None:
     usage error.
     """
     from ..check import check as run_check
+    from ..gitrepo import default_base
     from ..report import render, summary
 
-    outcome = run_check(state.root, state.now(), base, head)
+    root = state.root
+    outcome = run_check(root, state.now(), base or default_base(root), head)
     output = render(outcome.problems, fmt)
     if fmt == "json" or output:
         click.echo(output)

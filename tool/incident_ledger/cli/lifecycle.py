@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from .. import process
+from .completion import field_values, incident_ids
 from .options import (
     State,
     common,
@@ -23,13 +24,23 @@ from .options import (
 @click.command()
 @click.argument("title")
 @click.option("--summary", required=True, metavar="TEXT", help="What happened, for a reader who knows nothing.")
-@click.option("--detected-by", required=True, metavar="KIND", help="monitoring, user-report, staff, ...")
+@click.option(
+    "--detected-by",
+    required=True,
+    metavar="KIND",
+    shell_complete=field_values("detected_by"),
+    help="monitoring, user-report, staff, ...",
+)
 @click.option("--detected-at", "--at", "detected_at", metavar="TS", help="When it was detected (default: now).")
 @click.option("--started-at", metavar="TS", help="When the impact began, if known.")
 @click.option("--reported-by", metavar="WHO", help="Who reported it (default: the author).")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="An affected service (repeatable).")
 @click.option(
-    "--visibility", default=process.DEFAULT_VISIBILITY, show_default=True, help="public, internal or restricted."
+    "--visibility",
+    default=process.DEFAULT_VISIBILITY,
+    show_default=True,
+    shell_complete=field_values("visibility"),
+    help="public, internal or restricted.",
 )
 @click.option("--exercise", is_flag=True, help="A drill or tabletop exercise (kept out of metrics).")
 @note_option
@@ -74,11 +85,21 @@ def _move(state: State, ident: str, target: str, fields: dict[str, Any], options
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
-@click.option("--severity", metavar="SEV", help="SEV1..SEV4 (policy.yaml says what each means).")
-@click.option("--impact", metavar="LEVEL", help="high, medium or low.")
-@click.option("--urgency", metavar="LEVEL", help="high, medium or low.")
-@click.option("--category", metavar="CATEGORY", help="availability, performance, security, data, other.")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
+@click.option(
+    "--severity",
+    metavar="SEV",
+    shell_complete=field_values("severity"),
+    help="SEV1..SEV4 (policy.yaml says what each means).",
+)
+@click.option("--impact", metavar="LEVEL", shell_complete=field_values("impact"), help="high, medium or low.")
+@click.option("--urgency", metavar="LEVEL", shell_complete=field_values("urgency"), help="high, medium or low.")
+@click.option(
+    "--category",
+    metavar="CATEGORY",
+    shell_complete=field_values("category"),
+    help="availability, performance, security, data, other.",
+)
 @click.option("--service", "services", multiple=True, metavar="NAME", help="An affected service (repeatable).")
 @click.option("--impact-assessment", metavar="TEXT", help="Who and what was affected, and how much.")
 @note_option
@@ -109,7 +130,7 @@ def classify(state: State, ident: str, severity: str | None, impact: str | None,
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.option("--commander", metavar="WHO", help="The incident commander.")
 @note_option
 @common()
@@ -122,7 +143,7 @@ def investigate(state: State, ident: str, commander: str | None, note: str | Non
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.option("--summary", metavar="TEXT", help="How the impact was stopped.")
 @click.option("--step", "steps", multiple=True, metavar="TEXT", help="A step taken, in order (repeatable).")
 @note_option
@@ -137,7 +158,7 @@ def resolve(state: State, ident: str, summary: str | None, steps: tuple[str, ...
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.option("--summary", metavar="TEXT", help="How the service was brought back to normal.")
 @click.option("--verification", metavar="TEXT", help="How normal operation was confirmed.")
 @note_option
@@ -156,7 +177,7 @@ def recover(state: State, ident: str, summary: str | None, verification: str | N
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.option("--root-cause", metavar="TEXT", help="Why it happened.")
 @click.option(
     "--contributing-factor", "factors", multiple=True, metavar="TEXT", help="What made it worse (repeatable)."
@@ -173,7 +194,7 @@ def close(state: State, ident: str, root_cause: str | None, factors: tuple[str, 
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.option("--summary", metavar="TEXT", help="The post-mortem in a paragraph.")
 @click.option("--went-well", multiple=True, metavar="TEXT", help="What went well (repeatable).")
 @click.option("--went-wrong", multiple=True, metavar="TEXT", help="What went wrong (repeatable).")
@@ -211,8 +232,8 @@ def review(state: State, ident: str, summary: str | None, went_well: tuple[str, 
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
-@click.argument("stage")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
+@click.argument("stage", shell_complete=field_values("status"))
 @note_option
 @common()
 @pass_state
@@ -233,7 +254,7 @@ def advance(state: State, ident: str, stage: str, note: str | None, at: str | No
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.argument("text")
 @click.option(
     "--kind",
@@ -255,7 +276,7 @@ def log(state: State, ident: str, text: str, kind: str, at: str | None, author: 
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.option("--reason", required=True, metavar="TEXT", help="Why: what came back.")
 @common()
 @pass_state
@@ -272,7 +293,7 @@ def reopen(state: State, ident: str, reason: str, at: str | None, author: str | 
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.option("--reason", required=True, metavar="TEXT", help="Why this is not an incident (e.g. a false positive).")
 @common()
 @pass_state
@@ -292,8 +313,15 @@ def cancel(state: State, ident: str, reason: str, at: str | None, author: str | 
 
 
 @click.command()
-@click.argument("ident", metavar="ID")
-@click.option("--of", "other", required=True, metavar="OTHER_ID", help="The incident this one duplicates.")
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
+@click.option(
+    "--of",
+    "other",
+    required=True,
+    metavar="OTHER_ID",
+    shell_complete=incident_ids,
+    help="The incident this one duplicates.",
+)
 @common()
 @pass_state
 def duplicate(state: State, ident: str, other: str, at: str | None, author: str | None, no_commit: bool) -> None:

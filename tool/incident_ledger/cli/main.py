@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..distribution import DISTRIBUTION
 from ..errors import EXIT_BUG, EXIT_USAGE, LedgerError
 from ..safetext import escape_unsafe, one_line
 from . import actions, check, export, init, lifecycle, rules, site, validate
@@ -21,7 +22,7 @@ from .options import State
     type=click.Path(file_okay=False, path_type=Path),
     help="Run as if inc was started in this directory.",
 )
-@click.version_option(package_name="incident-ledger", prog_name="inc")
+@click.version_option(package_name=DISTRIBUTION, prog_name="inc")
 @click.pass_context
 def inc(ctx: click.Context, directory: Path | None) -> None:
     """Incident Ledger: IT incidents as YAML records in git.

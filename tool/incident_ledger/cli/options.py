@@ -28,13 +28,13 @@ class State:
     @property
     def root(self) -> Path:
         """The repository: the nearest folder up from here with incidents/, schemas/ or .git."""
-        for folder in (self.cwd, *self.cwd.parents):
-            if (
-                any((folder / name).exists() for name in ("incidents", ".git"))
-                or (folder / "schemas" / "incident.schema.json").is_file()
-            ):
-                return folder
-        return self.cwd
+        return repository_of(self.cwd) or self.cwd
+
+    def root_of(self, path: Path) -> Path:
+        """The repository that holds `path` (absolute, or relative to where inc runs), so a
+        record is judged where it lives, whatever folder inc was started in."""
+        where = self.cwd / path
+        return repository_of(where if where.is_dir() else where.parent) or self.root
 
     @staticmethod
     def now() -> datetime:
@@ -42,6 +42,17 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def repository_of(start: Path) -> Path | None:
+    """The nearest folder up from `start` with incidents/, .git or the record schema."""
+    for folder in (start, *start.parents):
+        if (
+            any((folder / name).exists() for name in ("incidents", ".git"))
+            or (folder / "schemas" / "incident.schema.json").is_file()
+        ):
+            return folder
+    return None
 
 
 def open_ledger(state: State) -> Any:

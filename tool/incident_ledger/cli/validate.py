@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from ..errors import EXIT_OK, EXIT_PROBLEMS
+from ..errors import EXIT_OK, EXIT_PROBLEMS, Problem
 from .options import State, pass_state, problem_format_option
 
 
@@ -26,7 +28,13 @@ def validate(state: State, paths: tuple[Path, ...], fmt: str, jobs: int | None) 
     from ..validate import validate as run_validate
 
     root = state.root
-    problems = run_validate(root, state.now(), [state.cwd / p for p in paths] or None, jobs)
+    if not paths:
+        problems = run_validate(root, state.now(), None, jobs)
+    else:
+        problems = []
+        for holder, given in _by_repository(state, paths).items():
+            found = run_validate(holder, state.now(), [state.cwd / p for p in given], jobs)
+            problems += [_as_seen_from(state.cwd, holder, p, given[0].is_absolute()) for p in found]
     output = render(problems, fmt)
     if fmt == "json" or output:
         click.echo(output)
@@ -37,3 +45,21 @@ def validate(state: State, paths: tuple[Path, ...], fmt: str, jobs: int | None) 
         # in the wrong folder must not pass without anyone noticing.
         click.echo(f"inc: warning: no incidents/ folder in {root}; no records were checked", err=True)
     raise click.exceptions.Exit(EXIT_PROBLEMS if problems else EXIT_OK)
+
+
+def _by_repository(state: State, paths: tuple[Path, ...]) -> dict[Path, list[Path]]:
+    """The paths grouped by the repository that holds each, in the order given."""
+    groups: dict[Path, list[Path]] = {}
+    for path in paths:
+        groups.setdefault(state.root_of(path), []).append(path)
+    return groups
+
+
+def _as_seen_from(cwd: Path, root: Path, problem: Problem, absolute: bool) -> Problem:
+    """A problem's path as the user can open it: relative to the repository when inc runs
+    inside it (as editors expect), else the way the user named the repository."""
+    where = Path(problem.path)
+    if where.is_absolute() or cwd == root or root in cwd.parents:
+        return problem
+    shown = root / where if absolute else Path(os.path.relpath(root / where, cwd))
+    return replace(problem, path=shown.as_posix())
