@@ -192,11 +192,6 @@ def commit_one(root: Path, path: str, message: str, new: bool) -> None:
         raise GitError(f"git refused the commit: {reason or f'git commit exited with {done.returncode}'}")
 
 
-def head_commit(root: Path) -> str | None:
-    done = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
-    return done.stdout.decode().strip() if done.returncode == 0 else None
-
-
 # The branch records land on when nothing else says: `inc init` creates it, the workflows
 # it writes run on pushes to it, and `inc check` compares against it without --base.
 DEFAULT_BRANCH = "main"
