@@ -7,6 +7,7 @@ import click
 from ..safetext import escape_unsafe
 from ..safetext import shown as quoted
 from .completion import field_values, incident_ids
+from .filters import record_filters
 from .options import (
     State,
     common,
@@ -89,18 +90,7 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
 
 
 @click.command("list")
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    metavar="S",
-    shell_complete=field_values("status"),
-    help="Only records at this status (repeatable).",
-)
-@click.option("--open", "only_open", is_flag=True, help="Leave out closed, reviewed, cancelled and duplicate.")
-@click.option("--severity", metavar="SEV", shell_complete=field_values("severity"), help="Only this severity.")
-@click.option("--service", metavar="NAME", help="Only incidents affecting this service.")
-@click.option("--since", metavar="DATE", help="Only incidents detected on or after this date (YYYY-MM-DD or a time).")
+@record_filters
 @listing_format_option("table", "json")
 @pass_state
 def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,

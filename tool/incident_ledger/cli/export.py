@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .completion import field_values
+from .filters import record_filters
 from .options import State, pass_state
 
 
@@ -25,18 +25,7 @@ from .options import State, pass_state
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
 @click.option("--include-restricted", is_flag=True, help="Also export restricted records (left out by default).")
 @click.option("--skip-invalid", is_flag=True, help="Leave invalid records out (with a warning) instead of failing.")
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    metavar="S",
-    shell_complete=field_values("status"),
-    help="Only records at this status (repeatable).",
-)
-@click.option("--open", "only_open", is_flag=True, help="Leave out closed, reviewed, cancelled and duplicate.")
-@click.option("--severity", metavar="SEV", shell_complete=field_values("severity"), help="Only this severity.")
-@click.option("--service", metavar="NAME", help="Only incidents affecting this service.")
-@click.option("--since", metavar="DATE", help="Only incidents detected on or after this date (YYYY-MM-DD or a time).")
+@record_filters
 @pass_state
 def export(state: State, fmt: str, output: Path | None, include_restricted: bool, skip_invalid: bool,
            statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,
