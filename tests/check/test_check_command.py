@@ -139,16 +139,24 @@ def test_records_in_a_subfolder_of_a_bigger_repository(ledger: Ledger, run_cli: 
     assert result.stdout.startswith(f"{sub.path()}:1:1: record-deleted: record {sub.path()} was deleted")
 
 
-def test_installed_command_in_a_hook_environment(ledger: Ledger, inc_bin: str) -> None:
-    """git exports GIT_DIR/GIT_INDEX_FILE to hooks; inc check must still look at its own repository."""
+def test_installed_command_in_a_hook_environment(ledger: Ledger, inc_bin: str, tmp_path: Path) -> None:
+    """git exports GIT_DIR and GIT_INDEX_FILE to the hooks of a linked worktree; a hook there
+    running inc check on this repository must still look at this repository."""
     start(ledger, "identified")
     ledger.git("rm", "-q", ledger.path())
+    other = tmp_path / "other"
+    subprocess.run(["git", "init", "-q", str(other)], check=True)
+    subprocess.run(["git", "-C", str(other), "commit", "-q", "--allow-empty", "-m", "Other"], check=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "A",
+                        "GIT_COMMITTER_EMAIL": "a@b"})  # fmt: skip
+    subprocess.run(["git", "-C", str(other), "worktree", "add", "-q", str(tmp_path / "linked")], check=True)
+    hook_dir = other / ".git" / "worktrees" / "linked"
     done = subprocess.run(
         [inc_bin, "check", "--base", "main", "--head", "WORKTREE"],
         cwd=ledger.root,
         capture_output=True,
         text=True,
-        env={**os.environ, "GIT_DIR": "/nonexistent"},
+        env={**os.environ, "GIT_DIR": str(hook_dir), "GIT_INDEX_FILE": str(hook_dir / "index.lock")},
     )
     assert done.returncode == 1, done.stderr
     assert f"{ledger.path()}:1:1: record-deleted" in done.stdout

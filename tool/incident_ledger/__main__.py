@@ -1,3 +1,3 @@
-from incident_ledger.cli.main import run
+from incident_ledger.launch import run
 
 run()

@@ -37,7 +37,7 @@ def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> O
     """Every problem in the records changed between merge-base(base_ref, head) and the head."""
     top = gitrepo.toplevel(root)
     if top is None:
-        raise UsageError(f"{root} is not inside a git repository; inc check compares git commits")
+        raise UsageError(gitrepo.no_work_tree(root, "inc check compares git commits"))
     prefix = gitrepo.prefix(root)
     base = _commit(root, base_ref, "--base")
     head = WORKTREE if head_ref == WORKTREE else _commit(root, head_ref, "--head")

@@ -75,3 +75,21 @@ class RecordError(LedgerError):
 
     def __str__(self) -> str:
         return "\n".join(f"{p.path}:{p.line}:{p.col}: {p.rule}: {p.message}" for p in self.problems)
+
+
+class Interrupted(BaseException):
+    """A signal asked the command to stop (Ctrl-C, SIGTERM, a closed terminal).
+
+    A BaseException, as KeyboardInterrupt is: no `except Exception` meant for failures
+    may swallow it. `interrupts` raises it only where stopping leaves nothing half-done;
+    `note` says what the command had done by then.
+    """
+
+    def __init__(self, signal_number: int, note: str = "") -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+        self.note = note
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signal_number  # what a shell reports for a process a signal ended

@@ -13,44 +13,46 @@ import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from .errors import LedgerError
-
-# git exports these while running hooks; inherited by our subprocesses they would
-# point every command at the hook's repository instead of the one we mean.
-_GIT_ENV_LEAKS = (
-    "GIT_DIR",
-    "GIT_INDEX_FILE",
-    "GIT_WORK_TREE",
-    "GIT_PREFIX",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-)
+from . import interrupts
+from .errors import LedgerError, UsageError
 
 
 class GitError(LedgerError):
     """git refused; the message carries git's own reason."""
 
 
-def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_LEAKS}
-    env["LC_ALL"] = "C"  # stable messages to parse
-    return env
+class GitMissing(LedgerError):
+    """No git program to run."""
 
 
-def git(root: Path, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    """Run `git -C root args...`; raise GitError with git's stderr when it fails."""
+def git(
+    root: Path, *args: str, stdin: bytes | None = None, check: bool = True, stoppable: bool = False
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `git -C root args...`; raise GitError with git's stderr when it fails.
+
+    git is never killed, which would leave its lock files behind: a signal reaches it as
+    `interrupts.run` says (`stoppable`: even inside a step), and is raised here once git
+    has ended.
+    """
+    return _run(root, list(args), _environment(root), stdin, check, stoppable)
+
+
+def _run(
+    root: Path,
+    args: list[str],
+    env: dict[str, str],
+    stdin: bytes | None = None,
+    check: bool = False,
+    stoppable: bool = False,
+) -> subprocess.CompletedProcess[bytes]:
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            input=stdin,
-            capture_output=True,
-            env=_environment(),
-            check=False,
-        )
+        done = interrupts.run(["git", "-C", str(root), *args], stdin=stdin, env=env, stoppable=stoppable)
     except FileNotFoundError:
-        raise LedgerError("git is not installed or not on PATH; install git first") from None
+        raise GitMissing("git is not installed or not on PATH; install git first") from None
     if check and done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip() or done.stdout.decode("utf-8", "replace").strip()
         raise GitError(f"git {_show(args)} failed: {reason}")
@@ -63,6 +65,168 @@ def git_text(root: Path, *args: str) -> str:
 
 def _show(args: Sequence[str]) -> str:
     return " ".join(args[:2])
+
+
+# Variables that tell git which repository, index and objects to use. A user or a
+# wrapper sets GIT_DIR with GIT_WORK_TREE for a git directory kept apart from its work
+# tree; git itself exports GIT_DIR to the hooks of linked worktrees and submodules and
+# GIT_INDEX_FILE to commit hooks, where they name the repository whose hook runs.
+_LOCATING = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_PREFIX",  # only informs hooks and aliases; git never reads it
+)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where git finds the repository for a folder, as `git rev-parse` says."""
+
+    git_dir: Path
+    common_dir: Path
+    bare: bool
+    inside_git_dir: bool
+    top: Path | None  # the work tree's top folder; None in a bare repository or a git dir
+
+
+def locate(directory: Path) -> Location | None:
+    """The repository git works on from `directory` (None outside any, or without git)."""
+    try:
+        return _rev_parse(directory, _environment(directory))
+    except GitMissing:
+        return None
+
+
+def _plain_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _LOCATING}
+    env["LC_ALL"] = "C"  # stable messages to parse
+    return env
+
+
+def _environment(root: Path) -> dict[str, str]:
+    """The environment for git commands about the repository holding `root`.
+
+    git's own rules decide which repository that is, GIT_DIR and GIT_WORK_TREE included;
+    the variables are then given to git as absolute paths so every command, from any
+    folder, works on that same repository. Variables that describe another repository
+    (a hook's, when `inc -C` names a folder elsewhere) are left out.
+    """
+    env = _plain_environment()
+    given = tuple((name, os.environ[name]) for name in _LOCATING if os.environ.get(name))
+    if given:
+        env.update(_honoured(str(root), given))
+    return env
+
+
+@lru_cache(maxsize=32)
+def _honoured(directory: str, given: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    variables = dict(given)
+    variables.pop("GIT_PREFIX", None)
+    plain = _plain_environment()
+    if "GIT_DIR" in variables or "GIT_WORK_TREE" in variables:
+        named = {k: v for k, v in variables.items() if k in ("GIT_DIR", "GIT_WORK_TREE")}
+        found = _rev_parse(Path(directory), {**plain, **named})
+        if found is None:
+            shown = " and ".join(f"{k}={v}" for k, v in named.items())
+            raise UsageError(
+                f"{shown} name no git repository for {directory}; correct or unset them "
+                "(git itself would refuse to run here)"
+            )
+        ours, top = _work_tree(found, Path(directory), named)
+        if ours:
+            pinned = {"GIT_DIR": str(found.git_dir)}
+            if top is not None:
+                pinned["GIT_WORK_TREE"] = str(top)
+            return {**pinned, **_same_repository(variables, found, top)}
+        # git exported them to a hook of another repository, which `directory` is not in.
+        variables = {k: v for k, v in variables.items() if k not in named}
+    found = _rev_parse(Path(directory), plain)
+    return _same_repository(variables, found, found.top) if found is not None else {}
+
+
+def _work_tree(found: Location, directory: Path, named: dict[str, str]) -> tuple[bool, Path | None]:
+    """Whether the variables describe the repository `directory` is in, and its work tree."""
+    if "GIT_WORK_TREE" in named:
+        if found.top is None or not _inside(directory, found.top):
+            raise UsageError(
+                f"{directory} is outside the work tree GIT_WORK_TREE={named['GIT_WORK_TREE']} names; "
+                "run inc inside that work tree, or unset GIT_WORK_TREE"
+            )
+        return True, found.top
+    own = _own_work_tree(found.git_dir)
+    if own is None:
+        # A git directory with no work tree of its own (a wrapper's): git takes the
+        # current folder as the top of the work tree.
+        return True, found.top
+    # A linked worktree's or a submodule's git directory, as git exports it to their
+    # hooks: it describes `directory` only inside that work tree, whose top is the top
+    # whichever subfolder inc runs in.
+    return _inside(directory, own), own
+
+
+def _own_work_tree(git_dir: Path) -> Path | None:
+    """The work tree a git directory belongs to by itself, if it has one: a linked
+    worktree's, a submodule's (core.worktree), or the folder around a `.git`."""
+    link = git_dir / "gitdir"
+    if link.is_file() and (git_dir / "commondir").is_file():
+        return Path(link.read_text(encoding="utf-8", errors="replace").strip()).parent
+    done = _run(git_dir, ["config", "--get", "core.worktree"], _plain_environment() | {"GIT_DIR": str(git_dir)})
+    if done.returncode == 0 and done.stdout.strip():
+        return (git_dir / done.stdout.decode("utf-8", "surrogateescape").strip()).resolve()
+    return git_dir.parent if git_dir.name == ".git" else None
+
+
+def _same_repository(variables: dict[str, str], found: Location, top: Path | None) -> dict[str, str]:
+    """GIT_INDEX_FILE and the object directories, kept when they lie in this repository's
+    git directory (a commit hook's temporary index) and left out when they name another's."""
+    kept: dict[str, str] = {}
+    base = top or found.git_dir
+    for name in ("GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+        if name in variables:
+            path = (base / variables[name]).resolve()  # git reads a relative one from the top
+            if any(_inside(path, d) for d in (found.git_dir, found.common_dir)):
+                kept[name] = str(path)
+    if "GIT_OBJECT_DIRECTORY" in kept and "GIT_ALTERNATE_OBJECT_DIRECTORIES" in variables:
+        kept["GIT_ALTERNATE_OBJECT_DIRECTORIES"] = variables["GIT_ALTERNATE_OBJECT_DIRECTORIES"]
+    return kept
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    real, container = os.path.realpath(path), os.path.realpath(folder)
+    return real == container or real.startswith(container.rstrip(os.sep) + os.sep)
+
+
+def _rev_parse(directory: Path, env: dict[str, str]) -> Location | None:
+    args = ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-git-dir"]
+    done = _run(directory, [*args, "--show-toplevel"], env)
+    lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 4:
+        return None  # not a repository (a bare one stops before --show-toplevel)
+    common = Path(lines[1])
+    return Location(
+        git_dir=Path(lines[0]),
+        common_dir=common if common.is_absolute() else (directory / common).resolve(),
+        bare=lines[2] == "true",
+        inside_git_dir=lines[3] == "true",
+        top=Path(lines[4]) if done.returncode == 0 and len(lines) > 4 else None,
+    )
+
+
+def no_work_tree(root: Path, otherwise: str) -> str:
+    """Why `root` has no work tree to write records in, and what to do (`otherwise`: when
+    it is in no repository at all)."""
+    found = locate(root)
+    if found is not None and found.bare:
+        return (
+            f"{found.git_dir} is a bare repository: it has no work tree for the record files, "
+            f"which inc needs; clone it (git clone {found.git_dir} DIR) and run inc in the clone"
+        )
+    if found is not None and found.inside_git_dir:
+        return f"{root} is inside the git directory {found.git_dir}; run inc in the work tree instead"
+    return f"{root} is not inside a git repository; {otherwise}"
 
 
 def toplevel(path: Path) -> Path | None:
@@ -107,9 +271,33 @@ def exclusive(root: Path) -> Iterator[None]:
         yield
         return
     path = _git_path(root, done.stdout.decode("utf-8", "replace").strip())
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+    while True:
+        handle = path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or inc ends
+            if _same_file(handle.fileno(), path):
+                break
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()  # the holder before us removed this file: lock the new one
+    try:
         yield
+    finally:
+        # Removed while still held, so no lock file of ours outlives the command; a
+        # command waiting on the removed file sees that and locks the path anew.
+        with interrupts.deferred():
+            path.unlink(missing_ok=True)
+            handle.close()
+
+
+def _same_file(descriptor: int, path: Path) -> bool:
+    try:
+        named = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(descriptor)
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
 
 
 def check_can_commit(root: Path) -> None:
@@ -120,10 +308,7 @@ def check_can_commit(root: Path) -> None:
         args += ["--git-path", name]
     done = git(root, *args, check=False)
     if done.returncode != 0:
-        raise LedgerError(
-            f"{root} is not inside a git repository; run `git init` there first, "
-            "or pass --no-commit to only write the file"
-        )
+        raise LedgerError(no_work_tree(root, "run `git init` there first, or pass --no-commit to only write the file"))
     lines = done.stdout.decode("utf-8", "replace").splitlines()
     top = Path(lines[0])
     paths = {name: _git_path(root, line) for name, line in zip(names, lines[1:], strict=True)}
@@ -184,9 +369,12 @@ def commit_one(root: Path, path: str, message: str, new: bool) -> None:
     """
     if new:
         git(root, "add", "--intent-to-add", "--", path)
+    # Stoppable: a signal reaches git and its hooks, which may run for long; whether the
+    # commit happened is then read from HEAD (committed_on).
     done = git(
-        root, "commit", "--only", "--quiet", "--no-edit", "-F", "-", "--", path, stdin=message.encode(), check=False
-    )
+        root, "commit", "--only", "--quiet", "--no-edit", "-F", "-", "--", path, stdin=message.encode(),
+        check=False, stoppable=True,
+    )  # fmt: skip
     if done.returncode != 0:
         reason = (done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")).strip()
         raise GitError(f"git refused the commit: {reason or f'git commit exited with {done.returncode}'}")
@@ -200,10 +388,52 @@ DEFAULT_BRANCH = "main"
 BRANCH_KEY = "incident-ledger.branch"
 
 
+def head_commit(root: Path) -> str | None:
+    done = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def committed_on(root: Path, parent: str | None) -> bool:
+    """Whether HEAD is now a new commit made on `parent` (None: on a branch yet unborn).
+
+    How a commit attempt ended is read here, from HEAD, never from git's exit status: a
+    signal can stop git after it moved the branch (in a post-commit hook) or before.
+    """
+    done = git(root, "rev-list", "--parents", "--max-count=1", "HEAD", "--", check=False)
+    ids = done.stdout.decode().split()
+    if done.returncode != 0 or not ids or ids[0] == parent:
+        return False
+    return ids[1:2] == ([parent] if parent else [])
+
+
+def match_head(root: Path, path: str) -> bytes | None:
+    """Set one path's index entry to HEAD's; return HEAD's content when the index held
+    something else (None when it was in step).
+
+    A pre-commit hook that reformats the file and stages it again changes what is
+    committed, but `git commit --only` leaves the index holding the file from before the
+    hook: the path would show as changed both ways (`MM`) right after its own commit.
+    """
+    tree = git(root, "ls-tree", "--full-name", "HEAD", "--", path).stdout.decode("utf-8", "surrogateescape")
+    if not tree:
+        return None
+    info, _, _ = tree.partition("\t")
+    mode, _, oid = info.split(" ")
+    if index_entry(root, path).startswith(f"{mode} {oid} 0\t"):
+        return None
+    # `update-index --index-info` reads ls-tree's own lines.
+    git(root, "update-index", "--index-info", stdin=tree.encode("utf-8", "surrogateescape"))
+    return read_blobs(root, [oid])[oid]
+
+
 def initialise(directory: Path, branch: str) -> None:
-    """`git init` a new repository on `branch`, and remember that branch for `inc check`."""
-    git(directory, "init", "--quiet", f"--initial-branch={branch}")
-    git(directory, "config", BRANCH_KEY, branch)
+    """`git init` a new repository on `branch`, and remember that branch for `inc check`.
+
+    Whatever GIT_DIR or GIT_WORK_TREE say: they name an existing repository, and the one
+    made here is a new one (git init would otherwise set up the one GIT_DIR names).
+    """
+    _run(directory, ["init", "--quiet", f"--initial-branch={branch}"], _plain_environment(), check=True)
+    _run(directory, ["config", BRANCH_KEY, branch], _plain_environment(), check=True)
 
 
 def is_branch_name(root: Path, name: str) -> bool:
@@ -227,8 +457,9 @@ def default_base(root: Path) -> str:
 
 
 def commit_all(root: Path, message: str) -> None:
-    git(root, "add", "--all")
-    done = git(root, "commit", "--quiet", "-F", "-", stdin=message.encode(), check=False)
+    """Commit everything in the repository `initialise` just made."""
+    _run(root, ["add", "--all"], _plain_environment(), check=True)
+    done = _run(root, ["commit", "--quiet", "-F", "-"], _plain_environment(), stdin=message.encode())
     if done.returncode != 0:
         reason = (done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")).strip()
         raise GitError(f"git refused the commit: {reason}")
@@ -280,9 +511,6 @@ def unchanged_blobs(root: Path, pathspec: str) -> dict[str, str]:
 # Diff and read: what `inc check` needs (issue 4). Cost follows the change: git's own
 # tree diff names the changed files, one `git cat-file --batch` reads them at both ends.
 # ---------------------------------------------------------------------------------------
-
-# Imported here, not at the top, so this section stays one appended block.
-from dataclasses import dataclass  # noqa: E402
 
 WORKTREE = "WORKTREE"
 SYMLINK_MODE = "120000"

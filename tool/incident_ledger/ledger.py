@@ -19,8 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import gitrepo, lifecycle, yamledit, yamlio
-from .errors import LedgerError, Problem, RecordError, UsageError
+from . import gitrepo, interrupts, lifecycle, yamledit, yamlio
+from .errors import Interrupted, LedgerError, Problem, RecordError, UsageError
 from .process import STATUS_ENTRY
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .report import refused
@@ -200,19 +200,8 @@ class Ledger:
         commit: bool,
     ) -> Outcome:
         """Write the checked text over the record and commit it alone (or put all back)."""
-        file = self.root / relative
         message = commit_message(incident_id, what, title, stage)
-        if commit:
-            entry = gitrepo.index_entry(self.root, relative)
-            _write_atomic(file, new_text.encode("utf-8"))
-            try:
-                gitrepo.commit_one(self.root, relative, message, new=not entry)
-            except BaseException:  # a refused commit, or Ctrl-C while git runs
-                _write_atomic(file, old)
-                gitrepo.restore_index_entry(self.root, relative, entry)
-                raise
-        else:
-            _write_atomic(file, new_text.encode("utf-8"))
+        _write_and_commit(self.root, relative, new_text.encode("utf-8"), old, message if commit else None)
         return Outcome(incident_id, relative, what, stage, commit)
 
     def create(self, fields: dict[str, Any], author: str, note: str | None, commit: bool) -> Outcome:
@@ -251,24 +240,8 @@ class Ledger:
         if fields.get("started_at"):
             given["--started-at"] = format_time(fields["started_at"])
         new_text = self._checked_text(relative, editable, "", given)
-        created = [p for p in reversed(file.parents) if not p.exists()]
-        _make_folder(file.parent, self.root)
         message = commit_message(incident_id, stage, str(fields["title"]), stage)
-        try:
-            _write_atomic(file, new_text.encode("utf-8"))
-        except LedgerError:
-            for folder in reversed(created):
-                folder.rmdir()
-            raise
-        if commit:
-            try:
-                gitrepo.commit_one(self.root, relative, message, new=True)
-            except BaseException:  # a refused commit, or Ctrl-C while git runs
-                file.unlink()
-                gitrepo.restore_index_entry(self.root, relative, "")
-                for folder in reversed(created):
-                    folder.rmdir()
-                raise
+        _write_and_commit(self.root, relative, new_text.encode("utf-8"), None, message if commit else None)
         return Outcome(incident_id, relative, stage, stage, commit, incident_id)
 
     def _checked_text(self, relative: str, editable: yamledit.Editable, before: str, given: Mapping[str, str]) -> str:
@@ -372,6 +345,97 @@ def _shown_path(path: str | os.PathLike[str], root: Path) -> str:
         return Path(path).relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def _write_and_commit(root: Path, relative: str, content: bytes, before: bytes | None, message: str | None) -> None:
+    """Write the record (`before`: its bytes now, None for a new one) and, given a commit
+    message, commit it alone: one step that ends either way, never half-way.
+
+    Either the commit exists and the file and its index entry are as the commit has
+    them, or the file and its index entry are byte for byte as they were. A signal
+    (Ctrl-C, SIGTERM) meanwhile is held until the step has ended one way or the other
+    (see `interrupts`), then reported with what was done.
+    """
+    done = _Done()
+    try:
+        with interrupts.deferred():
+            interrupts.checkpoint()
+            if message is None:
+                _write_new_folders(root, relative, content)
+                done.written = True
+            else:
+                _commit_alone(root, relative, content, before, message, done)
+    except Interrupted as stop:
+        stop.note = done.describe(relative)
+        raise
+
+
+@dataclass
+class _Done:
+    written: bool = False
+    committed: bool = False
+
+    def describe(self, relative: str) -> str:
+        if self.committed:
+            return f"{relative} was committed before inc stopped"
+        return f"{relative} was written, not committed" if self.written else "nothing was changed"
+
+
+def _commit_alone(root: Path, relative: str, content: bytes, before: bytes | None, message: str, done: _Done) -> None:
+    file = root / relative
+    entry = gitrepo.index_entry(root, relative)
+    parent = gitrepo.head_commit(root)
+    interrupts.checkpoint()  # the last moment to stop with nothing written
+    created = [folder for folder in reversed(file.parents) if not folder.exists()]
+    failure: BaseException | None = None
+    try:
+        _write_new_folders(root, relative, content)
+        interrupts.checkpoint()  # written but git not started: put back below
+        gitrepo.commit_one(root, relative, message, new=not entry)
+    except BaseException as error:  # a refused commit, a signal, a full disk
+        failure = error
+    # Whether the commit happened is read from HEAD, whatever ended git: a signal during
+    # a post-commit hook stops git after the commit, one during a pre-commit hook before.
+    if gitrepo.committed_on(root, parent):
+        done.committed = True
+        committed = gitrepo.match_head(root, relative)
+        if committed is not None and _read(file) != committed:
+            _write_atomic(file, committed)
+        return
+    if before is None:
+        file.unlink(missing_ok=True)
+    else:
+        _write_atomic(file, before)
+    gitrepo.restore_index_entry(root, relative, entry)
+    _remove_folders(created)
+    if failure is None:  # pragma: no cover - git said it committed, HEAD says not
+        failure = LedgerError("git ended without making the commit; nothing was changed")
+    raise failure
+
+
+def _read(file: Path) -> bytes | None:
+    try:
+        return file.read_bytes()
+    except OSError:
+        return None
+
+
+def _write_new_folders(root: Path, relative: str, content: bytes) -> None:
+    """Write the record, making its folders; a failure leaves none of them behind."""
+    file = root / relative
+    created = [folder for folder in reversed(file.parents) if not folder.exists()]
+    try:
+        _make_folder(file.parent, root)
+        _write_atomic(file, content)
+    except BaseException:
+        _remove_folders(created)
+        raise
+
+
+def _remove_folders(created: list[Path]) -> None:
+    for folder in reversed(created):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _write_atomic(file: Path, content: bytes) -> None:

@@ -59,6 +59,28 @@ def relative_path(incident_id: str) -> Path:
     return Path(INCIDENTS_DIR, match.group("date")[:4], f"{incident_id}.yaml")
 
 
+def ledger_root(start: Path, top: Path | None, in_git: bool) -> Path | None:
+    """The folder whose incidents/ and schemas/ a command works on, or None.
+
+    The nearest folder up from `start` holding incidents/ or the schema, never above
+    `top`, the top of the work tree git itself finds from `start` (GIT_DIR and
+    GIT_WORK_TREE included); else that top. Walking past it would find an enclosing
+    repository's folders, and commit there. Outside git: the nearest such folder or one
+    holding .git. In git but with no work tree (a bare repository): `start`.
+    """
+    if in_git and top is None:
+        return start  # a bare repository, or inside a git directory: no work tree to walk
+    ceiling = os.path.realpath(top) if top is not None else None
+    for folder in (start, *start.parents):
+        if (folder / INCIDENTS_DIR).exists() or (folder / "schemas" / "incident.schema.json").is_file():
+            return folder
+        if ceiling is not None and os.path.realpath(folder) == ceiling:
+            return folder
+        if not in_git and (folder / ".git").exists():
+            return folder
+    return top
+
+
 def modeline(record_file: Path, root: Path) -> str:
     """The editor modeline pointing at the repository's schema, relative to the record."""
     depth = len(record_file.relative_to(root).parts) - 1

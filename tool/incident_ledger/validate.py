@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import yamlio
+from . import interrupts, yamlio
 from .errors import Problem, RecordError
 from .recordcache import RecordCache, blob_id
 from .records import find_records
@@ -104,6 +104,7 @@ _worker_context: Context | None = None
 
 def _init_worker(root: Path, now: datetime) -> None:
     global _worker_context
+    interrupts.in_worker()
     _worker_context = Context(Schema(schema_dir(root)), root, now)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
 import click
 
+from .. import interrupts
 from ..distribution import DISTRIBUTION
-from ..errors import EXIT_BUG, EXIT_USAGE, LedgerError
+from ..errors import EXIT_BUG, EXIT_USAGE, Interrupted, LedgerError
 from ..safetext import escape_unsafe, one_line
 from . import actions, check, export, init, lifecycle, rules, site, validate
 from .options import State
@@ -64,6 +66,21 @@ for command in (
 
 def main(argv: list[str] | None = None) -> int:
     """Run `inc`; the one place where failures become messages and exit codes."""
+    with interrupts.handled():
+        try:
+            return _main(argv)
+        except Interrupted as stop:
+            return _interrupted(stop.signal_number, stop.note)
+        except BaseException as error:  # a Rust extension's PanicException, ...
+            if isinstance(error, (SystemExit, GeneratorExit)):
+                raise
+            number = interrupts.received()
+            if number is not None:  # a signal surfaced inside an extension as its own error
+                return _interrupted(number, "")
+            return _bug(error)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         # Without standalone mode click returns the code of a `click.exceptions.Exit`.
         code = inc.main(args=argv, prog_name="inc", standalone_mode=False)
@@ -72,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return error.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as abort:
+        if isinstance(abort.__cause__, KeyboardInterrupt):  # Ctrl-C before our handler was in place
+            return _interrupted(signal.SIGINT, "")
         click.echo("inc: aborted", err=True)
         return EXIT_USAGE
     except LedgerError as error:
@@ -80,19 +99,31 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"inc: error: {escape_unsafe(str(error))}", err=True)
         return error.exit_code
     except KeyboardInterrupt:
-        click.echo("inc: interrupted", err=True)
-        return 130
+        return _interrupted(signal.SIGINT, "")
     except Exception as error:
-        if os.environ.get("INC_DEBUG"):
-            raise
-        click.echo(
-            f"inc: internal error: {type(error).__name__}: {one_line(error, 500)}\n"
-            "This is a bug in inc; please report it with the command you ran "
-            "(set INC_DEBUG=1 for the traceback).",
-            err=True,
-        )
-        return EXIT_BUG
+        return _bug(error)
     return code if isinstance(code, int) else 0
+
+
+def _interrupted(number: int, note: str) -> int:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    click.echo(f"inc: interrupted by {name}" + (f"; {note}" if note else ""), err=True)
+    return 128 + number
+
+
+def _bug(error: BaseException) -> int:
+    if os.environ.get("INC_DEBUG"):
+        raise error
+    click.echo(
+        f"inc: internal error: {type(error).__name__}: {one_line(error, 500)}\n"
+        "This is a bug in inc; please report it with the command you ran "
+        "(set INC_DEBUG=1 for the traceback).",
+        err=True,
+    )
+    return EXIT_BUG
 
 
 def run() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +25,24 @@ class State:
 
     def __init__(self, directory: Path | None) -> None:
         self.cwd = (directory or Path.cwd()).absolute()
+        self._roots: dict[Path, Path | None] = {}  # one `git rev-parse` per folder asked about
 
-    @property
+    @cached_property
     def root(self) -> Path:
-        """The repository: the nearest folder up from here with incidents/, schemas/ or .git."""
-        return repository_of(self.cwd) or self.cwd
+        """The ledger's folder for where inc runs (see repository_of)."""
+        return self.root_of(self.cwd)
 
     def root_of(self, path: Path) -> Path:
         """The repository that holds `path` (absolute, or relative to where inc runs), so a
         record is judged where it lives, whatever folder inc was started in."""
         where = self.cwd / path
-        return repository_of(where if where.is_dir() else where.parent) or self.root
+        folder = where if where.is_dir() else where.parent
+        if folder not in self._roots:
+            self._roots[folder] = repository_of(folder)
+        found = self._roots[folder]
+        if found is not None:
+            return found
+        return self.cwd if folder == self.cwd else self.root
 
     @staticmethod
     def now() -> datetime:
@@ -45,14 +53,13 @@ pass_state = click.make_pass_decorator(State)
 
 
 def repository_of(start: Path) -> Path | None:
-    """The nearest folder up from `start` with incidents/, .git or the record schema."""
-    for folder in (start, *start.parents):
-        if (
-            any((folder / name).exists() for name in ("incidents", ".git"))
-            or (folder / "schemas" / "incident.schema.json").is_file()
-        ):
-            return folder
-    return None
+    """The ledger's folder for `start`, inside the work tree git finds from there
+    (GIT_DIR and GIT_WORK_TREE included; see records.ledger_root), or None."""
+    from ..gitrepo import locate
+    from ..records import ledger_root
+
+    found = locate(start)
+    return ledger_root(start, found.top if found is not None else None, in_git=found is not None)
 
 
 def open_ledger(state: State) -> Any:

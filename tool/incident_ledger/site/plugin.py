@@ -138,7 +138,9 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
                 "follow",
             )
         }
-        self._pool = ProcessPoolExecutor(1)
+        from .. import interrupts
+
+        self._pool = ProcessPoolExecutor(1, initializer=interrupts.in_worker)
         self.charts = self._pool.submit(charts.render_all, figures)
 
     def _write_charts(self, config: MkDocsConfig) -> None:

@@ -1,0 +1,151 @@
+"""Signals (Ctrl-C, SIGTERM, SIGHUP) as one exception, raised only where it can be handled.
+
+A command that writes a record and commits it must never stop half-way: not between
+writing the file and committing it, not while git holds `.git/index.lock`, not while a
+failed change is being put back. Inside `deferred()` a signal is only noted (and passed
+on to the git process that is running, which stops cleanly and removes its own lock
+files); it is raised when the step is over, so the step always finishes one way or the
+other. Outside, a signal raises `Interrupted` at once, which `cli.main` reports.
+
+git is never killed (SIGKILL): a killed git leaves `index.lock` behind and every later
+git command in the repository refuses to run until someone removes it by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from .errors import Interrupted
+
+# The signals a user or a supervisor sends to stop a command (a terminal's Ctrl-C, a
+# closed terminal, `kill`, a CI job cancelled).
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@dataclass
+class _State:
+    depth: int = 0  # how many deferred() steps are open
+    pending: int | None = None  # a signal noted during a step, raised when it ends
+    received: int | None = None  # the first signal of this command, for cli.main
+    children: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+
+_state = _State()
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """For the duration of one command: signals become `Interrupted`; the handlers that
+    were there before (the interpreter's, or a test runner's) come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; leave signals to whoever runs us
+        return
+    global _state
+    previous = {number: signal.getsignal(number) for number in SIGNALS}
+    _state = _State()
+    for number in SIGNALS:
+        signal.signal(number, _on_signal)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def received() -> int | None:
+    """The signal that interrupted this command, if one did."""
+    return _state.received
+
+
+def _on_signal(number: int, frame: object) -> None:
+    if _state.received is None:
+        _state.received = number
+    for child in list(_state.children):
+        _pass_on(child, number)
+    if _state.depth:
+        if _state.pending is None:
+            _state.pending = number
+        return
+    raise Interrupted(number)
+
+
+def _pass_on(child: subprocess.Popen[bytes], number: int) -> None:
+    if child.returncode is None:
+        with contextlib.suppress(OSError):  # it has just ended
+            child.send_signal(number)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """A step that finishes once begun: a signal arriving meanwhile is raised at its end."""
+    _state.depth += 1
+    try:
+        yield
+    finally:
+        _state.depth -= 1
+        if _state.depth == 0 and _state.pending is not None:
+            number, _state.pending = _state.pending, None
+            raise Interrupted(number)
+
+
+def checkpoint() -> None:
+    """Inside a step, before a part that need not start: stop here if a signal came."""
+    if _state.pending is not None:
+        number, _state.pending = _state.pending, None
+        raise Interrupted(number)
+
+
+def run(
+    args: Sequence[str], stdin: bytes | None = None, env: dict[str, str] | None = None, stoppable: bool = False
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a program to its end, never killing it; a signal meanwhile is raised once it ends.
+
+    Outside a step, or when `stoppable` (a commit whose hooks may run for long), the
+    program shares our signals: the terminal's Ctrl-C reaches it, and one sent to inc
+    alone is passed on, so it stops soon and cleanly. Inside a step anything else (the
+    reads that decide, the writes that put a file back) must not be cut short: it runs
+    in a session of its own, which the terminal's signals do not reach.
+
+    Output goes through temporary files, not pipes: a hook that leaves a process behind
+    (a `sleep` in a shell script whose shell was stopped) would hold a pipe open and
+    keep us waiting for it long after git has ended.
+    """
+    shielded = _state.depth > 0 and not stoppable
+    with (
+        deferred(),
+        tempfile.TemporaryFile() as source,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        source.write(stdin or b"")
+        source.seek(0)
+        child = subprocess.Popen(args, stdin=source, stdout=out, stderr=err, env=env, start_new_session=shielded)
+        if not shielded:
+            _state.children.append(child)
+        try:
+            child.wait()
+        finally:
+            if not shielded:
+                _state.children.remove(child)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(list(args), child.returncode, out.read(), err.read())
+
+
+def in_worker() -> None:
+    """In a worker process of a pool: the parent decides what a signal means and ends
+    the workers, so a worker neither reports it nor takes the parent's handlers along."""
+    global _state
+    _state = _State()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for number in SIGNALS:
+            if number != signal.SIGINT:
+                signal.signal(number, signal.SIG_DFL)
