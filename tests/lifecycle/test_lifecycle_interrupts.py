@@ -181,3 +181,36 @@ def test_an_extension_error_is_an_interruption_after_a_signal_else_a_bug(
         assert result.stderr.startswith("inc: internal error: PanicException: index out of bounds\n")
     assert settled(repo, before) == "unchanged"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # main put pytest's back
+
+
+def test_a_command_waiting_for_the_lock_stops_cleanly(repo: Path, inc_ok: Any, inc_bin: str, tmp_path: Path) -> None:
+    """The second of two commands waits for the first one's lock; stopped while waiting it
+    changes nothing, and the first one finishes and leaves no lock file behind."""
+    incident = new_incident(inc_ok, repo)
+    slow_hook(repo, "pre-commit", 2, tmp_path)
+    before = take(repo)
+    first = start(inc_bin, repo, "log", incident, "First")
+    await_file(tmp_path / "pre-commit", first)
+    second = start(inc_bin, repo, "log", incident, "Second")
+    await_blocked_on_a_lock(second)
+    send(second, signal.SIGINT, group=False)
+    assert finish(second) == (130, "", "inc: interrupted by SIGINT\n")
+    code, _, err = finish(first)
+    assert code == 0, err
+    assert settled(repo, before) == "committed"
+    assert "First" in git(repo, "show", "HEAD") and "Second" not in git(repo, "show", "HEAD")
+    assert not (repo / ".git" / "inc.lock").exists()
+
+
+def await_blocked_on_a_lock(process: Any, timeout: float = 60) -> None:
+    """Until `process` waits for a file lock (Linux lists waiters in /proc/locks)."""
+    locks = Path("/proc/locks")
+    if not locks.exists():
+        time.sleep(2)  # no way to see it here: give the command time to reach the lock
+        return
+    deadline = time.monotonic() + timeout
+    while not any(line.split()[1] == "->" and line.split()[5] == str(process.pid) for line in
+                  locks.read_text().splitlines() if len(line.split()) > 5):  # fmt: skip
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the command never waited for the lock"
+        time.sleep(0.01)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import IO, Any
 
 from . import interrupts
 from .errors import LedgerError, UsageError
@@ -271,23 +272,43 @@ def exclusive(root: Path) -> Iterator[None]:
         yield
         return
     path = _git_path(root, done.stdout.decode("utf-8", "replace").strip())
-    while True:
-        handle = path.open("a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or inc ends
-            if _same_file(handle.fileno(), path):
-                break
-        except BaseException:
-            handle.close()
-            raise
-        handle.close()  # the holder before us removed this file: lock the new one
+    handle = _lock(path, fcntl)
     try:
         yield
     finally:
-        # Removed while still held, so no lock file of ours outlives the command; a
-        # command waiting on the removed file sees that and locks the path anew.
-        with interrupts.deferred():
-            path.unlink(missing_ok=True)
+        _unlock(handle, path, fcntl)
+
+
+def _lock(path: Path, fcntl: Any) -> IO[str]:
+    """Hold an exclusive lock on the file at `path` (made if missing)."""
+    while True:
+        handle = None
+        try:
+            with interrupts.deferred():  # a signal now comes after `handle` is set
+                handle = path.open("a")
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or inc ends
+            if _same_file(handle.fileno(), path):
+                return handle
+        except BaseException:  # a signal while waiting for the command before
+            if handle is not None:
+                _unlock(handle, path, fcntl, held=False)
+            raise
+        handle.close()  # the holder before us removed this file: lock the new one
+
+
+def _unlock(handle: IO[str], path: Path, fcntl: Any, held: bool = True) -> None:
+    """Remove the lock file while holding it, so none of ours outlives the command; a
+    command waiting on the removed file sees that and locks the path anew. Not known to
+    be held: removed only when nobody else holds it (whoever does removes it when done)."""
+    with interrupts.deferred():
+        try:
+            if not held:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if _same_file(handle.fileno(), path):
+                path.unlink()
+        except OSError:
+            pass
+        finally:
             handle.close()
 
 
