@@ -85,6 +85,9 @@ def _pass_on(child: subprocess.Popen[bytes], number: int) -> None:
 @contextmanager
 def deferred() -> Iterator[None]:
     """A step that finishes once begun: a signal arriving meanwhile is raised at its end."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only; its steps are the ones to hold them
+        return
     _state.depth += 1
     try:
         yield
@@ -117,7 +120,8 @@ def run(
     (a `sleep` in a shell script whose shell was stopped) would hold a pipe open and
     keep us waiting for it long after git has ended.
     """
-    shielded = _state.depth > 0 and not stoppable
+    main = threading.current_thread() is threading.main_thread()
+    shielded = _state.depth > 0 and not stoppable and main
     with (
         deferred(),
         tempfile.TemporaryFile() as source,
@@ -127,12 +131,13 @@ def run(
         source.write(stdin or b"")
         source.seek(0)
         child = subprocess.Popen(args, stdin=source, stdout=out, stderr=err, env=env, start_new_session=shielded)
-        if not shielded:
+        told = main and not shielded  # a signal is passed on to it
+        if told:
             _state.children.append(child)
         try:
             child.wait()
         finally:
-            if not shielded:
+            if told:
                 _state.children.remove(child)
         out.seek(0)
         err.seek(0)
