@@ -138,9 +138,7 @@ def test_a_fifo_in_place_of_a_record_is_reported_without_waiting(ledger: Ledger,
         timeout=60,
     )
     assert done.returncode == 1, done.stderr
-    assert done.stdout == (
-        f"{PATH}:1:1: not-a-record: the record is not a regular file; replace it with the record file itself\n"
-    )
+    assert done.stdout == (f"{PATH}:1:1: not-a-record: is a FIFO, not a regular file; a record is a file: remove it\n")
 
 
 @pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads any file")
@@ -153,7 +151,7 @@ def test_an_unreadable_record_in_the_work_tree_is_reported(ledger: Ledger) -> No
         result = ledger.check("--head", "WORKTREE")
     finally:
         (ledger.root / PATH).chmod(0o644)
-    reported(result, f"{PATH}:1:1: not-a-record: cannot read the record: Permission denied")
+    reported(result, f"{PATH}:1:1: not-a-record: cannot read file: Permission denied")
 
 
 def test_renaming_files_that_are_not_records_passes(ledger: Ledger) -> None:

@@ -9,7 +9,6 @@ follows the size of the change, never the size of the repository.
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -176,24 +175,15 @@ class _Reader:
             record.head = self.parse(path, raw, report=True)
 
     def read_file(self, file: Path, path: str) -> bytes | None:
-        """A record file in the work tree, refusing what is not a regular file: reading a
-        FIFO named like a record would wait forever for a writer."""
-        try:
-            descriptor = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-        except FileNotFoundError:
+        """A record file in the work tree, as every reader takes one (yamlio.read_bytes: a
+        FIFO named like a record would otherwise keep the check waiting forever)."""
+        if not os.path.lexists(file):
             return None  # deleted from the work tree but not from the index: git reports it
-        except OSError as error:
-            self.problems.append(Problem(path, 1, 1, "not-a-record", f"cannot read the record: {error.strerror}"))
+        try:
+            return yamlio.read_bytes(file, path)
+        except RecordError as error:
+            self.problems += error.problems
             return None
-        with os.fdopen(descriptor, "rb") as handle:
-            status = os.fstat(handle.fileno())
-            if not stat.S_ISREG(status.st_mode):
-                message = "the record is not a regular file; replace it with the record file itself"
-                self.problems.append(Problem(path, 1, 1, "not-a-record", message))
-                return None
-            if status.st_size > yamlio.MAX_BYTES:
-                return b" " * (yamlio.MAX_BYTES + 1)  # decode() reports the size
-            return handle.read()
 
     def parse(self, path: str | None, raw: bytes | None, report: bool) -> yamlio.Document | None:
         if raw is None or path is None:
