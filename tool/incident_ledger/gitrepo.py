@@ -459,7 +459,11 @@ def initialise(directory: Path, branch: str) -> None:
 
 def is_branch_name(root: Path, name: str) -> bool:
     """Whether git accepts `name` as a branch name."""
-    return not name.startswith("-") and git(root, "check-ref-format", "--branch", name, check=False).returncode == 0
+    # About no repository in particular (it runs before `inc init` makes one): whatever
+    # GIT_DIR and GIT_WORK_TREE name is not asked.
+    if name.startswith("-"):
+        return False
+    return _run(root, ["check-ref-format", "--branch", name], _plain_environment()).returncode == 0
 
 
 def default_base(root: Path) -> str:

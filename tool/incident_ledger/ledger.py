@@ -388,8 +388,10 @@ def _commit_alone(root: Path, relative: str, content: bytes, before: bytes | Non
     interrupts.checkpoint()  # the last moment to stop with nothing written
     created = [folder for folder in reversed(file.parents) if not folder.exists()]
     failure: BaseException | None = None
+    written = False
     try:
         _write_new_folders(root, relative, content)
+        written = True
         interrupts.checkpoint()  # written but git not started: put back below
         gitrepo.commit_one(root, relative, message, new=not entry)
     except BaseException as error:  # a refused commit, a signal, a full disk
@@ -402,9 +404,9 @@ def _commit_alone(root: Path, relative: str, content: bytes, before: bytes | Non
         if committed is not None and _read(file) != committed:
             _write_atomic(file, committed)
         return
-    if before is None:
-        file.unlink(missing_ok=True)
-    else:
+    if written and before is None:
+        file.unlink()
+    elif written and before is not None:
         _write_atomic(file, before)
     gitrepo.restore_index_entry(root, relative, entry)
     _remove_folders(created)
