@@ -195,7 +195,7 @@ def test_a_gate_opens_wherever_its_pattern_matches_a_line(pattern: str, text: st
     assert any(compiled.search(line) for line in lines)
     whole = "\n".join(lines)
     lowered = whole.lower() if whole.isascii() else None
-    assert gate_for(compiled).opens(whole, lambda: lowered, lines)
+    assert gate_for(compiled).opens(whole, lambda: lowered, lambda: lines)
 
 
 def test_random_mixtures_agree(gated: Scanner) -> None:
