@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +45,8 @@ def is_valid_id(text: str) -> bool:
 def new_id(detected_at: datetime, token: str | None = None) -> str:
     """`INC-<UTC detection date>-<4 random Crockford characters>`."""
     day = detected_at.astimezone(timezone.utc).strftime("%Y%m%d")
+    import secrets  # here: it loads OpenSSL, which only `inc new` needs
+
     token = token or "".join(secrets.choice(CROCKFORD) for _ in range(4))
     return f"INC-{day}-{token}"
 

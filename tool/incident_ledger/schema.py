@@ -10,7 +10,6 @@ adopt a stricter policy without forking the tool.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -248,6 +247,8 @@ class Schema:
 
 def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Turn one jsonschema error into (where, message) pairs an engineer can act on."""
+    from difflib import get_close_matches
+
     where = tuple(error.absolute_path)
     name = one_line(".".join(str(p) for p in where) or "the record", 200)
     kind = error.validator
@@ -269,7 +270,7 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
     elif kind == "additionalProperties":
         known = list(error.schema.get("properties", {}))
         for extra in sorted(set(error.instance) - set(known)):
-            close = difflib.get_close_matches(extra, known, n=1)
+            close = get_close_matches(extra, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
             yield (*where, extra), f"unknown field {shown(extra)} in {name}{hint}"
     elif kind == "anyOf" and all(sub.validator == "enum" for sub in error.context):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import Any
 
 from . import yamlio
 from .errors import Problem, RecordError
-from .recordcache import RecordCache, blob_id
 from .records import find_records
 from .rules.record import ALWAYS, Context, clock_window, micros, run_rules
 from .rules.repository import Seen, repository_problems
@@ -70,6 +68,8 @@ def check_document(document: yamlio.Document, context: Context) -> list[Problem]
 
 def check_file(file: str, context: Context, keep_data: bool = False, known: FileResult | None = None) -> FileResult:
     """One record's result. `known` is what the cache holds for it, when only its data is wanted."""
+    from .recordcache import blob_id  # here: commands that check one record need no cache
+
     path = display_path(file, context.root)
     try:
         raw = yamlio.read_bytes(Path(file), path)
@@ -117,6 +117,8 @@ def _checked(tasks: list[Task], context: Context, jobs: int, keep_data: bool) ->
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
         yield from (check_file(f, context, keep_data, known) for f, known in tasks)
         return
+    from concurrent.futures import ProcessPoolExecutor  # here: it loads multiprocessing
+
     chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
     try:
         pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context.root, context.now))
@@ -136,6 +138,8 @@ def results(
     and the clock is inside the result's window, else checked. With `everything` (the
     files are all the repository's records) entries of files that are gone are dropped."""
     directory = schema_dir(root)
+    from .recordcache import RecordCache
+
     cache = RecordCache.open(root, schema_files(directory))
     entries = cache.section(CHECKS) if cache is not None else {}
     kept: dict[str, Any] = {}
