@@ -13,6 +13,7 @@ import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LedgerError
@@ -90,47 +91,65 @@ _IN_PROGRESS = (
 )
 
 
-@contextmanager
-def exclusive(root: Path) -> Iterator[None]:
-    """Serialise `inc` commands in one repository: each reads, writes and commits as one step.
-
-    Without it, two commands at once (two terminals, a script in a loop) both read the
-    same record, and the second commit silently drops the first one's entry.
-    """
-    try:
-        import fcntl
-    except ImportError:  # no advisory locks on this platform: run unserialised
-        yield
-        return
-    done = git(root, "rev-parse", "--git-path", "inc.lock", check=False)
-    if done.returncode != 0:  # not a repository: check_can_commit says so
-        yield
-        return
-    path = _git_path(root, done.stdout.decode("utf-8", "replace").strip())
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
-        yield
+# What `exclusive` and `check_can_commit` look at, found with one `git rev-parse`.
+_STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
 
 
-def check_can_commit(root: Path) -> None:
-    """Refuse, before anything is written, when a commit now would fail or mix in other work."""
-    names = [name for name, _ in _IN_PROGRESS] + ["index.lock", "HEAD"]
+@dataclass(frozen=True)
+class Layout:
+    """Where a work tree's top is and where git keeps the files that say what it is doing."""
+
+    top: Path
+    paths: dict[str, Path]
+
+
+def layout(root: Path) -> Layout | None:
+    """The layout of the repository holding `root`, or None outside one."""
     args = ["rev-parse", "--show-toplevel"]
-    for name in names:
+    for name in _STATE_PATHS:
         args += ["--git-path", name]
     done = git(root, *args, check=False)
     if done.returncode != 0:
+        return None
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    return Layout(Path(lines[0]), {n: _git_path(root, line) for n, line in zip(_STATE_PATHS, lines[1:], strict=True)})
+
+
+@contextmanager
+def exclusive(root: Path) -> Iterator[Layout | None]:
+    """Serialise `inc` commands in one repository: each reads, writes and commits as one step.
+
+    Without it, two commands at once (two terminals, a script in a loop) both read the
+    same record, and the second commit silently drops the first one's entry. Yields the
+    repository's layout (None outside one), for `check_can_commit`.
+    """
+    found = layout(root)
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform: run unserialised
+        yield found
+        return
+    if found is None:  # not a repository: check_can_commit says so
+        yield None
+        return
+    with found.paths["inc.lock"].open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        yield found
+
+
+def check_can_commit(root: Path, found: Layout | None = None) -> None:
+    """Refuse, before anything is written, when a commit now would fail or mix in other work."""
+    found = found or layout(root)
+    if found is None:
         raise LedgerError(
             f"{root} is not inside a git repository; run `git init` there first, "
             "or pass --no-commit to only write the file"
         )
-    lines = done.stdout.decode("utf-8", "replace").splitlines()
-    top = Path(lines[0])
-    paths = {name: _git_path(root, line) for name, line in zip(names, lines[1:], strict=True)}
+    paths = found.paths
     for name, why in _IN_PROGRESS:
         if paths[name].exists():
             raise LedgerError(
-                f"{why} in {top}; finish or abort it first (`git status` says how), "
+                f"{why} in {found.top}; finish or abort it first (`git status` says how), "
                 "or pass --no-commit to only write the file"
             )
     if paths["index.lock"].exists():
@@ -280,9 +299,6 @@ def unchanged_blobs(root: Path, pathspec: str) -> dict[str, str]:
 # Diff and read: what `inc check` needs (issue 4). Cost follows the change: git's own
 # tree diff names the changed files, one `git cat-file --batch` reads them at both ends.
 # ---------------------------------------------------------------------------------------
-
-# Imported here, not at the top, so this section stays one appended block.
-from dataclasses import dataclass  # noqa: E402
 
 WORKTREE = "WORKTREE"
 SYMLINK_MODE = "120000"
