@@ -104,16 +104,40 @@ def _is_stdlib(node: ast.stmt) -> bool:
     return False
 
 
+_CLASS = re.compile(r"^class (\w+)\(", re.MULTILINE)
+# Where a top-level class or function starts: the module is parsed piece by piece.
+_DEFINITION = re.compile(r"^(?:class|def) (\w+)", re.MULTILINE)
+
+
+def _statements(file: Path, source: str, names: set[str]) -> list[ast.stmt]:
+    """The module's statements before its first definition and the named definitions:
+    parsing only these spares most of the parse (verification code is the bulk of some
+    modules). Anything unexpected (a definition split inside a string) parses it whole."""
+    starts = [(m.start(), m.group(1)) for m in _DEFINITION.finditer(source)]
+    pieces = [source[: starts[0][0]] if starts else source]
+    for index, (start, name) in enumerate(starts):
+        if name in names:
+            end = starts[index + 1][0] if index + 1 < len(starts) else len(source)
+            pieces.append(source[start:end])
+    try:
+        return [node for piece in pieces for node in ast.parse(piece, str(file)).body]
+    except SyntaxError:
+        return ast.parse(source, str(file)).body
+
+
 def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_bases: Iterable[str] = ()) -> None:
     """Execute the named classes and functions of a module into `namespace`, with the
     standard-library imports and the constants they use; leave out bases named in
     `drop_bases`. Imports only their verification code needs are not run."""
+    wanted = set(names)
     try:
-        tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
+        source = file.read_text(encoding="utf-8")
+        statements = _statements(file, source, wanted)
     except (OSError, SyntaxError, UnicodeDecodeError) as error:
         raise _Unavailable(f"{file}: {error}") from None
-    wanted = set(names)
-    kept: list[ast.stmt] = [n for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name in wanted]
+    kept: list[ast.stmt] = [
+        n for n in statements if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name in wanted
+    ]
     missing = wanted - {n.name for n in kept if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
     if missing:
         raise _Unavailable(f"{file} defines no {', '.join(sorted(missing))}")
@@ -123,7 +147,7 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
             node.bases = [b for b in node.bases if not (isinstance(b, ast.Name) and b.id in drop_bases)]
         used |= _prepare(node)
     # The imports and constants the kept code uses, and those the constants use in turn.
-    supports = [n for n in tree.body if _is_stdlib(n) or (isinstance(n, ast.Assign) and _bound(n))]
+    supports = [n for n in statements if _is_stdlib(n) or (isinstance(n, ast.Assign) and _bound(n))]
     needed: list[ast.stmt] = []
     used -= set(namespace)
     while True:
@@ -133,7 +157,7 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
         needed += more
         for node in more:
             used |= _prepare(node)
-    body = [n for n in tree.body if n in needed or n in kept]  # in the module's order
+    body = [n for n in statements if n in needed or n in kept]  # in the module's order
     namespace.setdefault("__builtins__", builtins)
     try:
         code = compile(ast.Module(body=body, type_ignores=[]), str(file), "exec")
@@ -148,14 +172,17 @@ def _load_detectors(names: tuple[str, ...]) -> list[Any]:
     # BasePlugin, the base above it, carries verification (requests) and baselines.
     _load(package / "plugins" / "base.py", ["RegexBasedDetector"], base, drop_bases=["BasePlugin"])
     regex_based = base["RegexBasedDetector"]
-    sources = {file: file.read_text(encoding="utf-8") for file in sorted((package / "plugins").glob("*.py"))}
+    modules: dict[str, Path] = {}
+    for plugin in sorted((package / "plugins").glob("*.py")):
+        for found in _CLASS.finditer(plugin.read_text(encoding="utf-8")):
+            modules.setdefault(found.group(1), plugin)
     detectors = []
     for name in names:
-        file = next((f for f, text in sources.items() if f"\nclass {name}(" in text), None)
-        if file is None:
+        module = modules.get(name)
+        if module is None:
             raise _Unavailable(f"no detector {name} in {package / 'plugins'}")
-        namespace: dict[str, Any] = {"__name__": f"{__name__}.{file.stem}", "RegexBasedDetector": regex_based}
-        _load(file, [name], namespace)
+        namespace: dict[str, Any] = {"__name__": f"{__name__}.{module.stem}", "RegexBasedDetector": regex_based}
+        _load(module, [name], namespace)
         cls = namespace[name]
         if cls.__bases__ != (regex_based,):
             raise _Unavailable(f"{name} is not a RegexBasedDetector")
