@@ -99,7 +99,7 @@ def _files_under(top: str) -> list[str]:
 
 def parse_time(value: object) -> datetime | None:
     """An ISO-8601 timestamp with a zone, or None when it is not one (the schema says why)."""
-    if not isinstance(value, str) or "T" not in value.upper():
+    if not isinstance(value, str) or ("T" not in value and "t" not in value):
         return None
     return _parse_time(value)
 

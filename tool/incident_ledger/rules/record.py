@@ -206,14 +206,12 @@ def clock_window(document: Document, context: Context) -> tuple[int, int]:
     Only `future-time` reads the clock: a timestamp is flagged while the clock is before
     it minus the slack, so each timestamp splits the clock's range in two.
     """
-    now = micros(context.now)
-    low, high = ALWAYS
-    for _, _, moment in _moments(document.data):
-        edge = micros(moment - FUTURE_SLACK)
-        if edge <= now:
-            low = max(low, edge)
-        else:
-            high = min(high, edge)
+    limit = context.now + FUTURE_SLACK
+    moments = [moment for _, _, moment in _moments(document.data)]
+    passed = [m for m in moments if m <= limit]
+    ahead = [m for m in moments if m > limit]
+    low = micros(max(passed) - FUTURE_SLACK) if passed else ALWAYS[0]
+    high = micros(min(ahead) - FUTURE_SLACK) if ahead else ALWAYS[1]
     return low, high
 
 
