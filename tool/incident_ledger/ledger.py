@@ -22,12 +22,12 @@ from typing import Any
 from . import gitrepo, lifecycle, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
 from .process import STATUS_ENTRY
+from .recordcheck import check_document
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .report import refused
 from .rules.record import Context
 from .safetext import one_line, shown
 from .schema import Schema, schema_dir
-from .validate import check_document
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 _SUFFIX = re.compile(r"[0-9A-Z-]{1,17}\Z")

@@ -31,11 +31,14 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import gitrepo
-from .records import INCIDENTS_DIR
+from .errors import Problem
+from .records import ALWAYS, INCIDENTS_DIR
+from .rules.repository import Seen
 
 FORMAT = "inc-record-cache 1"
 KEY_FILE = "inc-cache.key"
@@ -88,6 +91,57 @@ def fingerprint(schema_files: Iterable[Path]) -> str:
             content = b"(unreadable)"
         digest.update(b"\0%s\0%d\0" % (file.name.encode(), len(content)) + content)
     return digest.hexdigest()
+
+
+@dataclass(slots=True)
+class FileResult:
+    problems: list[Problem]
+    seen: Seen | None
+    # The record itself, only when asked for (the site) and only when it has no problem:
+    # `inc validate` keeps no records, so its memory does not grow with their number.
+    data: dict[str, Any] | None = None
+    # For the record cache: the blob id of the bytes checked (None when none were read),
+    # and the clock readings over which the problems hold.
+    blob: str | None = None
+    window: tuple[int, int] = ALWAYS
+
+
+def encode(result: FileResult) -> list[Any]:
+    """A result as a cache entry: [blob, window from, window to, problems, seen]."""
+    seen = result.seen
+    return [
+        result.blob,
+        *result.window,
+        [[p.line, p.col, p.rule, p.message] for p in result.problems],
+        [seen.id, seen.line, seen.col, seen.duplicate_of, *seen.duplicate_of_at] if seen else None,
+    ]
+
+
+def _current(entry: Any, clock: int) -> bool:
+    """Whether a cache entry's findings hold at this clock reading (entries: see `encode`)."""
+    if not (isinstance(entry, list) and len(entry) == 5):
+        return False
+    low, high = entry[1], entry[2]
+    return isinstance(low, int) and isinstance(high, int) and low <= clock < high
+
+
+def decode(path: str, entry: Any, clock: int) -> FileResult | None:
+    """A cache entry back as the result for the record at `path`, when its findings hold at
+    this clock reading; None otherwise, or when it is not an entry at all (the cache is
+    signed, but an entry written by another version of this code may have another shape)."""
+    if not _current(entry, clock):
+        return None
+    try:
+        blob, low, high, problems, seen = entry
+        return FileResult(
+            [Problem(path, line, col, rule, message) for line, col, rule, message in problems],
+            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5])) if seen else None,
+            None,
+            blob,
+            (low, high),
+        )
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 class RecordCache:

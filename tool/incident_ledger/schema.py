@@ -15,13 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import yamlio
 from .errors import LedgerError, Problem, RecordError
 from .records import SCHEMA_FILE, SCHEMAS_DIR, bundled_schemas
 from .rules.schema import SCHEMA
 from .safetext import one_line, shown
+
+if TYPE_CHECKING:  # the parser is loaded when a policy is read, not to find the schema files
+    from . import yamlio
 
 POLICY_FILE = "policy.yaml"
 POLICY_SCHEMA_FILE = "policy.schema.json"
@@ -93,6 +95,8 @@ class Schema:
 
     def _load_policy(self) -> dict[str, Any]:
         file = self.directory / POLICY_FILE
+        from . import yamlio
+
         document = yamlio.read(file)
         if document.problems:
             raise RecordError(document.problems)
