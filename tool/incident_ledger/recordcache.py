@@ -22,11 +22,8 @@ that reads it: `inc validate` does not pay for the listing's facts, nor the reve
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
-import secrets
 import stat
 import sys
 import tempfile
@@ -48,8 +45,15 @@ FOLDER = "inc-cache"
 DEPENDENCIES = ("yaml", "jsonschema_rs", "jsonschema", "detect_secrets")
 
 
+# hashlib, hmac and secrets load OpenSSL, which takes milliseconds: they are imported where
+# they are used, so a command that checks one record (and needs FileResult, not the cache)
+# does not load them.
+
+
 def blob_id(raw: bytes) -> str:
     """The id git gives a file with these bytes (`git hash-object`)."""
+    import hashlib
+
     return hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
 
 
@@ -83,6 +87,8 @@ def tool_version() -> str:
 
 def fingerprint(schema_files: Iterable[Path]) -> str:
     """What every entry of a cache depends on besides the record itself."""
+    import hashlib
+
     digest = hashlib.sha256(tool_version().encode("utf-8", "surrogateescape"))
     for file in schema_files:
         try:
@@ -150,6 +156,8 @@ class RecordCache:
     def __init__(self, root: Path, git_dir: Path, fingerprint: str) -> None:
         self.root = root
         self.fingerprint = fingerprint
+        import hashlib
+
         # A repository may hold several ledgers (folders with incidents/); each has its own file.
         name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
         self.file = git_dir / FOLDER / f"records-{name}"
@@ -236,6 +244,8 @@ class RecordCache:
         key = self._key(create=False)
         if len(fields) != 3 or fields[0] != FORMAT or fields[1] != self.fingerprint or key is None:
             return {}
+        import hmac
+
         if not hmac.compare_digest(fields[2], self._sign(key, body)):
             return {}
         sections = {}
@@ -246,6 +256,9 @@ class RecordCache:
         return sections
 
     def _sign(self, key: bytes, body: bytes) -> str:
+        import hashlib
+        import hmac
+
         return hmac.new(key, self.fingerprint.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
     def _key(self, create: bool) -> bytes | None:
@@ -264,6 +277,8 @@ class RecordCache:
             return self._key(create=False)
         except OSError:
             return None
+        import secrets
+
         key = secrets.token_bytes(32)
         with os.fdopen(handle, "wb") as out:
             out.write(key)
