@@ -221,8 +221,6 @@ def _import_allowlist() -> tuple[Callable[..., bool], Callable[..., Any]]:
 _LITERAL = _sre_parse.LITERAL
 _NEWLINE = ord("\n")
 # Line breaks str.splitlines() knows besides "\n": text holding one is gated line by line.
-_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_ASCII_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e"
 
 
 @dataclass
@@ -240,18 +238,61 @@ class Gate:
     """
 
     pattern: re.Pattern[str]
-    literal: str = ""
+    literal: bytes = b""  # UTF-8: one pass of the bytes per literal, whatever the text holds
     regex: re.Pattern[str] | None = None
     ignore_case: bool = False
 
-    def opens(self, text: str, lowered: Callable[[], str | None], lines: Callable[[], list[str]]) -> bool:
+    def opens(self, text: Text) -> bool:
         if self.literal:
-            folded = lowered() if self.ignore_case else text
+            folded = text.lowered if self.ignore_case else text.data
             if folded is not None and self.literal not in folded:
                 return False
         if self.regex is not None:
-            return self.regex.search(text) is not None
-        return any(self.pattern.search(line) for line in lines())
+            return self.regex.search(text.whole) is not None
+        return any(self.pattern.search(line) for line in text.lines)
+
+
+# Line breaks str.splitlines() knows besides "\n", and a search for them in UTF-8.
+_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_ASCII_BREAKS = tuple(c.encode() for c in _BREAKS if c.isascii())  # one byte each: memchr
+_OTHER_BREAKS = tuple(c.encode() for c in _BREAKS if not c.isascii())
+# The characters beyond ASCII that a case-insensitive pattern matches to an ASCII letter
+# (the dotted and dotless i, the long s, the Kelvin sign), where lower-casing the ASCII
+# bytes does not give that letter: text holding one gets no case-insensitive literal test.
+CASE_TWINS = "\u0130\u0131\u017f\u212a"
+_TWIN_BYTES = tuple(c.encode() for c in CASE_TWINS)
+
+
+class Text:
+    """One text as the gates look at it, each view made once and only when asked for."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Literals are looked for in the UTF-8 bytes: an ASCII literal is in the text
+        # exactly when its bytes are in these (no multi-byte character holds an ASCII
+        # byte), and bytes.find() is one fast pass where str.find() over non-ASCII text
+        # is several times slower.
+        self.data = text.encode("utf-8", "surrogatepass")
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
+    def whole(self) -> str:
+        """The text for MULTILINE gates: its lines joined with "\n"."""
+        data = self.data
+        other = any(b in data for b in _ASCII_BREAKS) or (not data.isascii() and any(b in data for b in _OTHER_BREAKS))
+        return "\n".join(self.lines) if other else self.text
+
+    @cached_property
+    def lowered(self) -> bytes | None:
+        """The bytes with ASCII letters in lower case: every case-insensitive match of an
+        ASCII literal shows there as the literal in lower case, unless a case twin is in
+        the text (then None)."""
+        if not self.data.isascii() and any(b in self.data for b in _TWIN_BYTES):
+            return None
+        return self.data.lower()
 
 
 def gate_for(pattern: re.Pattern[str]) -> Gate:
@@ -265,10 +306,12 @@ def gate_for(pattern: re.Pattern[str]) -> Gate:
         ignore_case = bool(flags & re.IGNORECASE)
         if ignore_case:
             literal = literal.lower() if literal.isascii() else ""
+        if any(c in _BREAKS or c == "\n" for c in literal):
+            literal = ""  # the gates look at the lines joined with "\n"
         if not literal or _refers_back(parsed.data[start:]):
-            return Gate(pattern, literal, re.compile(pattern.pattern, flags | re.MULTILINE), ignore_case)
+            return Gate(pattern, literal.encode(), re.compile(pattern.pattern, flags | re.MULTILINE), ignore_case)
         tail = _sre_parse.SubPattern(parsed.state, parsed.data[start:])
-        return Gate(pattern, literal, _sre_compile.compile(tail, flags | re.MULTILINE), ignore_case)
+        return Gate(pattern, literal.encode(), _sre_compile.compile(tail, flags | re.MULTILINE), ignore_case)
     except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
         return Gate(pattern)
 
@@ -391,40 +434,26 @@ class Scanner:
             return self._scan(text)
 
     def _scan(self, text: str) -> list[Finding]:
-        lines: list[str] = []
-        folded: list[str | None] = []
-
-        def lines_of() -> list[str]:
-            if not lines and text:
-                lines.extend(text.splitlines())
-            return lines
-
-        # One text for the gates, its lines joined with "\n" as MULTILINE expects.
-        ascii_only = text.isascii()
-        whole = "\n".join(lines_of()) if _has_other_breaks(text, ascii_only) else text
-
-        def lowered() -> str | None:
-            if not folded:
-                # bytes.lower() is plain ASCII case mapping, and twice as fast as str.lower().
-                folded.append(whole.encode("ascii").lower().decode("ascii") if ascii_only else None)
-            return folded[0]
-
+        view = Text(text)
         self._scanned += 1
-        if self._scanned > self.gate_after:
-            suspects = [d for d, gates in self.gates if any(g.opens(whole, lowered, lines_of) for g in gates)]
-        else:
-            suspects = self.detectors
+        suspects = self._suspects(view) if self._scanned > self.gate_after else self.detectors
         found = set()
         for detector in suspects:
-            for number, line in enumerate(lines_of(), start=1):
+            for number, line in enumerate(view.lines, start=1):
                 for value in detector.analyze_string(line):
-                    if self.allowed(lines_of(), number):
+                    if self.allowed(view.lines, number):
                         break
                     found.add(Finding(number, max(line.find(value), 0) + 1, detector.secret_type))
         return sorted(found)
 
+    def _suspects(self, view: Text) -> list[Any]:
+        """The detectors one of whose gates opens on the text."""
+        opened: set[int] = set()
+        for index, gate in self._flat_gates:
+            if index not in opened and gate.opens(view):
+                opened.add(index)
+        return [detector for index, detector in enumerate(self.detectors) if index in opened]
 
-def _has_other_breaks(text: str, ascii_only: bool) -> bool:
-    if ascii_only:  # the other breaks beyond ASCII cannot be there: look for the six below it
-        return any(c in text for c in _ASCII_BREAKS)
-    return _OTHER_BREAKS.search(text) is not None
+    @cached_property
+    def _flat_gates(self) -> list[tuple[int, Gate]]:
+        return [(index, gate) for index, (_, gates) in enumerate(self.gates) for gate in gates]
