@@ -3,12 +3,15 @@
     .venv/bin/python tests/benchmarks/bench_lifecycle.py [--records 10000] [--commits 2000] [--runs 7]
 
 Builds a repository of RECORDS valid records and COMMITS commits with `git fast-import`
-(seconds, not minutes), then times, each as a whole process as a user runs it:
-- `inc log ID TEXT` (read, edit, check, write, commit one file) against plain
-  `git add FILE && git commit` of the same file after the same edit (target: within 5x);
-- `inc list` over every record, without and with its parse cache, against a process that
-  only parses every record with the strict reader (target: within 1.5x).
-Prints medians and ratios measured in the same run.
+(seconds, not minutes), then times, each as a whole process as a user runs it, taking
+turns within each run (a busy machine weighs on all of them alike):
+- `inc log ID TEXT` (read, edit, check, write, commit one file), `inc update` when the
+  command exists, and a stage command (`inc resolve`, on another record each run) against
+  plain `git add FILE && git commit` of a file after the same kind of edit (target:
+  within 4x);
+- `inc list` over every record, without and with the record cache, against a process
+  that only parses every record with the strict reader (target: within 1.5x).
+Prints medians and ratios measured in the same run, and the machine's load.
 """
 
 from __future__ import annotations
@@ -127,20 +130,30 @@ def timed(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None =
     return elapsed
 
 
-def bench_log(root: Path, env: dict[str, str], runs: int) -> tuple[float, float]:
+def bench_writes(root: Path, env: dict[str, str], runs: int) -> dict[str, list[float]]:
+    """Each run: plain git, then each inc command, on the same kind of change."""
     incident_id, day = record_id(7)
     relative = f"incidents/{day[:4]}/{incident_id}.yaml"
     file = root / relative
-    inc_times, git_times = [], []
+    has_update = subprocess.run([INC, "update", "--help"], cwd=root, env=env, capture_output=True).returncode == 0
+    times: dict[str, list[float]] = {"git": [], "log": [], "resolve": []}
+    if has_update:
+        times["update"] = []
     for run in range(runs):
         # Plain git: the same kind of edit (one timeline entry), then add and commit that file.
-        at = f"{day}T09:{2 * run:02d}:00Z"
+        at = f"{day}T09:{4 * run:02d}:00Z"
         entry = f'  - at: "{at}"\n    kind: note\n    author: Bench Runner\n    text: Plain git entry {run}.\n'
         file.write_bytes(file.read_bytes() + entry.encode())
-        git_times.append(timed(["sh", "-c", f"git add -- {relative} && git commit -q -m 'plain {run}'"], root, env))
-        at = f"{day}T09:{2 * run + 1:02d}:00Z"
-        inc_times.append(timed([INC, "log", incident_id, f"inc entry {run}", "--at", at], root, env))
-    return statistics.median(inc_times), statistics.median(git_times)
+        times["git"].append(timed(["sh", "-c", f"git add -- {relative} && git commit -q -m 'plain {run}'"], root, env))
+        at = f"{day}T09:{4 * run + 1:02d}:00Z"
+        times["log"].append(timed([INC, "log", incident_id, f"inc entry {run}", "--at", at], root, env))
+        if has_update:
+            at = f"{day}T09:{4 * run + 2:02d}:00Z"
+            times["update"].append(timed([INC, "update", incident_id, f"update {run}", "--at", at], root, env))
+        other, other_day = record_id(100 + run)  # a record still investigating
+        resolve = [INC, "resolve", other, "--summary", "Rolled back.", "--step", "Rolled back the deploy."]
+        times["resolve"].append(timed([*resolve, "--at", f"{other_day}T10:00:00Z"], root, env))
+    return times
 
 
 def bench_list(root: Path, env: dict[str, str], runs: int) -> tuple[float, float, float]:
@@ -182,16 +195,20 @@ def main() -> None:
             f"repository: {options.records} records, {count.stdout.strip()} commits, "
             f"built in {time.perf_counter() - start:.1f} s"
         )
-        inc_log, git_commit = bench_log(root, env, options.runs)
-        print(f"inc log (whole process)      median {inc_log * 1000:7.1f} ms")
-        print(f"git add && git commit        median {git_commit * 1000:7.1f} ms")
-        print(f"  ratio inc log / git        {inc_log / git_commit:5.2f}x   (target <= 5x)")
+        print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        writes = bench_writes(root, env, options.runs)
+        git_commit = statistics.median(writes.pop("git"))
+        print(f"git add && git commit        median {git_commit * 1000:7.1f} ms  (baseline)")
+        for name, runs in writes.items():
+            median = statistics.median(runs)
+            print(f"inc {name:<24} median {median * 1000:7.1f} ms  {median / git_commit:5.2f}x git  (target <= 4x)")
         cold, warm, parse = bench_list(root, env, options.runs)
         print(f"inc list, no cache           median {cold * 1000:7.1f} ms")
         print(f"inc list, cache warm         median {warm * 1000:7.1f} ms")
         print(f"parse every record only      median {parse * 1000:7.1f} ms")
         print(f"  ratio list (no cache)/parse {cold / parse:5.2f}x   (target <= 1.5x)")
         print(f"  ratio list (warm)/parse     {warm / parse:5.2f}x")
+        print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         if options.keep:
             print(f"kept {root}")

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from incident_ledger.rules.secret import PLUGINS
-from incident_ledger.secret_scan import FILENAME, Finding, Scanner, gate_for
+from incident_ledger.secret_scan import CASE_TWINS, FILENAME, Finding, Scanner, Text, gate_for
 
 rng = random.Random(20261103)
 
@@ -191,11 +191,15 @@ def test_a_gate_opens_wherever_its_pattern_matches_a_line(pattern: str, text: st
     import re
 
     compiled = re.compile(pattern)
-    lines = text.splitlines()
-    assert any(compiled.search(line) for line in lines)
-    whole = "\n".join(lines)
-    lowered = whole.lower() if whole.isascii() else None
-    assert gate_for(compiled).opens(whole, lambda: lowered, lines)
+    assert any(compiled.search(line) for line in text.splitlines())
+    assert gate_for(compiled).opens(Text(text))
+
+
+def test_the_case_twins_are_all_the_characters_a_case_insensitive_ascii_letter_matches() -> None:
+    import re
+
+    every = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert set(re.findall("[a-z]", every, re.IGNORECASE)) == set(CASE_TWINS)
 
 
 def test_random_mixtures_agree(gated: Scanner) -> None:

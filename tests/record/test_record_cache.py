@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from record_examples import NOW, VALID, install
 
-from incident_ledger import recordcache
-from incident_ledger import validate as validate_module
+from incident_ledger import recordcache, recordcheck
+from incident_ledger.records import display_path
 from incident_ledger.validate import validate
 
 ONE = VALID[0]  # identified
@@ -27,14 +27,14 @@ def git(root: Path, *args: str) -> str:
 def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The display paths of the records validation actually checks (cache misses)."""
     paths: list[str] = []
-    original = validate_module.check_file
+    original = recordcheck.check_file
 
     def counting(file: str, *args: Any, **kwargs: Any) -> Any:
         result = original(file, *args, **kwargs)
-        paths.append(validate_module.display_path(file, args[0].root))
+        paths.append(display_path(file, args[0].root))
         return result
 
-    monkeypatch.setattr(validate_module, "check_file", counting)
+    monkeypatch.setattr(recordcheck, "check_file", counting)
     return paths
 
 

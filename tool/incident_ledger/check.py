@@ -15,13 +15,13 @@ from pathlib import Path
 
 from . import gitrepo, yamlio
 from .errors import Problem, RecordError, UsageError
+from .recordcheck import check_document
 from .records import INCIDENTS_DIR, RECORD_SUFFIXES, is_valid_id, relative_path
 from .rules.change import HistoryContext, RecordChange
 from .rules.history import run_history_rules
 from .rules.history_files import has_conflict_markers
 from .rules.record import Context
 from .schema import Schema, schema_dir
-from .validate import check_document
 
 WORKTREE = gitrepo.WORKTREE
 

@@ -255,26 +255,51 @@ _IN_PROGRESS = (
 )
 
 
+# What `exclusive` and `check_can_commit` look at, found with one `git rev-parse`.
+_STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a work tree's top is and where git keeps the files that say what it is doing."""
+
+    top: Path
+    paths: dict[str, Path]
+
+
+def layout(root: Path) -> Layout | None:
+    """The layout of the repository holding `root`, or None outside one."""
+    args = ["rev-parse", "--show-toplevel"]
+    for name in _STATE_PATHS:
+        args += ["--git-path", name]
+    done = git(root, *args, check=False)
+    if done.returncode != 0:
+        return None
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    return Layout(Path(lines[0]), {n: _git_path(root, line) for n, line in zip(_STATE_PATHS, lines[1:], strict=True)})
+
+
 @contextmanager
-def exclusive(root: Path) -> Iterator[None]:
+def exclusive(root: Path) -> Iterator[Layout | None]:
     """Serialise `inc` commands in one repository: each reads, writes and commits as one step.
 
     Without it, two commands at once (two terminals, a script in a loop) both read the
-    same record, and the second commit silently drops the first one's entry.
+    same record, and the second commit silently drops the first one's entry. Yields the
+    repository's layout (None outside one), for `check_can_commit`.
     """
+    found = layout(root)
     try:
         import fcntl
     except ImportError:  # no advisory locks on this platform: run unserialised
-        yield
+        yield found
         return
-    done = git(root, "rev-parse", "--git-path", "inc.lock", check=False)
-    if done.returncode != 0:  # not a repository: check_can_commit says so
-        yield
+    if found is None:  # not a repository: check_can_commit says so
+        yield None
         return
-    path = _git_path(root, done.stdout.decode("utf-8", "replace").strip())
+    path = found.paths["inc.lock"]
     handle = _lock(path, fcntl)
     try:
-        yield
+        yield found
     finally:
         _unlock(handle, path, fcntl)
 
@@ -321,22 +346,16 @@ def _same_file(descriptor: int, path: Path) -> bool:
     return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
 
 
-def check_can_commit(root: Path) -> None:
+def check_can_commit(root: Path, found: Layout | None = None) -> None:
     """Refuse, before anything is written, when a commit now would fail or mix in other work."""
-    names = [name for name, _ in _IN_PROGRESS] + ["index.lock", "HEAD"]
-    args = ["rev-parse", "--show-toplevel"]
-    for name in names:
-        args += ["--git-path", name]
-    done = git(root, *args, check=False)
-    if done.returncode != 0:
+    found = found or layout(root)
+    if found is None:
         raise LedgerError(no_work_tree(root, "run `git init` there first, or pass --no-commit to only write the file"))
-    lines = done.stdout.decode("utf-8", "replace").splitlines()
-    top = Path(lines[0])
-    paths = {name: _git_path(root, line) for name, line in zip(names, lines[1:], strict=True)}
+    paths = found.paths
     for name, why in _IN_PROGRESS:
         if paths[name].exists():
             raise LedgerError(
-                f"{why} in {top}; finish or abort it first (`git status` says how), "
+                f"{why} in {found.top}; finish or abort it first (`git status` says how), "
                 "or pass --no-commit to only write the file"
             )
     if paths["index.lock"].exists():

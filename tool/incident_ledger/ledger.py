@@ -22,12 +22,12 @@ from typing import Any
 from . import gitrepo, interrupts, lifecycle, yamledit, yamlio
 from .errors import Interrupted, LedgerError, Problem, RecordError, UsageError
 from .process import STATUS_ENTRY
+from .recordcheck import check_document
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .report import refused
 from .rules.record import Context
 from .safetext import one_line, shown
 from .schema import Schema, schema_dir
-from .validate import check_document
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 _SUFFIX = re.compile(r"[0-9A-Z-]{1,17}\Z")
@@ -141,12 +141,12 @@ class Ledger:
         `given` holds the values of the command's options, which a refusal names.
         """
         relative = relative_path(incident_id).as_posix()
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext():
+        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
+            if commit:
+                gitrepo.check_can_commit(self.root, found)
             return self._change(incident_id, relative, edit, commit, given)
 
     def _change(self, incident_id: str, relative: str, edit: Edit, commit: bool, given: Mapping[str, str]) -> Outcome:
-        if commit:
-            gitrepo.check_can_commit(self.root)
         old, text, document = self.read(incident_id)
         editable = yamledit.Editable(relative, text)
         what = edit(editable.data, document.data)
@@ -170,9 +170,9 @@ class Ledger:
         be appended to that way (the timeline is not its last part) goes the long way.
         """
         relative = relative_path(incident_id).as_posix()
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext():
+        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
             if commit:
-                gitrepo.check_can_commit(self.root)
+                gitrepo.check_can_commit(self.root, found)
             old, text, document = self.read(incident_id)
             entry = entry_for(document.data)
             new_text = yamledit.appended(text, document, _TIMELINE, entry)
@@ -210,14 +210,14 @@ class Ledger:
         `fields` holds plain values; `detected_at` and `started_at` are datetimes.
         """
         detected: datetime = fields["detected_at"]
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext():
+        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
+            if commit:
+                gitrepo.check_can_commit(self.root, found)
             return self._create(fields, detected, author, note, commit)
 
     def _create(
         self, fields: dict[str, Any], detected: datetime, author: str, note: str | None, commit: bool
     ) -> Outcome:
-        if commit:
-            gitrepo.check_can_commit(self.root)
         for _ in range(20):
             incident_id = new_id(detected)
             if not (self.root / relative_path(incident_id)).exists():

@@ -22,20 +22,20 @@ that reads it: `inc validate` does not pay for the listing's facts, nor the reve
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
-import secrets
 import stat
 import sys
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import gitrepo
-from .records import INCIDENTS_DIR
+from .errors import Problem
+from .records import ALWAYS, INCIDENTS_DIR
+from .rules.repository import Seen
 
 FORMAT = "inc-record-cache 1"
 KEY_FILE = "inc-cache.key"
@@ -45,8 +45,15 @@ FOLDER = "inc-cache"
 DEPENDENCIES = ("yaml", "jsonschema_rs", "jsonschema", "detect_secrets")
 
 
+# hashlib, hmac and secrets load OpenSSL, which takes milliseconds: they are imported where
+# they are used, so a command that checks one record (and needs FileResult, not the cache)
+# does not load them.
+
+
 def blob_id(raw: bytes) -> str:
     """The id git gives a file with these bytes (`git hash-object`)."""
+    import hashlib
+
     return hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
 
 
@@ -80,6 +87,8 @@ def tool_version() -> str:
 
 def fingerprint(schema_files: Iterable[Path]) -> str:
     """What every entry of a cache depends on besides the record itself."""
+    import hashlib
+
     digest = hashlib.sha256(tool_version().encode("utf-8", "surrogateescape"))
     for file in schema_files:
         try:
@@ -90,12 +99,65 @@ def fingerprint(schema_files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+@dataclass(slots=True)
+class FileResult:
+    problems: list[Problem]
+    seen: Seen | None
+    # The record itself, only when asked for (the site) and only when it has no problem:
+    # `inc validate` keeps no records, so its memory does not grow with their number.
+    data: dict[str, Any] | None = None
+    # For the record cache: the blob id of the bytes checked (None when none were read),
+    # and the clock readings over which the problems hold.
+    blob: str | None = None
+    window: tuple[int, int] = ALWAYS
+
+
+def encode(result: FileResult) -> list[Any]:
+    """A result as a cache entry: [blob, window from, window to, problems, seen]."""
+    seen = result.seen
+    return [
+        result.blob,
+        *result.window,
+        [[p.line, p.col, p.rule, p.message] for p in result.problems],
+        [seen.id, seen.line, seen.col, seen.duplicate_of, *seen.duplicate_of_at] if seen else None,
+    ]
+
+
+def _current(entry: Any, clock: int) -> bool:
+    """Whether a cache entry's findings hold at this clock reading (entries: see `encode`)."""
+    if not (isinstance(entry, list) and len(entry) == 5):
+        return False
+    low, high = entry[1], entry[2]
+    return isinstance(low, int) and isinstance(high, int) and low <= clock < high
+
+
+def decode(path: str, entry: Any, clock: int) -> FileResult | None:
+    """A cache entry back as the result for the record at `path`, when its findings hold at
+    this clock reading; None otherwise, or when it is not an entry at all (the cache is
+    signed, but an entry written by another version of this code may have another shape)."""
+    if not _current(entry, clock):
+        return None
+    try:
+        blob, low, high, problems, seen = entry
+        return FileResult(
+            [Problem(path, line, col, rule, message) for line, col, rule, message in problems],
+            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5])) if seen else None,
+            None,
+            blob,
+            (low, high),
+        )
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 class RecordCache:
     """The cache of one repository's records (of one folder holding incidents/)."""
 
     def __init__(self, root: Path, git_dir: Path, fingerprint: str) -> None:
         self.root = root
         self.fingerprint = fingerprint
+        import hashlib
+
         # A repository may hold several ledgers (folders with incidents/); each has its own file.
         name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
         self.file = git_dir / FOLDER / f"records-{name}"
@@ -182,6 +244,8 @@ class RecordCache:
         key = self._key(create=False)
         if len(fields) != 3 or fields[0] != FORMAT or fields[1] != self.fingerprint or key is None:
             return {}
+        import hmac
+
         if not hmac.compare_digest(fields[2], self._sign(key, body)):
             return {}
         sections = {}
@@ -192,6 +256,9 @@ class RecordCache:
         return sections
 
     def _sign(self, key: bytes, body: bytes) -> str:
+        import hashlib
+        import hmac
+
         return hmac.new(key, self.fingerprint.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
     def _key(self, create: bool) -> bytes | None:
@@ -210,6 +277,8 @@ class RecordCache:
             return self._key(create=False)
         except OSError:
             return None
+        import secrets
+
         key = secrets.token_bytes(32)
         with os.fdopen(handle, "wb") as out:
             out.write(key)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,6 +45,8 @@ def is_valid_id(text: str) -> bool:
 def new_id(detected_at: datetime, token: str | None = None) -> str:
     """`INC-<UTC detection date>-<4 random Crockford characters>`."""
     day = detected_at.astimezone(timezone.utc).strftime("%Y%m%d")
+    import secrets  # here: it loads OpenSSL, which only `inc new` needs
+
     token = token or "".join(secrets.choice(CROCKFORD) for _ in range(4))
     return f"INC-{day}-{token}"
 
@@ -120,7 +121,7 @@ def _files_under(top: str) -> list[str]:
 
 def parse_time(value: object) -> datetime | None:
     """An ISO-8601 timestamp with a zone, or None when it is not one (the schema says why)."""
-    if not isinstance(value, str) or "T" not in value.upper():
+    if not isinstance(value, str) or ("T" not in value and "t" not in value):
         return None
     return _parse_time(value)
 
@@ -136,6 +137,27 @@ def _parse_time(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
+
+
+def display_path(file: str, root: Path) -> str:
+    """Paths in output are relative to the repository when they can be, as editors expect."""
+    top = str(root) + os.sep
+    if file.startswith(top) and f"{os.sep}..{os.sep}" not in file:  # the usual case, without resolving anything
+        return file[len(top) :].replace(os.sep, "/")
+    try:
+        return Path(file).absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return file
+
+
+# The clock's range, in microseconds since the epoch: what holds at any time holds in it.
+ALWAYS = (-(2**63), 2**63 - 1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def micros(moment: datetime) -> int:
+    """A time as microseconds since the epoch: exact, and comparable as integers."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def format_time(moment: datetime) -> str:

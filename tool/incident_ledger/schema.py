@@ -10,19 +10,20 @@ adopt a stricter policy without forking the tool.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import yamlio
 from .errors import LedgerError, Problem, RecordError
 from .records import SCHEMA_FILE, SCHEMAS_DIR, bundled_schemas
 from .rules.schema import SCHEMA
 from .safetext import one_line, shown
+
+if TYPE_CHECKING:  # the parser is loaded when a policy is read, not to find the schema files
+    from . import yamlio
 
 POLICY_FILE = "policy.yaml"
 POLICY_SCHEMA_FILE = "policy.schema.json"
@@ -94,6 +95,8 @@ class Schema:
 
     def _load_policy(self) -> dict[str, Any]:
         file = self.directory / POLICY_FILE
+        from . import yamlio
+
         document = yamlio.read(file)
         if document.problems:
             raise RecordError(document.problems)
@@ -248,6 +251,8 @@ class Schema:
 
 def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Turn one jsonschema error into (where, message) pairs an engineer can act on."""
+    from difflib import get_close_matches
+
     where = tuple(error.absolute_path)
     name = one_line(".".join(str(p) for p in where) or "the record", 200)
     kind = error.validator
@@ -269,7 +274,7 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
     elif kind == "additionalProperties":
         known = list(error.schema.get("properties", {}))
         for extra in sorted(set(error.instance) - set(known)):
-            close = difflib.get_close_matches(extra, known, n=1)
+            close = get_close_matches(extra, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
             yield (*where, extra), f"unknown field {shown(extra)} in {name}{hint}"
     elif kind == "anyOf" and all(sub.validator == "enum" for sub in error.context):

@@ -104,16 +104,40 @@ def _is_stdlib(node: ast.stmt) -> bool:
     return False
 
 
+_CLASS = re.compile(r"^class (\w+)\(", re.MULTILINE)
+# Where a top-level class or function starts: the module is parsed piece by piece.
+_DEFINITION = re.compile(r"^(?:class|def) (\w+)", re.MULTILINE)
+
+
+def _statements(file: Path, source: str, names: set[str]) -> list[ast.stmt]:
+    """The module's statements before its first definition and the named definitions:
+    parsing only these spares most of the parse (verification code is the bulk of some
+    modules). Anything unexpected (a definition split inside a string) parses it whole."""
+    starts = [(m.start(), m.group(1)) for m in _DEFINITION.finditer(source)]
+    pieces = [source[: starts[0][0]] if starts else source]
+    for index, (start, name) in enumerate(starts):
+        if name in names:
+            end = starts[index + 1][0] if index + 1 < len(starts) else len(source)
+            pieces.append(source[start:end])
+    try:
+        return [node for piece in pieces for node in ast.parse(piece, str(file)).body]
+    except SyntaxError:
+        return ast.parse(source, str(file)).body
+
+
 def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_bases: Iterable[str] = ()) -> None:
     """Execute the named classes and functions of a module into `namespace`, with the
     standard-library imports and the constants they use; leave out bases named in
     `drop_bases`. Imports only their verification code needs are not run."""
+    wanted = set(names)
     try:
-        tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
+        source = file.read_text(encoding="utf-8")
+        statements = _statements(file, source, wanted)
     except (OSError, SyntaxError, UnicodeDecodeError) as error:
         raise _Unavailable(f"{file}: {error}") from None
-    wanted = set(names)
-    kept: list[ast.stmt] = [n for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name in wanted]
+    kept: list[ast.stmt] = [
+        n for n in statements if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name in wanted
+    ]
     missing = wanted - {n.name for n in kept if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
     if missing:
         raise _Unavailable(f"{file} defines no {', '.join(sorted(missing))}")
@@ -123,7 +147,7 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
             node.bases = [b for b in node.bases if not (isinstance(b, ast.Name) and b.id in drop_bases)]
         used |= _prepare(node)
     # The imports and constants the kept code uses, and those the constants use in turn.
-    supports = [n for n in tree.body if _is_stdlib(n) or (isinstance(n, ast.Assign) and _bound(n))]
+    supports = [n for n in statements if _is_stdlib(n) or (isinstance(n, ast.Assign) and _bound(n))]
     needed: list[ast.stmt] = []
     used -= set(namespace)
     while True:
@@ -133,7 +157,7 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
         needed += more
         for node in more:
             used |= _prepare(node)
-    body = [n for n in tree.body if n in needed or n in kept]  # in the module's order
+    body = [n for n in statements if n in needed or n in kept]  # in the module's order
     namespace.setdefault("__builtins__", builtins)
     try:
         code = compile(ast.Module(body=body, type_ignores=[]), str(file), "exec")
@@ -148,14 +172,17 @@ def _load_detectors(names: tuple[str, ...]) -> list[Any]:
     # BasePlugin, the base above it, carries verification (requests) and baselines.
     _load(package / "plugins" / "base.py", ["RegexBasedDetector"], base, drop_bases=["BasePlugin"])
     regex_based = base["RegexBasedDetector"]
-    sources = {file: file.read_text(encoding="utf-8") for file in sorted((package / "plugins").glob("*.py"))}
+    modules: dict[str, Path] = {}
+    for plugin in sorted((package / "plugins").glob("*.py")):
+        for found in _CLASS.finditer(plugin.read_text(encoding="utf-8")):
+            modules.setdefault(found.group(1), plugin)
     detectors = []
     for name in names:
-        file = next((f for f, text in sources.items() if f"\nclass {name}(" in text), None)
-        if file is None:
+        module = modules.get(name)
+        if module is None:
             raise _Unavailable(f"no detector {name} in {package / 'plugins'}")
-        namespace: dict[str, Any] = {"__name__": f"{__name__}.{file.stem}", "RegexBasedDetector": regex_based}
-        _load(file, [name], namespace)
+        namespace: dict[str, Any] = {"__name__": f"{__name__}.{module.stem}", "RegexBasedDetector": regex_based}
+        _load(module, [name], namespace)
         cls = namespace[name]
         if cls.__bases__ != (regex_based,):
             raise _Unavailable(f"{name} is not a RegexBasedDetector")
@@ -194,7 +221,6 @@ def _import_allowlist() -> tuple[Callable[..., bool], Callable[..., Any]]:
 _LITERAL = _sre_parse.LITERAL
 _NEWLINE = ord("\n")
 # Line breaks str.splitlines() knows besides "\n": text holding one is gated line by line.
-_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 @dataclass
@@ -212,18 +238,61 @@ class Gate:
     """
 
     pattern: re.Pattern[str]
-    literal: str = ""
+    literal: bytes = b""  # UTF-8: one pass of the bytes per literal, whatever the text holds
     regex: re.Pattern[str] | None = None
     ignore_case: bool = False
 
-    def opens(self, text: str, lowered: Callable[[], str | None], lines: list[str]) -> bool:
+    def opens(self, text: Text) -> bool:
         if self.literal:
-            folded = lowered() if self.ignore_case else text
+            folded = text.lowered if self.ignore_case else text.data
             if folded is not None and self.literal not in folded:
                 return False
         if self.regex is not None:
-            return self.regex.search(text) is not None
-        return any(self.pattern.search(line) for line in lines)
+            return self.regex.search(text.whole) is not None
+        return any(self.pattern.search(line) for line in text.lines)
+
+
+# Line breaks str.splitlines() knows besides "\n", and a search for them in UTF-8.
+_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_ASCII_BREAKS = tuple(c.encode() for c in _BREAKS if c.isascii())  # one byte each: memchr
+_OTHER_BREAKS = tuple(c.encode() for c in _BREAKS if not c.isascii())
+# The characters beyond ASCII that a case-insensitive pattern matches to an ASCII letter
+# (the dotted and dotless i, the long s, the Kelvin sign), where lower-casing the ASCII
+# bytes does not give that letter: text holding one gets no case-insensitive literal test.
+CASE_TWINS = "\u0130\u0131\u017f\u212a"
+_TWIN_BYTES = tuple(c.encode() for c in CASE_TWINS)
+
+
+class Text:
+    """One text as the gates look at it, each view made once and only when asked for."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Literals are looked for in the UTF-8 bytes: an ASCII literal is in the text
+        # exactly when its bytes are in these (no multi-byte character holds an ASCII
+        # byte), and bytes.find() is one fast pass where str.find() over non-ASCII text
+        # is several times slower.
+        self.data = text.encode("utf-8", "surrogatepass")
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
+    def whole(self) -> str:
+        """The text for MULTILINE gates: its lines joined with "\n"."""
+        data = self.data
+        other = any(b in data for b in _ASCII_BREAKS) or (not data.isascii() and any(b in data for b in _OTHER_BREAKS))
+        return "\n".join(self.lines) if other else self.text
+
+    @cached_property
+    def lowered(self) -> bytes | None:
+        """The bytes with ASCII letters in lower case: every case-insensitive match of an
+        ASCII literal shows there as the literal in lower case, unless a case twin is in
+        the text (then None)."""
+        if not self.data.isascii() and any(b in self.data for b in _TWIN_BYTES):
+            return None
+        return self.data.lower()
 
 
 def gate_for(pattern: re.Pattern[str]) -> Gate:
@@ -237,10 +306,12 @@ def gate_for(pattern: re.Pattern[str]) -> Gate:
         ignore_case = bool(flags & re.IGNORECASE)
         if ignore_case:
             literal = literal.lower() if literal.isascii() else ""
+        if any(c in _BREAKS or c == "\n" for c in literal):
+            literal = ""  # the gates look at the lines joined with "\n"
         if not literal or _refers_back(parsed.data[start:]):
-            return Gate(pattern, literal, re.compile(pattern.pattern, flags | re.MULTILINE), ignore_case)
+            return Gate(pattern, literal.encode(), re.compile(pattern.pattern, flags | re.MULTILINE), ignore_case)
         tail = _sre_parse.SubPattern(parsed.state, parsed.data[start:])
-        return Gate(pattern, literal, _sre_compile.compile(tail, flags | re.MULTILINE), ignore_case)
+        return Gate(pattern, literal.encode(), _sre_compile.compile(tail, flags | re.MULTILINE), ignore_case)
     except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
         return Gate(pattern)
 
@@ -363,26 +434,26 @@ class Scanner:
             return self._scan(text)
 
     def _scan(self, text: str) -> list[Finding]:
-        lines = text.splitlines()
-        # One text for the gates, its lines joined with "\n" as MULTILINE expects.
-        whole = text if _OTHER_BREAKS.search(text) is None else "\n".join(lines)
-        folded: list[str | None] = []
-
-        def lowered() -> str | None:
-            if not folded:
-                folded.append(whole.lower() if whole.isascii() else None)
-            return folded[0]
-
+        view = Text(text)
         self._scanned += 1
-        if self._scanned > self.gate_after:
-            suspects = [d for d, gates in self.gates if any(g.opens(whole, lowered, lines) for g in gates)]
-        else:
-            suspects = self.detectors
+        suspects = self._suspects(view) if self._scanned > self.gate_after else self.detectors
         found = set()
         for detector in suspects:
-            for number, line in enumerate(lines, start=1):
+            for number, line in enumerate(view.lines, start=1):
                 for value in detector.analyze_string(line):
-                    if self.allowed(lines, number):
+                    if self.allowed(view.lines, number):
                         break
                     found.add(Finding(number, max(line.find(value), 0) + 1, detector.secret_type))
         return sorted(found)
+
+    def _suspects(self, view: Text) -> list[Any]:
+        """The detectors one of whose gates opens on the text."""
+        opened: set[int] = set()
+        for index, gate in self._flat_gates:
+            if index not in opened and gate.opens(view):
+                opened.add(index)
+        return [detector for index, detector in enumerate(self.detectors) if index in opened]
+
+    @cached_property
+    def _flat_gates(self) -> list[tuple[int, Gate]]:
+        return [(index, gate) for index, (_, gates) in enumerate(self.gates) for gate in gates]

@@ -9,14 +9,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
 from ..process import CANCELLED, ITEM_OPEN, NOTE_ENTRY, STATUS_ENTRY, Process
-from ..records import ID_PATTERN, MODELINE_PREFIX, parse_time, relative_path
+from ..records import ALWAYS, ID_PATTERN, MODELINE_PREFIX, micros, parse_time, relative_path
 from ..schema import Schema
 from ..yamlio import Document, KeyPath
 from .base import Declare, Example, Kind, Rule
@@ -194,11 +194,6 @@ def _moments(data: dict[str, Any]) -> Iterator[tuple[KeyPath, object, datetime]]
             yield keypath, value, moment
 
 
-# The clock's range, in microseconds since the epoch: findings that hold at any time.
-ALWAYS = (-(2**63), 2**63 - 1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
 def clock_window(document: Document, context: Context) -> tuple[int, int]:
     """The clock readings [from, to) over which the record's findings stay what they are at
     `context.now`, in microseconds since the epoch; a cached result is reused only inside it.
@@ -206,20 +201,13 @@ def clock_window(document: Document, context: Context) -> tuple[int, int]:
     Only `future-time` reads the clock: a timestamp is flagged while the clock is before
     it minus the slack, so each timestamp splits the clock's range in two.
     """
-    now = micros(context.now)
-    low, high = ALWAYS
-    for _, _, moment in _moments(document.data):
-        edge = micros(moment - FUTURE_SLACK)
-        if edge <= now:
-            low = max(low, edge)
-        else:
-            high = min(high, edge)
+    limit = context.now + FUTURE_SLACK
+    moments = [moment for _, _, moment in _moments(document.data)]
+    passed = [m for m in moments if m <= limit]
+    ahead = [m for m in moments if m > limit]
+    low = micros(max(passed) - FUTURE_SLACK) if passed else ALWAYS[0]
+    high = micros(min(ahead) - FUTURE_SLACK) if ahead else ALWAYS[1]
     return low, high
-
-
-def micros(moment: datetime) -> int:
-    """A time as microseconds since the epoch: exact, and comparable as integers."""
-    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 @rule(
