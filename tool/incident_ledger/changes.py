@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from . import followup, lifecycle, yamledit
+from . import lifecycle, yamledit
 from .errors import LedgerError, UsageError
 from .ledger import Ledger, Outcome
 from .process import ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, Process, status_of
@@ -205,7 +205,8 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
     def edit(data: Any, current: dict[str, Any]) -> str:
         action_id = lifecycle.next_action_id(current.get("action_items"))
         chosen.append(action_id)
-        due = action.due or followup.default_due(ledger.schema.policy, current.get("priority"), at)
+        default = Process(ledger.schema).item_default_due(current, at)
+        due = action.due or (default.isoformat() if default else None)
         if due is None:
             raise UsageError(
                 f"give the action item a due date with --due YYYY-MM-DD: {incident_id} has no priority yet, "

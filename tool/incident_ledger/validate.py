@@ -93,9 +93,16 @@ def check_file(file: str, context: Context, keep_data: bool = False, known: File
             *document.locate(("id",)),
             duplicate_of if isinstance(duplicate_of, str) else None,
             document.locate(("duplicate_of",)),
+            _related(document),
         )
     data = document.data if keep_data and not problems else None
     return FileResult(problems, seen, data, blob, clock_window(document, context))
+
+
+def _related(document: yamlio.Document) -> tuple[tuple[str, int, int], ...]:
+    found = document.data.get("related")
+    ids = found if isinstance(found, list) else []
+    return tuple((i, *document.locate(("related", n))) for n, i in enumerate(ids) if isinstance(i, str))
 
 
 Task = tuple[str, FileResult | None]
@@ -183,7 +190,9 @@ def _encode(result: FileResult) -> list[Any]:
         result.blob,
         *result.window,
         [[p.line, p.col, p.rule, p.message] for p in result.problems],
-        [seen.id, seen.line, seen.col, seen.duplicate_of, *seen.duplicate_of_at] if seen else None,
+        [seen.id, seen.line, seen.col, seen.duplicate_of, *seen.duplicate_of_at, [list(r) for r in seen.related]]
+        if seen
+        else None,
     ]
 
 
@@ -202,7 +211,9 @@ def _decode(path: str, entry: Any) -> FileResult | None:
         blob, low, high, problems, seen = entry
         return FileResult(
             [Problem(path, line, col, rule, message) for line, col, rule, message in problems],
-            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5])) if seen else None,
+            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5]), tuple(tuple(r) for r in seen[6]))
+            if seen
+            else None,
             None,
             blob,
             (low, high),
