@@ -21,7 +21,7 @@ from typing import Any
 
 from . import gitrepo, lifecycle, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
-from .process import STATUS_ENTRY
+from .process import STATUS_ENTRY, timeline
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .report import refused
 from .rules.record import Context
@@ -49,7 +49,9 @@ class Outcome:
     result: str = ""  # what the command prints (an action id, ...)
 
 
-Edit = Callable[[Any, dict[str, Any]], str]
+# An edit returns what it did (`resolved`, `note`, `action A1 added`), and optionally the
+# words for the commit subject; by default the text of the timeline entry it appended.
+Edit = Callable[[Any, dict[str, Any]], "str | tuple[str, str]"]
 
 
 class Ledger:
@@ -149,10 +151,13 @@ class Ledger:
             gitrepo.check_can_commit(self.root)
         old, text, document = self.read(incident_id)
         editable = yamledit.Editable(relative, text)
-        what = edit(editable.data, document.data)
+        entries = len(timeline(document.data))
+        done = edit(editable.data, document.data)
+        what, detail = done if isinstance(done, tuple) else (done, _appended_text(editable.data, entries))
         new_text = self._checked_text(relative, editable, text, given)
-        stage, title = str(editable.data.get("status")), str(editable.data.get("title", ""))
-        return self._store(incident_id, relative, old, new_text, what, stage, title, commit)
+        stage = str(editable.data.get("status"))
+        detail = detail or str(editable.data.get("title", ""))
+        return self._store(incident_id, relative, old, new_text, what, stage, detail, commit)
 
     def append_entry(
         self,
@@ -185,8 +190,9 @@ class Ledger:
                     return what
 
                 return self._change(incident_id, relative, edit, commit, given)
-            stage, title = str(document.data.get("status")), str(document.data.get("title", ""))
-            return self._store(incident_id, relative, old, new_text, what, stage, title, commit)
+            # The subject says what the entry says (`ID: note: Pool exhausted`).
+            stage, detail = str(document.data.get("status")), str(yamledit.plain(entry).get("text", ""))
+            return self._store(incident_id, relative, old, new_text, what, stage, detail, commit)
 
     def _store(
         self,
@@ -196,17 +202,17 @@ class Ledger:
         new_text: str,
         what: str,
         stage: str,
-        title: str,
+        detail: str,
         commit: bool,
     ) -> Outcome:
         """Write the checked text over the record and commit it alone (or put all back)."""
         file = self.root / relative
-        message = commit_message(incident_id, what, title, stage)
+        message = commit_message(incident_id, what, detail, stage)
         if commit:
             entry = gitrepo.index_entry(self.root, relative)
             _write_atomic(file, new_text.encode("utf-8"))
             try:
-                gitrepo.commit_one(self.root, relative, message, new=not entry)
+                gitrepo.commit_one(self.root, relative, message, new=not entry, when=self.now)
             except BaseException:  # a refused commit, or Ctrl-C while git runs
                 _write_atomic(file, old)
                 gitrepo.restore_index_entry(self.root, relative, entry)
@@ -262,7 +268,7 @@ class Ledger:
             raise
         if commit:
             try:
-                gitrepo.commit_one(self.root, relative, message, new=True)
+                gitrepo.commit_one(self.root, relative, message, new=True, when=self.now)
             except BaseException:  # a refused commit, or Ctrl-C while git runs
                 file.unlink()
                 gitrepo.restore_index_entry(self.root, relative, "")
@@ -339,12 +345,27 @@ def _new_values(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def commit_message(incident_id: str, what: str, title: str, stage: str) -> str:
-    """`INC-...: resolved: Title`, with trailers tools can search (`git log --grep`)."""
-    # The title is untrusted and `git log` prints the subject raw: control and
-    # bidirectional characters are escaped, and the subject stays one line.
-    subject = f"{incident_id}: {what}: {one_line(' '.join(title.split()))}"
+def commit_message(incident_id: str, what: str, detail: str, stage: str) -> str:
+    """`INC-...: note: Pool exhausted`: what the change did, so `git log --oneline --
+    incidents/` reads as the incidents' story; trailers tools can search (`git log --grep`).
+
+    `detail` is record text, untrusted: its words go in the subject on one line, unsafe
+    characters escaped and cut short, so a subject is always one line a terminal shows as
+    written.
+    """
+    subject = f"{incident_id}: {what}: {one_line(' '.join(detail.split()), SUBJECT_DETAIL)}"
     return f"{subject}\n\nIncident: {incident_id}\nStage: {stage}\n"
+
+
+# Room for the detail in a subject: git's tools show about 72 characters of one.
+SUBJECT_DETAIL = 72
+
+
+def _appended_text(data: Any, before: int) -> str | None:
+    """The text of the last timeline entry an edit appended, if it appended one."""
+    added = timeline(data)[before:]
+    text = added[-1].get("text") if added else None
+    return str(text) if text is not None else None
 
 
 def _relative(problems: list[Problem], relative: str) -> list[Problem]:

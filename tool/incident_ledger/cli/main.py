@@ -11,7 +11,7 @@ import click
 from ..distribution import DISTRIBUTION
 from ..errors import EXIT_BUG, EXIT_USAGE, LedgerError
 from ..safetext import escape_unsafe, one_line
-from . import actions, check, export, init, lifecycle, rules, site, validate
+from . import actions, check, export, history, init, lifecycle, rules, site, validate
 from .options import State
 
 
@@ -57,6 +57,7 @@ for command in (
     validate.validate,
     export.export,
     rules.rules,
+    history.history,
     site.site,
 ):
     inc.add_command(command)
