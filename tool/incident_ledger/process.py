@@ -76,6 +76,9 @@ AUDIENCES: dict[str, frozenset[str]] = {
 }
 AUDIENCE_NAMES = tuple(AUDIENCES)
 DEFAULT_AUDIENCE = "internal"
+# The audience of the organisation's own staff: only its site shows the change history
+# (commit authors) and the drill coverage (exercises are internal).
+STAFF_AUDIENCE = "internal"
 RESTRICTED = "restricted"
 # A new record is for the organisation until someone decides it may be public.
 DEFAULT_VISIBILITY = "internal"
