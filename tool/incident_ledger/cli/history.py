@@ -22,8 +22,8 @@ def history(state: State, ident: str, fmt: str) -> None:
     what into the incident's record, whatever tool made the commit.
     """
     from ..audit import history as record_history
-    from ..safetext import one_line
     from ..records import relative_path
+    from ..safetext import one_line
 
     ledger = open_ledger(state)
     incident_id = ledger.resolve(ident)
