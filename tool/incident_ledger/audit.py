@@ -186,3 +186,15 @@ def back_dated(changes: Iterable[RecordCommit], tolerance_days: float) -> Iterat
             moment = parse_time(entry.at)
             if moment is not None and (change.authored - moment).total_seconds() > tolerance_days * 86400:
                 yield change, entry
+
+
+def entry_times(root: Path, revisions: Sequence[str]) -> dict[tuple[str, str, str], datetime]:
+    """{(record path from `root`, entry kind, entry time as written): when its commit was
+    authored} for the timeline entries the commits of `revisions` added (one `git log`)."""
+    top_prefix = gitrepo.prefix(root)
+    found: dict[tuple[str, str, str], datetime] = {}
+    for commit in gitrepo.log_patches(root, top_prefix + INCIDENTS_DIR + "/", revisions):
+        for path, change in record_commits(commit, top_prefix):
+            for entry in change.entries:
+                found.setdefault((path, entry.kind, entry.at or ""), change.authored)
+    return found
