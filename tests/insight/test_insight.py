@@ -81,3 +81,22 @@ def test_drill_coverage() -> None:
     assert (coverage["web"].last_exercise, coverage["web"].needs_drill) == (None, True)
     assert (coverage["api"].incidents_since, coverage["api"].needs_drill) == (0, False)
     assert coverage["old"].needs_drill is False
+
+
+def test_shipped_records_show_what_learning_needs() -> None:
+    from project_paths import SHIPPED
+
+    from incident_ledger import yamlio
+    from incident_ledger.followup import outcome
+
+    records = [yamlio.read(f).data for f in sorted(SHIPPED.rglob("*.yaml"))]
+    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    found = recurrences(records, PROCESS, PROCESS.recurrence_window_days or 0)
+    assert found["INC-20261120-3WKS"].describe() == "2nd time in 90 days for cdn-edge"
+    assert related_both_ways(records)["INC-20261009-C4DN"] == ["INC-20261122-DR7X"]
+    assert any(r.get("caused_by") for r in records)
+    outcomes = {outcome(item, now.date()) for r in records for item in r.get("action_items", [])}
+    assert {"on_time", "late"} <= outcomes
+    drills = drill_coverage(records, PROCESS, PROCESS.drill_window_days or 0, now)
+    assert {"billing-batch", "mobile-bff"} <= {d.service for d in drills if d.needs_drill}
+    assert not next(d for d in drills if d.service == "cdn-edge").needs_drill
