@@ -19,7 +19,7 @@ def column_table() -> str:
     from incident_ledger.exports.columns import COLUMNS
 
     rows = ["| column | value | what it holds |", "|---|---|---|"]
-    rows += [f"| `{c.name}` | {c.kind} | {c.doc.replace('|', chr(92) + '|')} |" for c in COLUMNS]
+    rows += [f"| {c.name} | {c.kind} | {c.doc.replace('|', chr(92) + '|')} |" for c in COLUMNS]
     return "\n".join(rows)
 
 

@@ -27,13 +27,13 @@ timeline:
     text: "Incident opened: Checkout API returned 5xx to EU customers"
 """
 
-# (command line after the id, what the commit says, the status after, the lines the step adds)
+# (command line after the id, the commit subject after the id, the status after, the lines the step adds)
 STEPS: list[tuple[list[str], str, str, list[str]]] = [
     (
         ["classify", "--severity", "SEV2", "--impact", "high", "--urgency", "medium", "--category", "availability",
          "--service", "checkout-api", "--impact-assessment", "About 20% of EU checkouts failed.",
          "--at", "2026-11-23T10:05:00Z"],
-        "classified",
+        "classified: Classified SEV2, priority P2.",
         "classified",
         ["severity: SEV2", "impact: high", "urgency: medium", "priority: P2", "category: availability",
          "services:", "  - checkout-api", "impact_assessment: About 20% of EU checkouts failed.",
@@ -42,7 +42,7 @@ STEPS: list[tuple[list[str], str, str, list[str]]] = [
     ),
     (
         ["investigate", "--commander", "Jonas Weber", "--at", "2026-11-23T10:07:00Z"],
-        "investigating",
+        "investigating: Investigating; Jonas Weber is the incident commander.",
         "investigating",
         ["commander: Jonas Weber", 'acknowledged_at: "2026-11-23T10:07:00Z"',
          '  - at: "2026-11-23T10:07:00Z"', "    kind: status", "    stage: investigating",
@@ -51,7 +51,7 @@ STEPS: list[tuple[list[str], str, str, list[str]]] = [
     (
         ["log", "Status page: we are investigating", "--kind", "update", "--at", "2026-11-23T10:10:00Z",
          "--author", "Sofia Lindgren"],
-        "update",
+        "update: Status page: we are investigating",
         "investigating",
         ['  - at: "2026-11-23T10:10:00Z"', "    kind: update", "    author: Sofia Lindgren",
          '    text: "Status page: we are investigating"'],
@@ -59,7 +59,7 @@ STEPS: list[tuple[list[str], str, str, list[str]]] = [
     (
         ["resolve", "--summary", "Rolled back deploy 1187.", "--step", "Paused the rollout", "--step",
          "Rolled back to 1186", "--at", "2026-11-23T10:40:00Z"],
-        "resolved",
+        "resolved: Resolved: Rolled back deploy 1187.",
         "resolved",
         ['resolved_at: "2026-11-23T10:40:00Z"', "resolution:", "  summary: Rolled back deploy 1187.",
          "  steps:", "    - Paused the rollout", "    - Rolled back to 1186",
@@ -69,7 +69,7 @@ STEPS: list[tuple[list[str], str, str, list[str]]] = [
     (
         ["recover", "--summary", "Caches warmed up again.", "--verification", "Synthetic checks green for an hour.",
          "--at", "2026-11-23T11:40:00Z"],
-        "recovered",
+        "recovered: Recovered: Caches warmed up again.",
         "recovered",
         ['recovered_at: "2026-11-23T11:40:00Z"', "recovery:", "  summary: Caches warmed up again.",
          "  verification: Synthetic checks green for an hour.",
@@ -79,7 +79,7 @@ STEPS: list[tuple[list[str], str, str, list[str]]] = [
     (
         ["close", "--root-cause", "A config change without a canary.", "--contributing-factor",
          "No alert on 5xx by region", "--at", "2026-11-23T11:45:00Z"],
-        "closed",
+        "closed: Moved to closed.",
         "closed",
         ['closed_at: "2026-11-23T11:45:00Z"', "root_cause: A config change without a canary.",
          "contributing_factors:", "  - No alert on 5xx by region",
@@ -89,7 +89,7 @@ STEPS: list[tuple[list[str], str, str, list[str]]] = [
     (
         ["action", "add", "Add a canary stage", "--owner", "Ops", "--due", "2026-12-01", "--kind", "prevent",
          "--at", "2026-11-23T11:46:00Z"],
-        "action A1 added",
+        "action A1 added: Add a canary stage",
         "closed",
         ["action_items:", "  - id: A1", "    title: Add a canary stage", "    kind: prevent", "    owner: Ops",
          '    due: "2026-12-01"', "    status: open",
@@ -100,7 +100,7 @@ STEPS: list[tuple[list[str], str, str, list[str]]] = [
         ["review", "--summary", "A config change reached every region at once.", "--went-well", "Fast rollback",
          "--went-wrong", "Slow detection", "--lesson", "Canary every config change",
          "--at", "2026-11-23T11:50:00Z"],
-        "reviewed",
+        "reviewed: Moved to reviewed.",
         "reviewed",
         ['reviewed_at: "2026-11-23T11:50:00Z"', "postmortem:",
          "  summary: A config change reached every region at once.", "  what_went_well:", "    - Fast rollback",
@@ -144,7 +144,7 @@ def test_full_lifecycle_one_commit_per_step(repo: Path, inc_ok: Any) -> None:
         inc_ok(repo, *command, incident_id[-4:], *rest)
         assert commits(repo) == start + number
         assert last_commit_files(repo) == [relative]
-        assert last_message(repo) == f"{incident_id}: {what}: {TITLE}\n\nIncident: {incident_id}\nStage: {stage}"
+        assert last_message(repo) == f"{incident_id}: {what}\n\nIncident: {incident_id}\nStage: {stage}"
         status_changed = f"status: {stage}\n" not in before
         assert added_lines(repo) == ([f"status: {stage}"] if status_changed else []) + expected
         assert removed_lines(repo) == ([f"status: {_status(before)}"] if status_changed else [])

@@ -71,7 +71,7 @@ def test_side_states_and_exercises_are_said_plainly(mkdocs_site: Path) -> None:
     assert '<a href="../INC-20261120-3WKS/">INC-20261120-3WKS: ' in duplicate
     assert "Cancelled: this turned out not to be an incident" in page(mkdocs_site, "incidents/2026/INC-20260709-M5GA")
     exercises = page(mkdocs_site, "exercises")
-    assert [row[0] for row in table(exercises, "inc-list")[1:]] == ["INC-20251204-R8VE"]
+    assert [row[0] for row in table(exercises, "inc-list")[1:]] == ["INC-20261122-DR7X", "INC-20251204-R8VE"]
     assert "INC-20251204-R8VE" not in page(mkdocs_site, "postmortems")
 
 

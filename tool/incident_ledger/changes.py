@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from . import followup, lifecycle, yamledit
+from . import lifecycle, yamledit
 from .errors import LedgerError, UsageError
 from .ledger import Ledger, Outcome
 from .process import ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, Process, status_of
@@ -202,10 +202,11 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
     """A follow-up action item (A1, A2, ...), with a timeline note saying who owns it."""
     chosen: list[str] = []
 
-    def edit(data: Any, current: dict[str, Any]) -> str:
+    def edit(data: Any, current: dict[str, Any]) -> tuple[str, str]:
         action_id = lifecycle.next_action_id(current.get("action_items"))
         chosen.append(action_id)
-        due = action.due or followup.default_due(ledger.schema.policy, current.get("priority"), at)
+        default = Process(ledger.schema).item_default_due(current, at)
+        due = action.due or (default.isoformat() if default else None)
         if due is None:
             raise UsageError(
                 f"give the action item a due date with --due YYYY-MM-DD: {incident_id} has no priority yet, "
@@ -228,7 +229,7 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
             ledger.set(data, "action_items", yamledit.sequence([item]))
         text = f"Action item {action_id} added: {action.title} (owner {action.owner}, due {due})."
         add_entry(ledger, data, ledger.entry(at, NOTE_ENTRY, author, text))
-        return f"action {action_id} added"
+        return f"action {action_id} added", action.title
 
     outcome = ledger.change(incident_id, edit, commit, _given(at))
     return replace(outcome, result=chosen[-1])
@@ -240,7 +241,7 @@ def finish_action(
     """Mark an action item done (or wontfix), with a timeline note."""
     wanted = action_id.strip().upper()
 
-    def edit(data: Any, current: dict[str, Any]) -> str:
+    def edit(data: Any, current: dict[str, Any]) -> tuple[str, str]:
         items = data.get("action_items") if isinstance(data.get("action_items"), list) else []
         found = [item for item in items if isinstance(item, dict) and item.get("id") == wanted]
         if not found:
@@ -256,7 +257,7 @@ def finish_action(
             yamledit.set_field(item, "done_at", yamledit.time_value(format_time(at)), order)
         text = f"Action item {wanted} {status}: {item.get('title')}."
         add_entry(ledger, data, ledger.entry(at, NOTE_ENTRY, author, text))
-        return f"action {wanted} {status}"
+        return f"action {wanted} {status}", str(item.get("title"))
 
     return ledger.change(incident_id, edit, commit, _given(at))
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import gitrepo, yamlio
+from . import audit, gitrepo, yamlio
 from .errors import Problem, RecordError, UsageError
+from .process import timeline
 from .recordcheck import check_document
-from .records import INCIDENTS_DIR, RECORD_SUFFIXES, is_valid_id, relative_path
+from .records import INCIDENTS_DIR, RECORD_SUFFIXES, format_time, is_valid_id, parse_time, relative_path
 from .rules.change import HistoryContext, RecordChange
 from .rules.history import run_history_rules
 from .rules.history_files import has_conflict_markers
-from .rules.record import Context
+from .rules.record import FUTURE_SLACK, Context
 from .schema import Schema, schema_dir
 
 WORKTREE = gitrepo.WORKTREE
@@ -30,6 +31,8 @@ WORKTREE = gitrepo.WORKTREE
 class Outcome:
     problems: list[Problem]
     checked: int  # records present at the head that were checked
+    # What does not fail the check but a reviewer should see (back-dated entries).
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> Outcome:
@@ -57,7 +60,45 @@ def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> O
         problems += run_history_rules(record, history)
         if record.head is not None:
             problems += check_document(record.head, context)
-    return Outcome(sorted(set(problems)), sum(1 for r in records if r.head_path))
+    warnings = back_dated(root, f"{start}..{'HEAD' if head == WORKTREE else head}", head == WORKTREE, records, now)
+    return Outcome(sorted(set(problems)), sum(1 for r in records if r.head_path), sorted(warnings))
+
+
+# A timeline entry whose time lies more than this before the commit that adds it was
+# written afterwards: allowed (`--at` records the past), but a reviewer should know.
+BACKDATE_TOLERANCE = timedelta(days=1)
+BACKDATED = "back-dated"
+
+
+def back_dated(root: Path, revisions: str, worktree: bool, records: list[RecordChange], now: datetime) -> list[Problem]:
+    """Warnings for the timeline entries appended to existing records that are back-dated
+    against the commit that adds them (uncommitted ones, with --head WORKTREE, against now).
+
+    A new record is not judged: it documents the past as a whole, and its first commit
+    says when it was written.
+    """
+    touched = [r for r in records if r.base is not None and r.head is not None and r.head_path]
+    if not touched:
+        return []
+    times = audit.entry_times(root, [revisions])
+    warnings = []
+    for record in touched:
+        assert record.head is not None and record.head_path is not None
+        before = len(timeline(record.base.data)) if record.base else 0  # (always a base here)
+        for index, entry in enumerate(timeline(record.head.data)[before:], start=before):
+            written = str(entry.get("at"))
+            moment = parse_time(written)
+            added = times.get((record.head_path, str(entry.get("kind")), written)) or (now if worktree else None)
+            # A commit dated after the clock says the clocks disagree, not that the entry was late.
+            if moment is None or added is None or added > now + FUTURE_SLACK or added - moment <= BACKDATE_TOLERANCE:
+                continue
+            days = (added - moment).total_seconds() / 86400
+            line, col = record.head.locate(("timeline", index, "at"))
+            warnings.append(Problem(record.head_path, line, col, BACKDATED, (
+                f"timeline entry {index + 1} (at {written}) was added {days:.1f} days later, on "
+                f"{format_time(added)}; recording the past is fine, but say in its text that it was added afterwards"
+            )))  # fmt: skip
+    return warnings
 
 
 def _commit(root: Path, ref: str, option: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from .process import ITEM_DONE, item_due, item_is_open, items_of, today
@@ -76,11 +76,3 @@ def on_time(records: Iterable[Mapping[str, Any]], day: date) -> FollowThrough:
             for bucket in (quarters[quarter(due)], kinds[str(item.get("kind"))], overall):
                 setattr(bucket, result, getattr(bucket, result) + 1)
     return FollowThrough({q: quarters[q] for q in sorted(quarters)}, {k: kinds[k] for k in sorted(kinds)}, overall)
-
-
-def default_due(policy: Mapping[str, Any], priority: object, added: datetime) -> str | None:
-    """The policy's due date for a new action item of an incident at `priority`, or None."""
-    days = (policy.get("action_item_due_days") or {}).get(priority) if isinstance(priority, str) else None
-    if not isinstance(days, int):
-        return None
-    return (today(added) + timedelta(days=days)).isoformat()

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import gitrepo, interrupts, lifecycle, yamledit, yamlio
 from .errors import Interrupted, LedgerError, Problem, RecordError, UsageError
-from .process import STATUS_ENTRY
+from .process import STATUS_ENTRY, timeline
 from .recordcheck import check_document
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .report import refused
@@ -49,7 +49,9 @@ class Outcome:
     result: str = ""  # what the command prints (an action id, ...)
 
 
-Edit = Callable[[Any, dict[str, Any]], str]
+# An edit returns what it did (`resolved`, `note`, `action A1 added`), and optionally the
+# words for the commit subject; by default the text of the timeline entry it appended.
+Edit = Callable[[Any, dict[str, Any]], "str | tuple[str, str]"]
 
 
 class Ledger:
@@ -149,10 +151,13 @@ class Ledger:
     def _change(self, incident_id: str, relative: str, edit: Edit, commit: bool, given: Mapping[str, str]) -> Outcome:
         old, text, document = self.read(incident_id)
         editable = yamledit.Editable(relative, text)
-        what = edit(editable.data, document.data)
+        entries = len(timeline(document.data))
+        done = edit(editable.data, document.data)
+        what, detail = done if isinstance(done, tuple) else (done, _appended_text(editable.data, entries))
         new_text = self._checked_text(relative, editable, text, given)
-        stage, title = str(editable.data.get("status")), str(editable.data.get("title", ""))
-        return self._store(incident_id, relative, old, new_text, what, stage, title, commit)
+        stage = str(editable.data.get("status"))
+        detail = detail or str(editable.data.get("title", ""))
+        return self._store(incident_id, relative, old, new_text, what, stage, detail, commit)
 
     def append_entry(
         self,
@@ -185,8 +190,9 @@ class Ledger:
                     return what
 
                 return self._change(incident_id, relative, edit, commit, given)
-            stage, title = str(document.data.get("status")), str(document.data.get("title", ""))
-            return self._store(incident_id, relative, old, new_text, what, stage, title, commit)
+            # The subject says what the entry says (`ID: note: Pool exhausted`).
+            stage, detail = str(document.data.get("status")), str(yamledit.plain(entry).get("text", ""))
+            return self._store(incident_id, relative, old, new_text, what, stage, detail, commit)
 
     def _store(
         self,
@@ -196,12 +202,12 @@ class Ledger:
         new_text: str,
         what: str,
         stage: str,
-        title: str,
+        detail: str,
         commit: bool,
     ) -> Outcome:
         """Write the checked text over the record and commit it alone (or put all back)."""
-        message = commit_message(incident_id, what, title, stage)
-        _write_and_commit(self.root, relative, new_text.encode("utf-8"), old, message if commit else None)
+        message = commit_message(incident_id, what, detail, stage)
+        _write_and_commit(self.root, relative, new_text.encode("utf-8"), old, message if commit else None, self.now)
         return Outcome(incident_id, relative, what, stage, commit)
 
     def create(self, fields: dict[str, Any], author: str, note: str | None, commit: bool) -> Outcome:
@@ -241,7 +247,7 @@ class Ledger:
             given["--started-at"] = format_time(fields["started_at"])
         new_text = self._checked_text(relative, editable, "", given)
         message = commit_message(incident_id, stage, str(fields["title"]), stage)
-        _write_and_commit(self.root, relative, new_text.encode("utf-8"), None, message if commit else None)
+        _write_and_commit(self.root, relative, new_text.encode("utf-8"), None, message if commit else None, self.now)
         return Outcome(incident_id, relative, stage, stage, commit, incident_id)
 
     def _checked_text(self, relative: str, editable: yamledit.Editable, before: str, given: Mapping[str, str]) -> str:
@@ -312,12 +318,27 @@ def _new_values(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def commit_message(incident_id: str, what: str, title: str, stage: str) -> str:
-    """`INC-...: resolved: Title`, with trailers tools can search (`git log --grep`)."""
-    # The title is untrusted and `git log` prints the subject raw: control and
-    # bidirectional characters are escaped, and the subject stays one line.
-    subject = f"{incident_id}: {what}: {one_line(' '.join(title.split()))}"
+def commit_message(incident_id: str, what: str, detail: str, stage: str) -> str:
+    """`INC-...: note: Pool exhausted`: what the change did, so `git log --oneline --
+    incidents/` reads as the incidents' story; trailers tools can search (`git log --grep`).
+
+    `detail` is record text, untrusted: its words go in the subject on one line, unsafe
+    characters escaped and cut short, so a subject is always one line a terminal shows as
+    written.
+    """
+    subject = f"{incident_id}: {what}: {one_line(' '.join(detail.split()), SUBJECT_DETAIL)}"
     return f"{subject}\n\nIncident: {incident_id}\nStage: {stage}\n"
+
+
+# Room for the detail in a subject: git's tools show about 72 characters of one.
+SUBJECT_DETAIL = 72
+
+
+def _appended_text(data: Any, before: int) -> str | None:
+    """The text of the last timeline entry an edit appended, if it appended one."""
+    added = timeline(data)[before:]
+    text = added[-1].get("text") if added else None
+    return str(text) if text is not None else None
 
 
 def _relative(problems: list[Problem], relative: str) -> list[Problem]:
@@ -347,7 +368,9 @@ def _shown_path(path: str | os.PathLike[str], root: Path) -> str:
         return str(path)
 
 
-def _write_and_commit(root: Path, relative: str, content: bytes, before: bytes | None, message: str | None) -> None:
+def _write_and_commit(
+    root: Path, relative: str, content: bytes, before: bytes | None, message: str | None, when: datetime
+) -> None:
     """Write the record (`before`: its bytes now, None for a new one) and, given a commit
     message, commit it alone: one step that ends either way, never half-way.
 
@@ -364,7 +387,7 @@ def _write_and_commit(root: Path, relative: str, content: bytes, before: bytes |
                 _write_new_folders(root, relative, content)
                 done.written = True
             else:
-                _commit_alone(root, relative, content, before, message, done)
+                _commit_alone(root, relative, content, before, message, when, done)
     except Interrupted as stop:
         stop.note = done.describe(relative)
         raise
@@ -381,7 +404,9 @@ class _Done:
         return f"{relative} was written, not committed" if self.written else "nothing was changed"
 
 
-def _commit_alone(root: Path, relative: str, content: bytes, before: bytes | None, message: str, done: _Done) -> None:
+def _commit_alone(
+    root: Path, relative: str, content: bytes, before: bytes | None, message: str, when: datetime, done: _Done
+) -> None:
     file = root / relative
     entry = gitrepo.index_entry(root, relative)
     parent = gitrepo.head_commit(root)
@@ -393,7 +418,7 @@ def _commit_alone(root: Path, relative: str, content: bytes, before: bytes | Non
         _write_new_folders(root, relative, content)
         written = True
         interrupts.checkpoint()  # written but git not started: put back below
-        gitrepo.commit_one(root, relative, message, new=not entry)
+        gitrepo.commit_one(root, relative, message, new=not entry, when=when)
     except BaseException as error:  # a refused commit, a signal, a full disk
         failure = error
     # Whether the commit happened is read from HEAD, whatever ended git: a signal during

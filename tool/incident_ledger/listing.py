@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import insight
+from .insight import Recurrence
 from .process import Process, item_is_open, item_overdue, items_of
 from .records import parse_time, relative_path
 from .safetext import escape_unsafe, one_line
@@ -33,6 +35,9 @@ class IncidentFilter:
     severity: str | None = None
     service: str | None = None
     since: datetime | None = None
+    # Only incidents that recur (another hit one of their services, same category, within
+    # the policy's window): decided across records, so `select` applies it, not `keeps`.
+    recurring: bool = False
 
     def keeps(self, process: Process, facts: Mapping[str, Any]) -> bool:
         status = str(facts.get("status"))
@@ -43,6 +48,25 @@ class IncidentFilter:
         if self.service and self.service not in facts.get("services", []):
             return False
         return self.since is None or _detected_since(facts, self.since)
+
+
+def recurrences(process: Process, records: Iterable[Mapping[str, Any]]) -> dict[str, Recurrence]:
+    """{id: recurrence} of the recurring incidents among `records` ({} when the policy sets no window)."""
+    window = process.recurrence_window_days
+    return insight.recurrences(records, process, window) if window else {}
+
+
+def select(
+    process: Process, keep: IncidentFilter, records: Iterable[Mapping[str, Any]]
+) -> list[tuple[Mapping[str, Any], Recurrence | None]]:
+    """The records the filter keeps, each with its recurrence (judged against all `records`)."""
+    everything = list(records)
+    found = recurrences(process, everything)
+    return [
+        (r, found.get(str(r.get("id"))))
+        for r in everything
+        if keep.keeps(process, r) and (not keep.recurring or str(r.get("id")) in found)
+    ]
 
 
 def parse_since(text: str) -> datetime | None:
@@ -71,17 +95,20 @@ def incident_rows(root: Path, process: Process, now: datetime, keep: IncidentFil
     """One row per record the filter keeps, oldest first; unreadable records become warnings."""
     rows = []
     warnings = []
+    readable = []
     for summary in summaries(root):
-        facts = summary.facts
         if summary.error:
             warnings.append(summary.error)
-            continue
-        if not keep.keeps(process, facts):
-            continue
-        row = {"path": summary.path, **{k: v for k, v in facts.items() if k != "action_items"}}
+        else:
+            readable.append({**summary.facts, "path": summary.path})
+    for facts, recurrence in select(process, keep, readable):
+        row = {k: v for k, v in facts.items() if k != "action_items"}
+        row = {"path": row.pop("path"), **row}
         late = process.postmortem_overdue(facts, now)
         if late:
             row["postmortem_overdue_since"] = late.isoformat()
+        if recurrence:
+            row["recurrence"] = recurrence.describe()
         rows.append(row)
     rows.sort(key=lambda r: (str(r.get("detected_at", "")), str(r.get("id", ""))))
     return Listing(rows, warnings)
@@ -92,6 +119,8 @@ def incident_table(rows: list[dict[str, Any]]) -> list[str]:
     for line, row in zip(cells, rows, strict=True):
         if row.get("postmortem_overdue_since"):
             line[-1] += f"  [post-mortem overdue since {row['postmortem_overdue_since']}]"
+        if row.get("recurrence"):
+            line[-1] += f"  [{row['recurrence']}]"
     return table(INCIDENT_COLUMNS, cells)
 
 

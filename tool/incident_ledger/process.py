@@ -76,6 +76,9 @@ AUDIENCES: dict[str, frozenset[str]] = {
 }
 AUDIENCE_NAMES = tuple(AUDIENCES)
 DEFAULT_AUDIENCE = "internal"
+# The audience of the organisation's own staff: only its site shows the change history
+# (commit authors) and the drill coverage (exercises are internal).
+STAFF_AUDIENCE = "internal"
 RESTRICTED = "restricted"
 # A new record is for the organisation until someone decides it may be public.
 DEFAULT_VISIBILITY = "internal"
@@ -360,6 +363,31 @@ class Process:
         """The due date of a post-mortem that is late, else None."""
         deadline = self.postmortem_deadline(record, moment)
         return deadline.due if deadline and deadline.overdue else None
+
+    # -- follow-through, recurrence, drills and STIX (policy.yaml; absent keys turn them off)
+
+    def item_default_due(self, record: Record, added: datetime) -> date | None:
+        """A new action item's due date: the policy's `action_item_due_days` for the
+        incident's priority after the UTC day it is added (None: no priority, or none set)."""
+        days = (self.schema.policy.get("action_item_due_days") or {}).get(record.get("priority"))
+        return today(added) + timedelta(days=days) if isinstance(days, int) else None
+
+    @property
+    def recurrence_window_days(self) -> int | None:
+        """An incident recurs when an earlier one hit a service of it, same category, this recently."""
+        days = self.schema.policy.get("recurrence_window_days")
+        return days if isinstance(days, int) else None
+
+    @property
+    def drill_window_days(self) -> int | None:
+        """A service with real incidents should have had an exercise this recently."""
+        days = self.schema.policy.get("drill_window_days")
+        return days if isinstance(days, int) else None
+
+    def criticality(self, severity: object) -> int | None:
+        """The severity on STIX Incident Core's 0-100 criticality scale."""
+        value = self.severities.get(str(severity), {}).get("criticality")
+        return value if isinstance(value, int) else None
 
     # -- metrics -------------------------------------------------------------------------
 

@@ -119,7 +119,9 @@ def encode(result: FileResult) -> list[Any]:
         result.blob,
         *result.window,
         [[p.line, p.col, p.rule, p.message] for p in result.problems],
-        [seen.id, seen.line, seen.col, seen.duplicate_of, *seen.duplicate_of_at] if seen else None,
+        [seen.id, seen.line, seen.col, seen.duplicate_of, *seen.duplicate_of_at, [list(r) for r in seen.related]]
+        if seen
+        else None,
     ]
 
 
@@ -141,7 +143,9 @@ def decode(path: str, entry: Any, clock: int) -> FileResult | None:
         blob, low, high, problems, seen = entry
         return FileResult(
             [Problem(path, line, col, rule, message) for line, col, rule, message in problems],
-            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5])) if seen else None,
+            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5]), tuple(tuple(r) for r in seen[6]))
+            if seen
+            else None,
             None,
             blob,
             (low, high),

@@ -61,9 +61,16 @@ def check_file(file: str, context: Context, keep_data: bool = False, known: File
             *document.locate(("id",)),
             duplicate_of if isinstance(duplicate_of, str) else None,
             document.locate(("duplicate_of",)),
+            _related(document),
         )
     data = document.data if keep_data and not problems else None
     return FileResult(problems, seen, data, blob, clock_window(document, context))
+
+
+def _related(document: yamlio.Document) -> tuple[tuple[str, int, int], ...]:
+    found = document.data.get("related")
+    ids = found if isinstance(found, list) else []
+    return tuple((i, *document.locate(("related", n))) for n, i in enumerate(ids) if isinstance(i, str))
 
 
 Task = tuple[str, FileResult | None]

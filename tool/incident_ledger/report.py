@@ -52,3 +52,11 @@ def summary(problems: Sequence[Problem], checked: int | None = None) -> str:
     if not problems:
         return "all records valid" if checked is None else f"{checked} record(s) checked, all valid"
     return f"{len(problems)} problem(s) in {files} file(s)"
+
+
+def warning_lines(warnings: Sequence[Problem], fmt: str) -> list[str]:
+    """Warnings, which never fail a check: `path:line:col: warning: rule: message`, or
+    GitHub `::warning` annotations."""
+    if fmt == "github":
+        return [github_line(w).replace("::error ", "::warning ", 1) for w in warnings]
+    return [f"{w.path}:{w.line}:{w.col}: warning: {w.rule}: {w.message}" for w in warnings]

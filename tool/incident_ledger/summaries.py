@@ -30,6 +30,7 @@ FACTS = (
     "exercise",
     "severity",
     "priority",
+    "category",
     "services",
     "detected_at",
     "resolved_at",

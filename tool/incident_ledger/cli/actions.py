@@ -94,8 +94,12 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
 @listing_format_option("table", "json")
 @pass_state
 def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,
-          since: str | None, fmt: str) -> None:  # fmt: skip
-    """List incidents (all of them by default), oldest first."""
+          since: str | None, recurring: bool, fmt: str) -> None:  # fmt: skip
+    """List incidents (all of them by default), oldest first.
+
+    A recurring incident is marked with how often its service had one of its category
+    within the policy's recurrence_window_days ("3rd time in 90 days for payments-api").
+    """
     from ..listing import IncidentFilter, incident_rows, incident_table, json_rows, parse_since
     from ..process import Process
     from ..schema import Schema, schema_dir
@@ -103,7 +107,7 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
     start = parse_since(since) if since else None
     if since and start is None:
         raise click.BadParameter(f"{quoted(since)} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
-    keep = IncidentFilter(statuses, only_open, severity, service, start)
+    keep = IncidentFilter(statuses, only_open, severity, service, start, recurring)
     listing = incident_rows(state.root, Process(Schema(schema_dir(state.root))), state.now(), keep)
     for warning in listing.warnings:
         click.echo(f"inc: warning: {escape_unsafe(warning)}", err=True)

@@ -37,14 +37,18 @@ def check(state: State, base: str | None, head: str, fmt: str) -> None:
     closed and reviewed records change only where the review allows, a new id is not
     taken on --base. The changed records are also validated as `inc validate` does.
     Prints `path:line:col: rule: message`; exit 0 when clean, 1 on problems, 2 on a
-    usage error.
+    usage error. A timeline entry added more than a day after the time it states is a
+    warning (on stderr), never a failure.
     """
     from ..check import check as run_check
     from ..gitrepo import default_base
-    from ..report import render, summary
+    from ..report import render, summary, warning_lines
 
     root = state.root
     outcome = run_check(root, state.now(), base or default_base(root), head)
+    for line in warning_lines(outcome.warnings, fmt):
+        # GitHub reads workflow commands from stdout; elsewhere warnings stay off the report.
+        click.echo(line, err=fmt != "github")
     output = render(outcome.problems, fmt)
     if fmt == "json" or output:
         click.echo(output)

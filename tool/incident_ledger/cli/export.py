@@ -29,7 +29,7 @@ from .options import State, pass_state
 @pass_state
 def export(state: State, fmt: str, output: Path | None, include_restricted: bool, skip_invalid: bool,
            statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,
-           since: str | None) -> None:  # fmt: skip
+           since: str | None, recurring: bool) -> None:  # fmt: skip
     """Export the records (all, or those the filters pick) for other tools.
 
     Every record is checked as `inc validate` does first: an invalid record stops the
@@ -42,7 +42,7 @@ def export(state: State, fmt: str, output: Path | None, include_restricted: bool
     start = parse_since(since) if since else None
     if since and start is None:
         raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
-    selection = Selection(IncidentFilter(statuses, only_open, severity, service, start), include_restricted)
+    selection = Selection(IncidentFilter(statuses, only_open, severity, service, start, recurring), include_restricted)
     text = run_export(
         state.root, state.now(), fmt, selection, skip_invalid, lambda m: click.echo(f"inc: warning: {m}", err=True)
     )

@@ -13,7 +13,7 @@ F = Callable[..., Any]
 
 
 def record_filters(command: F) -> F:
-    """--status, --open, --severity, --service and --since, as `listing` applies them."""
+    """--status, --open, --severity, --service, --since and --recurring, as `listing` applies them."""
     options = [
         click.option(
             "--status",
@@ -28,6 +28,9 @@ def record_filters(command: F) -> F:
         click.option("--service", metavar="NAME", help="Only incidents affecting this service."),
         click.option(
             "--since", metavar="DATE", help="Only incidents detected on or after this date (YYYY-MM-DD or a time)."
+        ),
+        click.option(
+            "--recurring", is_flag=True, help="Only recurring incidents (same service and category, policy window)."
         ),
     ]
     for option in reversed(options):

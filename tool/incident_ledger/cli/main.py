@@ -13,7 +13,7 @@ from .. import interrupts
 from ..distribution import DISTRIBUTION
 from ..errors import EXIT_BUG, EXIT_USAGE, Interrupted, LedgerError
 from ..safetext import escape_unsafe, one_line
-from . import actions, check, export, init, lifecycle, rules, site, validate
+from . import actions, check, export, history, init, lifecycle, rules, site, validate
 from .options import State
 
 
@@ -59,6 +59,7 @@ for command in (
     validate.validate,
     export.export,
     rules.rules,
+    history.history,
     site.site,
 ):
     inc.add_command(command)

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import insight, listing
 from ..errors import Problem, RecordError
 from ..listing import IncidentFilter
 from ..process import RESTRICTED, Process
@@ -64,13 +65,15 @@ def load(root: Path, now: datetime, jobs: int | None = None) -> Loaded:
     return loaded
 
 
-def select(loaded: Loaded, selection: Selection) -> list[Record]:
-    """The records the filters keep; restricted ones only when asked for."""
+def select(loaded: Loaded, selection: Selection, now: datetime) -> list[columns.Subject]:
+    """The records the filters keep (as `inc list` keeps them), restricted ones only when
+    asked for, each with its related incidents and recurrence."""
+    related = insight.related_both_ways(loaded.records)
+    kept = listing.select(loaded.process, selection.keep, loaded.records)
     return [
-        r
-        for r in loaded.records
-        if selection.keep.keeps(loaded.process, r)
-        and (selection.include_restricted or r.get("visibility") != RESTRICTED)
+        columns.Subject(r, loaded.process, now, tuple(related.get(str(r.get("id")), ())), recurrence)
+        for r, recurrence in kept
+        if selection.include_restricted or r.get("visibility") != RESTRICTED
     ]
 
 
@@ -79,13 +82,14 @@ def stix_facts(process: Process) -> stix.StixFacts:
     return stix.StixFacts(process, criticality)
 
 
-def render(fmt: str, loaded: Loaded, records: list[Record]) -> str:
-    """The export of `records` in `fmt`."""
+def render(fmt: str, loaded: Loaded, subjects: list[columns.Subject]) -> str:
+    """The export of the selected records in `fmt`."""
+    records = [s.record for s in subjects]
     if fmt == "stix":
         return stix.to_json(stix.bundle(stix.selected(records), stix_facts(loaded.process)))
     if fmt == "fourkeys":
         return tabular.to_ndjson(fourkeys.row(r) for r in records if loaded.process.counted(r))
-    return tabular.render(fmt, columns.NAMES, (columns.row(r) for r in records))
+    return tabular.render(fmt, columns.NAMES, (columns.row(s) for s in subjects))
 
 
 def export(root: Path, now: datetime, fmt: str, selection: Selection, skip_invalid: bool = False,
@@ -98,4 +102,4 @@ def export(root: Path, now: datetime, fmt: str, selection: Selection, skip_inval
         if warn is not None:
             paths = sorted({p.path for p in loaded.problems})
             warn(f"left out {len(paths)} invalid record(s): {', '.join(paths)} (inc validate shows why)")
-    return render(fmt, loaded, select(loaded, selection))
+    return render(fmt, loaded, select(loaded, selection, now))

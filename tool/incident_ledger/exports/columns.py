@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .. import metrics
-from ..process import items_of, reopenings
+from ..insight import Recurrence
+from ..process import Process, item_overdue, items_of, reopenings
 from ..records import format_time, parse_time
+from .fourkeys import caused_by_refs
 
 Record = Mapping[str, Any]
 
@@ -25,56 +28,90 @@ TEXT, LIST, TIME, MINUTES, COUNT, FLAG = "text", "list", "time", "minutes", "cou
 
 
 @dataclass(frozen=True)
+class Subject:
+    """One record and what the other records and the process say about it."""
+
+    record: Record
+    process: Process
+    now: datetime
+    related: tuple[str, ...] = ()  # both ways: named here, or naming this one
+    recurrence: Recurrence | None = None
+
+    def get(self, name: str) -> Any:
+        return self.record.get(name)
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     kind: str  # how the value is written: TEXT, LIST, TIME, MINUTES, COUNT or FLAG
     doc: str
-    value: Callable[[Record], Any]
+    value: Callable[[Subject], Any]
 
 
-def _field(name: str) -> Callable[[Record], Any]:
-    def value(record: Record) -> Any:
+def _field(name: str) -> Callable[[Subject], Any]:
+    def value(record: Subject) -> Any:
         found = record.get(name)
         return found if isinstance(found, (str, bool, int)) else None
 
     return value
 
 
-def _list(name: str) -> Callable[[Record], list[str]]:
-    def value(record: Record) -> list[str]:
+def _list(name: str) -> Callable[[Subject], list[str]]:
+    def value(record: Subject) -> list[str]:
         found = record.get(name)
         return [str(v) for v in found] if isinstance(found, list) else []
 
     return value
 
 
-def _time(name: str) -> Callable[[Record], str | None]:
-    def value(record: Record) -> str | None:
+def _time(name: str) -> Callable[[Subject], str | None]:
+    def value(record: Subject) -> str | None:
         moment = parse_time(record.get(name))
         return format_time(moment) if moment else None
 
     return value
 
 
-def _minutes(start: str, end: str) -> Callable[[Record], int | None]:
-    def value(record: Record) -> int | None:
+def _minutes(start: str, end: str) -> Callable[[Subject], int | None]:
+    def value(record: Subject) -> int | None:
         minutes = metrics.minutes_between(record.get(start), record.get(end))
         return round(minutes) if minutes is not None else None
 
     return value
 
 
-def _links(record: Record) -> list[str]:
+def _links(record: Subject) -> list[str]:
     found = record.get("links")
     return [str(link.get("url")) for link in found if isinstance(link, Mapping)] if isinstance(found, list) else []
 
 
-def _reopenings(record: Record) -> int:
-    return len(reopenings(record))
+def _reopenings(subject: Subject) -> int:
+    return len(reopenings(subject.record))
 
 
-def _action_items(record: Record) -> int:
-    return len(items_of(record))
+def _action_items(subject: Subject) -> int:
+    return len(items_of(subject.record))
+
+
+def _overdue_items(subject: Subject) -> int:
+    return sum(1 for item in items_of(subject.record) if item_overdue(item, subject.now))
+
+
+def _postmortem_overdue(subject: Subject) -> bool:
+    return subject.process.postmortem_overdue(subject.record, subject.now) is not None
+
+
+def _related(subject: Subject) -> list[str]:
+    return list(subject.related)
+
+
+def _caused_by(subject: Subject) -> list[str]:
+    return caused_by_refs(subject.record)
+
+
+def _recurrence(subject: Subject) -> str | None:
+    return subject.recurrence.describe() if subject.recurrence else None
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -130,11 +167,25 @@ COLUMNS: tuple[Column, ...] = (
     Column("duplicate_of", TEXT, "The incident this one duplicates.", _field("duplicate_of")),
     Column("action_items", COUNT, "How many action items it has.", _action_items),
     Column("links", LIST, "The URLs of its links.", _links),
+    Column("related", LIST, "Related incidents, named on either record.", _related),
+    Column(
+        "caused_by",
+        LIST,
+        "The refs of the changes that caused it (commit SHAs, pull requests, deployments).",
+        _caused_by,
+    ),
+    Column(
+        "recurrence", TEXT, "When it recurs: `3rd time in 90 days for payments-api` (the policy's window).", _recurrence
+    ),
+    Column("action_items_overdue", COUNT, "How many of its action items are open past their due date.", _overdue_items),
+    Column(
+        "postmortem_overdue", FLAG, "`true` when its post-mortem is past the policy's due date.", _postmortem_overdue
+    ),
 )
 
 NAMES = tuple(column.name for column in COLUMNS)
 
 
-def row(record: Record) -> dict[str, Any]:
+def row(subject: Subject) -> dict[str, Any]:
     """One record's row: every column, in order."""
-    return {column.name: column.value(record) for column in COLUMNS}
+    return {column.name: column.value(subject) for column in COLUMNS}

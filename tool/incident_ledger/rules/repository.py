@@ -29,6 +29,8 @@ class Seen:
     duplicate_of: str | None
     # Where `duplicate_of` is written, so a problem with it points there.
     duplicate_of_at: tuple[int, int] = (1, 1)
+    # The ids in `related`, each with where it is written.
+    related: tuple[tuple[str, int, int], ...] = ()
 
 
 # Where in which file, and what is wrong.
@@ -93,6 +95,30 @@ def duplicate_of_exists(seen: list[Seen], root: Path | None) -> Iterator[Finding
                 *record.duplicate_of_at,
                 f"duplicate_of names {why} ({target}); name the incident this one duplicates",
             )
+
+
+@rule(
+    "related",
+    failing=Example("related:\n  - INC-20261104-7KQM\n"),
+    passing=Example("related:\n  - INC-20261104-7KQM\n", others=("id: INC-20261104-7KQM\n",)),
+)
+def related_exist(seen: list[Seen], root: Path | None) -> Iterator[Finding]:
+    """Every id in `related` names another incident of the repository.
+
+    Related incidents are listed on both records' pages, so each one must exist: never
+    the record itself, never an id no record of the repository has. When only some files
+    are checked, an incident counts as existing when its file is where its id says.
+    """
+    ids = {record.id for record in seen}
+    for record in seen:
+        for target, line, col in record.related:
+            if target == record.id or not (target in ids or _on_disk(root, target)):
+                why = (
+                    "this record itself"
+                    if target == record.id
+                    else "an incident that does not exist in this repository"
+                )
+                yield record.path, line, col, f"related names {why} ({target}); remove it or correct the id"
 
 
 def _on_disk(root: Path | None, incident_id: str) -> bool:

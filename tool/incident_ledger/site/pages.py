@@ -14,7 +14,7 @@ paginated so no page grows with the number of records.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,8 +25,10 @@ from markdown.extensions.toc import slugify
 from markupsafe import Markup, escape
 
 from .. import metrics
-from ..process import Process, today
+from ..audit import RecordCommit
+from ..process import DEFAULT_AUDIENCE, Process, today
 from ..records import parse_time
+from .learning import Learning
 from .model import Incident, slug
 from .published import Catalog
 from .render import plain, text
@@ -88,10 +90,16 @@ def _when(value: Any) -> str:
 class SitePlan:
     """All generated pages for one catalog, plus the data the charts and feed need."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        audience: str = DEFAULT_AUDIENCE,
+        histories: Mapping[str, list[RecordCommit]] | None = None,
+    ) -> None:
         self.catalog = catalog
         self.process = Process(catalog.schema)
         self.incidents = [Incident(r, self.process, catalog.now) for r in catalog.published]
+        self.learning = Learning(self.incidents, self.process, catalog.now, audience, histories)
         self.real = [i for i in self.incidents if not i.exercise]
         self.exercises = [i for i in self.incidents if i.exercise]
         self.by_id = {i.id: i for i in self.incidents}
@@ -112,8 +120,8 @@ class SitePlan:
                     incident.uri,
                     f"{incident.id}: {incident.title}",
                     "incident.html",
-                    {"i": incident, "duplicate_target": self._target(incident)},
-                    _incident_headings(incident),
+                    {"i": incident, "duplicate_target": self._target(incident), **self.learning.for_incident(incident)},
+                    _incident_headings(incident, self.learning.headings(incident)),
                 )
             )
         return self.pages
@@ -257,7 +265,9 @@ class SitePlan:
             "By service",
             "By category",
             "Action-item follow-through",
+            *self.learning.metrics_headings(),
         ]
+        context.update(self.learning.metrics_context())
         self.pages.append(Page("metrics/index.md", "Metrics", "metrics.html", context, headings, in_nav=True))
 
     def _process(self) -> None:
@@ -290,7 +300,7 @@ def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
 
 
-def _incident_headings(incident: Incident) -> list[str]:
+def _incident_headings(incident: Incident, learning: list[str]) -> list[str]:
     data = incident.data
     sections = [("Summary and impact", True), ("Timeline", True)]
     sections += [
@@ -300,6 +310,6 @@ def _incident_headings(incident: Incident) -> list[str]:
         ("Root cause", "root_cause" in data or "contributing_factors" in data),
         ("Post-mortem", "postmortem" in data),
         ("Action items", bool(data.get("action_items"))),
-        ("Links", bool(incident.links)),
     ]
-    return [name for name, present in sections if present]
+    shown = [name for name, present in sections if present]
+    return shown + learning + (["Links"] if incident.links else [])

@@ -28,7 +28,7 @@ from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_relative_url
 
 from ..errors import LedgerError
-from ..process import AUDIENCE_NAMES, DEFAULT_AUDIENCE, now
+from ..process import AUDIENCE_NAMES, DEFAULT_AUDIENCE, STAFF_AUDIENCE, now
 
 log = logging.getLogger("mkdocs.plugins.incidents")
 
@@ -87,7 +87,8 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         from . import charts, feed
         from .pages import SitePlan, environment
 
-        plan = SitePlan(self._catalog())
+        catalog = self._catalog()
+        plan = SitePlan(catalog, self.config.audience, self._histories())
         self.urls = {f.src_uri: f.url for f in files}
         self.env = environment()
         self.pages = {}
@@ -163,6 +164,19 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
     def _asset(self, files: Files, config: MkDocsConfig, uri: str, content: bytes) -> None:
         if uri not in self.urls:
             files.append(File.generated(config, uri, content=content))
+
+    def _histories(self) -> Any:
+        """Every record's commits, in one `git log` (the internal audience's change history)."""
+        if self.config.audience != STAFF_AUDIENCE:
+            return None
+        from ..audit import histories
+        from ..errors import LedgerError
+
+        try:
+            return histories(self.incidents_path.parent)
+        except LedgerError as error:  # git missing or refusing: the site still builds, without it
+            log.warning("incidents: no change history: %s", error)
+            return None
 
     def _catalog(self) -> Any:
         from ..errors import LedgerError, RecordError
