@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -168,7 +170,7 @@ def test_home_lists_active_incidents_closures_and_overdue_postmortems(internal: 
     assert table(html, "inc-figures") == []  # a list, not a table
     assert "<strong>2</strong> active incident(s)" in html
     awaiting = table(html, "inc-awaiting")
-    assert awaiting[1:] == [[f"{P2} Incident {P2}", "SEV2", "2026-01-22 08:00 UTC", "2026-02-01", "overdue"]]
+    assert awaiting[1:] == [[f"{P2} Incident {P2}", "SEV2", "2026-01-22 08:00 UTC", "2026-02-01 overdue"]]
 
 
 def test_incident_page_shows_the_whole_record(internal: Path) -> None:
@@ -260,13 +262,13 @@ def test_metrics_counts_per_month(internal: Path) -> None:
 
 def test_metrics_durations_per_severity_and_quarter(internal: Path) -> None:
     html = page(internal, "metrics")
-    by_severity = {row[0]: row[1:] for row in table(html, "inc-durations-severity")[1:]}
+    by_severity = {row[0]: row[1:] for row in table(html, "inc-durations-severity")[2:]}  # two header rows
     # acknowledge n, median, p90 | resolve n, median, p90 | recover n, median, p90
     assert by_severity["SEV1"] == ["1", "10 min", "10 min", "1", "1 h", "1 h", "1", "2 h", "2 h"]
     assert by_severity["SEV2"] == ["2", "25 min", "30 min", "2", "4 h", "5 h", "2", "7 h", "10 h"]
     assert by_severity["SEV3"] == ["1", "15 min", "15 min", "0", "–", "–", "0", "–", "–"]
     assert by_severity["unclassified"] == ["0", "–", "–", "0", "–", "–", "0", "–", "–"]
-    by_quarter = {row[0]: row[1:4] for row in table(html, "inc-durations-quarter")[1:]}
+    by_quarter = {row[0]: row[1:4] for row in table(html, "inc-durations-quarter")[2:]}
     assert by_quarter == {
         "2026-Q1": ["2", "15 min", "20 min"],
         "2026-Q2": ["1", "30 min", "30 min"],
@@ -359,3 +361,84 @@ def _html_fragments(file: Path, text: str) -> list[str]:
         root = ElementTree.fromstring(text)
         return [e.text or "" for e in root.iter() if e.tag.endswith(("content", "summary", "title"))]
     return []
+
+
+# -- reading the site: tables, feed discovery, ongoing durations -------------------------
+
+
+class _TableAudit(HTMLParser):
+    """Every table's enclosing region (its attributes) and every header cell's text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[dict[str, str | None]] = []
+        self.regions: list[dict[str, str | None]] = []
+        self.headers: list[str] = []
+        self.in_th = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div":
+            self.stack.append(dict(attrs))
+        elif tag == "table":
+            self.regions.append(self.stack[-1] if self.stack else {})
+        elif tag == "th":
+            self.in_th = True
+            self.headers.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.stack:
+            self.stack.pop()
+        elif tag == "th":
+            self.in_th = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_th:
+            self.headers[-1] += data.strip()
+
+
+def test_every_table_is_a_labelled_focusable_region_with_named_headers(internal: Path) -> None:
+    for uri in ("", "metrics", "process", "postmortems", "incidents/2026", f"incidents/2026/{P1}"):
+        audit = _TableAudit()
+        audit.feed(page(internal, uri))
+        assert audit.regions, uri
+        for region in audit.regions:
+            assert "inc-table" in (region.get("class") or "").split(), (uri, region)
+            assert (region.get("role"), region.get("tabindex")) == ("region", "0"), (uri, region)
+            assert region.get("aria-label"), (uri, region)
+        assert "" not in audit.headers, uri
+
+
+def test_every_page_advertises_the_feed_which_links_to_itself(internal: Path) -> None:
+    for file, text in site_files(internal):
+        if file.suffix == ".html" and file.name != "404.html":
+            head = text[: text.index("</head>")]
+            assert re.search(
+                r'<link rel="alternate" type="application/atom\+xml" [^>]*href="(\.\./)*feed\.xml"', head
+            ), file
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(internal / "feed.xml").getroot()
+    links = {link.get("rel"): link.get("href") for link in feed.findall("a:link", ns)}
+    assert links == {"self": "https://incidents.example.com/feed.xml", "alternate": "https://incidents.example.com/"}
+
+
+def test_feed_summaries_are_plain_text(public: Path) -> None:
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(public / "feed.xml").getroot()
+    summaries = [e.findtext("a:summary", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    assert summaries == [f"What happened in {P1}.", f"What happened in {P1}."]
+
+
+def test_feed_summary_of_markdown_drops_the_markup(repo_with_fixtures: Path) -> None:
+    from incident_ledger.site.model import Incident
+
+    schema = Schema(repo_with_fixtures / "schemas")
+    data = {"id": P1, "title": "t", "status": "identified", "exercise": False}
+    data["summary"] = "Card payments **failed**; see [the runbook](https://example.com/rb).\n\n- `pool` full"
+    incident = Incident(data, schema, datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
+    assert incident.summary_text() == "Card payments failed; see the runbook. pool full"
+
+
+def test_ongoing_incident_says_since_when_not_how_long(internal: Path) -> None:
+    header = dict((row[0], row[1]) for row in table(page(internal, f"incidents/2026/{P4}"), "inc-header"))
+    assert header["Detected"] == "2026-11-23 09:00 UTC by monitoring; ongoing since 2026-11-23 09:00 UTC"
+    assert '<time datetime="2026-11-23T09:00:00Z">' in page(internal, f"incidents/2026/{P4}")

@@ -84,3 +84,16 @@ def test_home_shows_the_active_incidents(mkdocs_site: Path) -> None:
         "INC-20261120-3WKS",
     ]
     assert [row[1] for row in active[1:]] == ["identified", "classified", "investigating", "resolved"]
+
+
+def test_home_shows_the_recovered_incident_awaiting_closure(mkdocs_site: Path) -> None:
+    recovered = table(page(mkdocs_site, ""), "inc-recovered")
+    assert recovered == [
+        ["Incident", "Severity", "Resolved", "Recovered"],
+        [
+            "INC-20261014-P6JC Nightly invoice run finished six hours late",
+            "SEV4",
+            "2026-10-14 09:55 UTC",
+            "2026-10-15 04:10 UTC",
+        ],
+    ]

@@ -71,6 +71,11 @@ class Incident:
         return self.process.ended(self.status)
 
     @property
+    def awaiting_closure(self) -> bool:
+        """Recovered (normal operation confirmed) but not yet closed with a root cause."""
+        return not self.ended_early and bool(self.data.get("recovered_at")) and not self.data.get("closed_at")
+
+    @property
     def closed(self) -> bool:
         return self.process.closed(self.status)
 
@@ -108,14 +113,19 @@ class Incident:
         return found
 
     @property
-    def duration(self) -> str:
-        """Impact duration: from the start (or detection) to resolution, or 'ongoing'."""
-        start = self.data.get("started_at") or self.data["detected_at"]
+    def impact_start(self) -> str:
+        return str(self.data.get("started_at") or self.data["detected_at"])
+
+    @property
+    def duration(self) -> str | None:
+        """Impact duration from the start (or detection) to resolution; None while ongoing.
+
+        An ongoing incident's length is not printed: the page is read long after it was
+        built, so the templates say "ongoing since <start>" instead.
+        """
         if self.data.get("resolved_at"):
-            return format_minutes(minutes_between(start, self.data["resolved_at"]))
-        if self.ended_early:
-            return "–"
-        return f"ongoing ({format_minutes(minutes_between(start, _stamp(self.now)))} so far)"
+            return format_minutes(minutes_between(self.impact_start, self.data["resolved_at"]))
+        return "–" if self.ended_early else None
 
     # -- post-mortem deadline (policy: postmortem_due_days after closed_at) --------------
 
@@ -197,9 +207,6 @@ class Incident:
         ]
 
     def summary_text(self, limit: int = 400) -> str:
-        text = plain(self.data.get("summary", ""))
+        """The summary as plain text (Markdown rendered, then every tag dropped), for the feed."""
+        text = plain(markdown_html(self.data.get("summary", "")))
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment.utcoffset() == timedelta(0) else moment.isoformat()

@@ -128,10 +128,23 @@ class SitePlan:
     def _home(self) -> None:
         active = sorted((i for i in self.real if i.active), key=lambda i: i.detected, reverse=True)
         closures = sorted((i for i in self.real if i.closed), key=lambda i: i.data["closed_at"], reverse=True)
+        recovered = sorted((i for i in self.real if i.awaiting_closure), key=lambda i: i.data["recovered_at"])
         awaiting = sorted((i for i in self.real if i.awaiting_review), key=lambda i: i.data["closed_at"])
         figures = self._key_figures()
-        context = {"active": active, "closures": closures[:RECENT], "awaiting": awaiting, "figures": figures}
-        headings = ["Active incidents", "Recent closures", "Post-mortems awaiting review", "Key figures"]
+        context = {
+            "active": active,
+            "recovered": recovered,
+            "closures": closures[:RECENT],
+            "awaiting": awaiting,
+            "figures": figures,
+        }
+        headings = [
+            "Active incidents",
+            "Recovered, not yet closed",
+            "Recent closures",
+            "Post-mortems awaiting review",
+            "Key figures",
+        ]
         self.pages.append(Page("index.md", "Overview", "home.html", context, headings, in_nav=True))
 
     def _key_figures(self) -> dict[str, Any]:

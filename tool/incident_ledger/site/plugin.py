@@ -34,6 +34,8 @@ log = logging.getLogger("mkdocs.plugins.incidents")
 
 CSS = "assets/incidents.css"
 ASSETS = Path(__file__).parent / "assets"
+# Template overrides (the feed's autodiscovery link), placed before the theme's own.
+THEME = Path(__file__).parent / "theme"
 
 
 class IncidentsConfig(base.Config):  # type: ignore[no-untyped-call]
@@ -76,6 +78,9 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
             self.config.audience = override
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
+        dirs = config.theme.dirs
+        if str(THEME) not in dirs:
+            dirs.insert(1 if config.theme.custom_dir else 0, str(THEME))
         return config
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
@@ -106,7 +111,9 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         self._asset(files, config, CSS, (ASSETS / "incidents.css").read_bytes())
         self.urls.update((f.src_uri, f.url) for f in files)
         site_url = config.site_url or ""
-        xml = feed.atom(plan.incidents, config.site_name, site_url, lambda uri: urljoin(site_url, self.urls[uri]))
+        xml = feed.atom(
+            plan.incidents, config.site_name, site_url, lambda uri: urljoin(site_url, self.urls.get(uri, uri))
+        )
         self._asset(files, config, "feed.xml", xml)
         self.urls["feed.xml"] = "feed.xml"
         return files
