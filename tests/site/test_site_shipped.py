@@ -6,14 +6,11 @@ config) and `inc site build --audience public`; both write outside the checkout.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from project_paths import PROJECT
-from site_helpers import build_environment, files_containing, inc, page, table
+from site_helpers import files_containing, page, table
 
 RESTRICTED = "INC-20260122-9XDF"  # the credential-stuffing incident
 RESTRICTED_TEXT = "Credential-stuffing"
@@ -21,28 +18,13 @@ PUBLIC = {"INC-20250914-4HQ2", "INC-20261120-3WKS", "INC-20261121-T4NB"}
 
 
 @pytest.fixture(scope="module")
-def mkdocs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("shipped")
-    mkdocs = Path(sys.executable).with_name("mkdocs")
-    with build_environment(tmp):
-        done = subprocess.run(
-            [str(mkdocs), "build", "-q", "-f", str(PROJECT / "site" / "mkdocs.yml"), "-d", str(tmp / "out")],
-            capture_output=True,
-            text=True,
-            env=dict(os.environ),
-        )
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
-    return tmp / "out"
+def mkdocs_site(shipped_internal: Path) -> Path:
+    return shipped_internal
 
 
 @pytest.fixture(scope="module")
-def public_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("shipped-public")
-    with build_environment(tmp):
-        code, out, err = inc(PROJECT, "site", "build", "--audience", "public", "--out", str(tmp / "out"))
-    assert code == 0, out + err
-    return tmp / "out"
+def public_site(shipped_public: Path) -> Path:
+    return shipped_public
 
 
 def ids(site: Path) -> set[str]:

@@ -46,6 +46,9 @@ class Page:
     context: dict[str, Any]
     headings: list[str] = field(default_factory=list)
     in_nav: bool = False
+    # Indexed for search. Lists of incidents (home, indexes) are not: each incident is
+    # found on its own page, not again on every list that names it.
+    searchable: bool = True
 
     def __post_init__(self) -> None:
         # MkDocs and the theme write a page's title and headings unescaped (into <title>,
@@ -106,6 +109,7 @@ class SitePlan:
         self._listing("exercises/index.md", "Exercises", self.exercises, intro="exercises", in_nav=True)
         self._metrics()
         self._process()
+        self.pages.append(Page("search/index.md", "Search", "search.html", {}, searchable=False))
         for incident in self.incidents:
             self.pages.append(
                 Page(
@@ -145,7 +149,7 @@ class SitePlan:
             "Post-mortems awaiting review",
             "Key figures",
         ]
-        self.pages.append(Page("index.md", "Overview", "home.html", context, headings, in_nav=True))
+        self.pages.append(Page("index.md", "Overview", "home.html", context, headings, in_nav=True, searchable=False))
 
     def _key_figures(self) -> dict[str, Any]:
         year = today(self.catalog.now).year
@@ -177,7 +181,15 @@ class SitePlan:
             service_links.append((service, first, len(services[service])))
         context = {"years": year_links, "services": service_links, "total": len(self.real)}
         self.pages.append(
-            Page("incidents/index.md", "Incidents", "incidents.html", context, ["By year", "By service"], in_nav=True)
+            Page(
+                "incidents/index.md",
+                "Incidents",
+                "incidents.html",
+                context,
+                ["By year", "By service"],
+                in_nav=True,
+                searchable=False,
+            )
         )
 
     def _postmortems(self) -> None:
@@ -242,7 +254,9 @@ class SitePlan:
                 "date_field": date_field,
             }
             page_title = title if number == 1 else f"{title} (page {number})"
-            self.pages.append(Page(page_uri, page_title, "listing.html", context, [], in_nav and number == 1))
+            self.pages.append(
+                Page(page_uri, page_title, "listing.html", context, [], in_nav and number == 1, searchable=False)
+            )
         return uri
 
     # -- metrics and process ---------------------------------------------------------------
