@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -73,7 +73,7 @@ class Incident:
     @property
     def awaiting_closure(self) -> bool:
         """Recovered (normal operation confirmed) but not yet closed with a root cause."""
-        return not self.ended_early and bool(self.data.get("recovered_at")) and not self.data.get("closed_at")
+        return self.process.is_open(self.status) and not self.process.active(self.status)
 
     @property
     def closed(self) -> bool:
