@@ -28,7 +28,9 @@ def shipped_internal(tmp_path_factory: pytest.TempPathFactory) -> Path:
             env=dict(os.environ),
         )
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
+    # Matplotlib says so when building its font cache (a fresh MPLCONFIGDIR) is slow, as on
+    # a busy machine; anything else on stderr is a failure.
+    assert [line for line in done.stderr.splitlines() if not line.startswith("Matplotlib is building")] == []
     return tmp / "out"
 
 

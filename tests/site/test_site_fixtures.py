@@ -451,12 +451,13 @@ def test_feed_summaries_are_plain_text(public: Path) -> None:
 
 
 def test_feed_summary_of_markdown_drops_the_markup(repo_with_fixtures: Path) -> None:
+    from incident_ledger.process import DEFAULT_AUDIENCE, Process
     from incident_ledger.site.model import Incident
 
     schema = Schema(repo_with_fixtures / "schemas")
     data = {"id": P1, "title": "t", "status": "identified", "exercise": False}
     data["summary"] = "Card payments **failed**; see [the runbook](https://example.com/rb).\n\n- `pool` full"
-    incident = Incident(data, schema, datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
+    incident = Incident(data, Process(schema), datetime(2026, 11, 23, 12, tzinfo=timezone.utc), DEFAULT_AUDIENCE)
     assert incident.summary_text() == "Card payments failed; see the runbook. pool full"
 
 

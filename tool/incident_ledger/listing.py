@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .process import Process, item_is_open, item_overdue, items_of
-from .records import parse_time, relative_path
+from .records import format_time, parse_time, relative_path
 from .safetext import escape_unsafe, one_line
-from .summaries import summaries
+from .stakeholders import next_update_of
+from .summaries import LATEST_UPDATE, summaries
 
 INCIDENT_COLUMNS = ("id", "status", "severity", "priority", "detected_at", "title")
 ACTION_COLUMNS = ("incident", "id", "status", "due", "owner", "title")
@@ -33,9 +34,13 @@ class IncidentFilter:
     severity: str | None = None
     service: str | None = None
     since: datetime | None = None
+    # `--stale`: only active incidents whose stakeholder update is overdue at this time.
+    stale_at: datetime | None = None
 
     def keeps(self, process: Process, facts: Mapping[str, Any]) -> bool:
         status = str(facts.get("status"))
+        if self.stale_at and not _stale(process, facts, self.stale_at):
+            return False
         if (self.statuses and status not in self.statuses) or (self.only_open and not process.is_open(status)):
             return False
         if self.severity and facts.get("severity") != self.severity:
@@ -43,6 +48,11 @@ class IncidentFilter:
         if self.service and self.service not in facts.get("services", []):
             return False
         return self.since is None or _detected_since(facts, self.since)
+
+
+def _stale(process: Process, facts: Mapping[str, Any], moment: datetime) -> bool:
+    upcoming = next_update_of(process, facts, facts.get(LATEST_UPDATE), moment)
+    return upcoming is not None and upcoming.overdue
 
 
 def parse_since(text: str) -> datetime | None:
@@ -78,10 +88,13 @@ def incident_rows(root: Path, process: Process, now: datetime, keep: IncidentFil
             continue
         if not keep.keeps(process, facts):
             continue
-        row = {"path": summary.path, **{k: v for k, v in facts.items() if k != "action_items"}}
+        row = {"path": summary.path, **{k: v for k, v in facts.items() if k not in ("action_items", LATEST_UPDATE)}}
         late = process.postmortem_overdue(facts, now)
         if late:
             row["postmortem_overdue_since"] = late.isoformat()
+        if keep.stale_at:
+            upcoming = next_update_of(process, facts, facts.get(LATEST_UPDATE), now)
+            row["update_due"] = format_time(upcoming.due) if upcoming else None
         rows.append(row)
     rows.sort(key=lambda r: (str(r.get("detected_at", "")), str(r.get("id", ""))))
     return Listing(rows, warnings)
@@ -92,6 +105,8 @@ def incident_table(rows: list[dict[str, Any]]) -> list[str]:
     for line, row in zip(cells, rows, strict=True):
         if row.get("postmortem_overdue_since"):
             line[-1] += f"  [post-mortem overdue since {row['postmortem_overdue_since']}]"
+        if row.get("update_due"):
+            line[-1] += f"  [stakeholder update overdue since {row['update_due']}]"
     return table(INCIDENT_COLUMNS, cells)
 
 

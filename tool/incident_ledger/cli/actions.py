@@ -101,10 +101,13 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
 @click.option("--severity", metavar="SEV", shell_complete=field_values("severity"), help="Only this severity.")
 @click.option("--service", metavar="NAME", help="Only incidents affecting this service.")
 @click.option("--since", metavar="DATE", help="Only incidents detected on or after this date (YYYY-MM-DD or a time).")
+@click.option(
+    "--stale", is_flag=True, help="Only active incidents that owe stakeholders an update (policy.yaml's cadence)."
+)
 @listing_format_option("table", "json")
 @pass_state
 def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,
-          since: str | None, fmt: str) -> None:  # fmt: skip
+          since: str | None, stale: bool, fmt: str) -> None:  # fmt: skip
     """List incidents (all of them by default), oldest first."""
     from ..listing import IncidentFilter, incident_rows, incident_table, json_rows, parse_since
     from ..process import Process
@@ -113,7 +116,7 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
     start = parse_since(since) if since else None
     if since and start is None:
         raise click.BadParameter(f"{quoted(since)} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
-    keep = IncidentFilter(statuses, only_open, severity, service, start)
+    keep = IncidentFilter(statuses, only_open, severity, service, start, state.now() if stale else None)
     listing = incident_rows(state.root, Process(Schema(schema_dir(state.root))), state.now(), keep)
     for warning in listing.warnings:
         click.echo(f"inc: warning: {escape_unsafe(warning)}", err=True)

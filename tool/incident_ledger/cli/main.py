@@ -45,6 +45,7 @@ for command in (
     lifecycle.review,
     lifecycle.advance,
     lifecycle.log,
+    lifecycle.update,
     lifecycle.reopen,
     lifecycle.cancel,
     lifecycle.duplicate,

@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
 
 from .. import process as facts
+from .. import stakeholders
 from ..metrics import format_minutes, minutes_between
 from ..process import Process
 from ..records import parse_time
@@ -35,10 +37,11 @@ def slug(text: str) -> str:
 
 
 class Incident:
-    def __init__(self, data: dict[str, Any], process: Process, now: datetime) -> None:
+    def __init__(self, data: dict[str, Any], process: Process, now: datetime, audience: str) -> None:
         self.data = data
         self.process = process
         self.now = now
+        self.audience = audience
         self.id: str = data["id"]
         self.uri = incident_uri(data)
         self.title = plain(data["title"])
@@ -178,8 +181,23 @@ class Incident:
                 "author": e["author"],  # plain text, escaped by the template
                 "text": inline_html(e["text"]),
             }
-            for e in self.data["timeline"]
+            for e in stakeholders.entries_for(self.data, self.audience)
         ]
+
+    # -- stakeholder updates (cadence from policy.yaml, via the process layer) -------------
+
+    @cached_property
+    def next_update(self) -> stakeholders.NextUpdate | None:
+        return stakeholders.next_update(self.process, self.data, self.now)
+
+    @property
+    def latest_update(self) -> dict[str, Any] | None:
+        entry = stakeholders.latest_update(self.data)
+        return {"at": entry["at"], "text": inline_html(entry["text"])} if entry else None
+
+    @property
+    def service_status(self) -> str:
+        return stakeholders.service_status(self.process, self.data)
 
     @property
     def links(self) -> list[dict[str, str]]:

@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 from .. import metrics
 from ..process import Process, today
 from ..records import parse_time
+from . import status
 from .model import Incident, slug
 from .published import Catalog
 from .render import plain, text
@@ -94,7 +95,7 @@ class SitePlan:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.process = Process(catalog.schema)
-        self.incidents = [Incident(r, self.process, catalog.now) for r in catalog.published]
+        self.incidents = [Incident(r, self.process, catalog.now, catalog.audience) for r in catalog.published]
         self.real = [i for i in self.incidents if not i.exercise]
         self.exercises = [i for i in self.incidents if i.exercise]
         self.by_id = {i.id: i for i in self.incidents}
@@ -109,6 +110,7 @@ class SitePlan:
         self._listing("exercises/index.md", "Exercises", self.exercises, intro="exercises", in_nav=True)
         self._metrics()
         self._process()
+        self._status()
         self.pages.append(Page("search/index.md", "Search", "search.html", {}, searchable=False))
         for incident in self.incidents:
             self.pages.append(
@@ -258,6 +260,13 @@ class SitePlan:
                 Page(page_uri, page_title, "listing.html", context, [], in_nav and number == 1, searchable=False)
             )
         return uri
+
+    def _status(self) -> None:
+        context = {"status": status.summary(self.incidents), "labels": status.LABELS, "indicators": status.INDICATORS}
+        headings = ["Services", "Active incidents"]
+        self.pages.append(
+            Page("status/index.md", "Status", "status.html", context, headings, in_nav=True, searchable=False)
+        )
 
     # -- metrics and process ---------------------------------------------------------------
 

@@ -95,7 +95,7 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         return server
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        from . import charts, feed
+        from . import charts, feed, status
         from .pages import SitePlan, environment
 
         plan = SitePlan(self._catalog())
@@ -124,6 +124,11 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         )
         self._asset(files, config, "feed.xml", xml)
         self.urls["feed.xml"] = "feed.xml"
+        summary = status.status_json(
+            plan.incidents, config.site_name, site_url, plan.catalog.now, lambda uri: urljoin(site_url, self.urls[uri])
+        )
+        self._asset(files, config, "status.json", summary)
+        self.urls["status.json"] = "status.json"
         return files
 
     def _start_charts(self) -> None:
