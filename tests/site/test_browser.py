@@ -18,6 +18,7 @@ PAGES = {
     "home": "",
     "incident": "incidents/2026/INC-20261121-T4NB/",
     "metrics": "metrics/",
+    "status": "status/",
 }
 # The product's own markup: the article the plugin renders and the header's search form.
 # Material's navigation and chrome are the theme's, audited by its authors.
