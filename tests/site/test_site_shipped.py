@@ -134,3 +134,12 @@ def test_public_timeline_shows_stage_changes_and_stakeholder_updates_only(mkdocs
     assert "Two tracks today" not in public  # a decision
     assert "Pull to refresh if it does not load." in public  # a stakeholder update
     assert files_containing(public_site, working) == []
+
+
+def test_status_json_updates_are_what_stakeholders_were_told(mkdocs_site: Path) -> None:
+    summary = json.loads((mkdocs_site / "status.json").read_text())
+    t4nb = next(i for i in summary["incidents"] if i["id"] == "INC-20261121-T4NB")
+    bodies = [u["body"] for u in t4nb["incident_updates"]]
+    assert len(bodies) == 5  # identified, classified, investigating and two status-page updates
+    assert not [b for b in bodies if "Scaled recommendations" in b or "Two tracks today" in b]
+    assert [u["status"] for u in t4nb["incident_updates"]] == ["investigating"] * 5

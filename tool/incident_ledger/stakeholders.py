@@ -87,13 +87,17 @@ def update_overdue(process: Process, record: Record, moment: datetime) -> bool:
     return upcoming is not None and upcoming.overdue
 
 
+def stakeholder_entries(record: Record) -> list[Mapping[str, Any]]:
+    """What stakeholders were told: stage changes and stakeholder updates, in order."""
+    return [e for e in facts.timeline(record) if e.get("kind") in facts.PUBLIC_ENTRY_KINDS]
+
+
 def entries_for(record: Record, audience: str) -> list[Mapping[str, Any]]:
     """The timeline as `audience` reads it: the public sees stage changes and stakeholder
     updates only; an audience that reads internal records sees the working entries too."""
-    entries = facts.timeline(record)
     if facts.WORKING_ENTRIES_VISIBILITY in facts.AUDIENCES[audience]:
-        return entries
-    return [e for e in entries if e.get("kind") in facts.PUBLIC_ENTRY_KINDS]
+        return list(facts.timeline(record))
+    return stakeholder_entries(record)
 
 
 def service_status(process: Process, record: Record) -> str:

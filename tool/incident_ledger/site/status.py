@@ -58,7 +58,8 @@ def _incident_state(incident: Incident) -> str:
 def _updates(incident: Incident) -> list[dict[str, Any]]:
     found = []
     state = INVESTIGATING
-    for n, entry in enumerate(stakeholders.entries_for(incident.data, incident.audience)):
+    # A status page's updates are what stakeholders were told, whatever the audience.
+    for n, entry in enumerate(stakeholders.stakeholder_entries(incident.data)):
         stage = entry.get("stage")
         if isinstance(stage, str) and incident.process.is_stage(stage):
             state = MONITORING if incident.process.reached(stage, facts.RESOLVED) else INVESTIGATING
