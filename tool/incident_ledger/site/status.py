@@ -19,7 +19,7 @@ from .. import process as facts
 from .. import stakeholders
 from ..records import format_time
 from .model import Incident
-from .render import plain
+from .render import markdown_html, plain
 
 # Statuspage's page indicator and its words, by the worst component status.
 INDICATORS = {
@@ -67,7 +67,8 @@ def _updates(incident: Incident) -> list[dict[str, Any]]:
             {
                 "id": f"{incident.id}-{n + 1}",
                 "status": state,
-                "body": plain(entry["text"]),
+                # Rendered, then reduced to text: a link keeps its words, an unsafe target is gone.
+                "body": plain(markdown_html(entry["text"])),
                 "incident_id": incident.id,
                 "created_at": entry["at"],
                 "updated_at": entry["at"],
