@@ -139,7 +139,7 @@ class SitePlan:
         figures = self._key_figures()
         context = {
             "active": active,
-            "recovered": recovered,
+            "awaiting_closure": recovered,
             "closures": closures[:RECENT],
             "awaiting": awaiting,
             "figures": figures,
