@@ -22,6 +22,7 @@ ALLOWED = {PACKAGE / "process.py", PACKAGE / "schema.py"}
 OTHER_VOCABULARIES = {
     ("exports/stix.py", "closed"),  # a STIX 2.1 investigation status, not the stage
     ("exports/columns.py", "reopened"),  # the name of an export column (a count)
+    ("site/status.py", "investigating"),  # a Statuspage incident status in status.json, not the stage
 }
 
 

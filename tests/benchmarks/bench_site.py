@@ -1,22 +1,26 @@
-"""Benchmark: the stakeholder site for 1,000 and 5,000 records against plain MkDocs.
+"""Benchmark: the stakeholder site against plain MkDocs, and what a first search downloads.
 
 Run by hand:  .venv/bin/python tests/benchmarks/bench_site.py [--sizes 1000 5000] [--repeat 3]
+              .venv/bin/python tests/benchmarks/bench_site.py --sizes 10000 20000 --repeat 1
 
 For each size N it makes, in a temporary folder,
 - a repository with N valid records (copies of the shipped ones under new ids), built
-  with `mkdocs build` and the `incidents` plugin (Material, search), and
+  with `mkdocs build` and the `incidents` plugin (Material; Pagefind for search), and
 - the baseline: a MkDocs project with N plain Markdown pages holding the same text, out
-  of the nav, with the same theme, plugins and Markdown extensions,
+  of the nav, with the same theme and Markdown extensions and MkDocs' own search plugin,
 and times each `mkdocs build` in a fresh process, REPEAT times, in the same run.
-It prints the median seconds, the plugin's overhead over the baseline (target <= 30%)
-and the 5,000/1,000 ratio of each (target <= 5.5x: linear, not quadratic).
+It prints the median seconds (wall and CPU), the plugin's overhead over the baseline,
+the largest resident memory of any process of the build (targets at 20,000 records:
+<= 2 minutes, <= 1 GiB, <= 300 MB of output), the size of each built site, and the
+5,000/1,000 ratio of each (linear, not quadratic). With Chromium and Playwright
+installed it also serves the built site on 127.0.0.1 and counts the bytes a reader's
+first search downloads (target <= 1 MB at 10,000 records).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -85,7 +89,7 @@ def make_site(root: Path) -> Path:
     (site / "mkdocs.yml").write_text(
         "site_name: Bench\ndocs_dir: docs\nsite_dir: build\n"
         + COMMON
-        + "plugins:\n  - search\n  - incidents:\n      incidents_dir: ../incidents\n"
+        + "plugins:\n  - incidents:\n      incidents_dir: ../incidents\n"
         + "nav:\n  - index.md\n  - incidents/index.md\n  - postmortems/index.md\n  - exercises/index.md\n"
         + "  - metrics/index.md\n  - process/index.md\n  - about.md\n"
     )
@@ -124,17 +128,51 @@ def make_baseline(root: Path, records: list[tuple[str, str]]) -> Path:
     return root / "mkdocs.yml"
 
 
-def timed_build(config: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one `mkdocs build` in a fresh process. CPU time
-    (user + system, worker processes included) is the steadier figure on a shared machine."""
+def timed_build(config: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak MiB) of one `mkdocs build` in a fresh process. CPU
+    time (user + system, worker processes included) is the steadier figure on a shared
+    machine; the peak is the largest resident set of the build's processes (wait4)."""
     env = {**os.environ, "INC_NOW": NOW, "NO_MKDOCS_2_WARNING": "1"}
     mkdocs = Path(sys.executable).with_name("mkdocs")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([str(mkdocs), "build", "-q", "-f", str(config)], check=True, env=env)
+    child = subprocess.Popen([str(mkdocs), "build", "-q", "-f", str(config)], env=env)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if child.returncode:
+        raise SystemExit(f"mkdocs build -f {config} failed with exit {child.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def tree_size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def first_search_bytes(site: Path, word: str) -> tuple[int, int] | None:
+    """(bytes for the whole visit, bytes for the search itself): a reader opens the home
+    page, types `word` in the header's search field and waits for the results. None when no
+    browser is installed."""
+    sys.path.insert(0, str(PROJECT / "tests" / "site"))
+    from browser_helpers import chromium, missing_browser, page_of, serve
+
+    if missing_browser():
+        return None
+    sizes: list[tuple[str, int]] = []
+    with (
+        tempfile.TemporaryDirectory() as profile,
+        chromium(Path(profile)) as context,
+        serve(site) as served,
+        page_of(context, served, 1280) as page,
+    ):
+        page.on("requestfinished", lambda r: sizes.append((r.url, max(0, r.sizes()["responseBodySize"]))))
+        page.goto(served.url)
+        page.fill(".inc-search__input", word)
+        page.press(".inc-search__input", "Enter")
+        page.wait_for_selector(".pagefind-ui__result-link")
+        page.wait_for_load_state("networkidle")
+    total = sum(n for _, n in sizes)
+    search = sum(n for url, n in sizes if "/pagefind/" in url or "/search/" in url)
+    return total, search
 
 
 def main() -> None:
@@ -149,24 +187,38 @@ def main() -> None:
             records = make_records(repo, size)
             site = make_site(repo)
             baseline = make_baseline(Path(tmp, f"baseline-{size}"), records)
-            runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "site": []}
+            runs: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "site": []}
             for _ in range(args.repeat):  # interleaved, so drift in the machine hits both
                 runs["baseline"].append(timed_build(baseline))
                 runs["site"].append(timed_build(site))
-            pages = len(list(Path(repo, "site", "build", "incidents").rglob("INC-*/index.html")))
+            built = Path(repo, "site", "build")
+            pages = len(list(built.joinpath("incidents").rglob("INC-*/index.html")))
             results[size] = {}
             for kind, measured in runs.items():
-                results[size][kind] = statistics.median(w for w, _ in measured)
-                results[size][f"{kind} cpu"] = statistics.median(c for _, c in measured)
+                results[size][kind] = statistics.median(w for w, _, _ in measured)
+                results[size][f"{kind} cpu"] = statistics.median(c for _, c, _ in measured)
+                results[size][f"{kind} MiB"] = max(m for _, _, m in measured)
             r = results[size]
+            site_mb, base_mb = tree_size(built) / 1e6, tree_size(baseline.parent / "build") / 1e6
             print(
                 f"{size:>6} records ({pages} incident pages), median of {args.repeat}:\n"
                 f"        wall: baseline {r['baseline']:.2f} s, site {r['site']:.2f} s, overhead {r['site'] / r['baseline'] - 1:+.1%}\n"
                 f"        cpu:  baseline {r['baseline cpu']:.2f} s, site {r['site cpu']:.2f} s, overhead {r['site cpu'] / r['baseline cpu'] - 1:+.1%}\n"
-                f"        runs (wall/cpu): baseline {', '.join(f'{w:.1f}/{c:.1f}' for w, c in runs['baseline'])}; "
-                f"site {', '.join(f'{w:.1f}/{c:.1f}' for w, c in runs['site'])}",
+                f"        peak memory (largest process): baseline {r['baseline MiB']:.0f} MiB, site {r['site MiB']:.0f} MiB\n"
+                f"        output: baseline {base_mb:.1f} MB, site {site_mb:.1f} MB "
+                f"(search index: baseline {tree_size(baseline.parent / 'build' / 'search') / 1e6:.1f} MB, "
+                f"site {tree_size(built / 'pagefind') / 1e6:.1f} MB)\n"
+                f"        runs (wall/cpu): baseline {', '.join(f'{w:.1f}/{c:.1f}' for w, c, _ in runs['baseline'])}; "
+                f"site {', '.join(f'{w:.1f}/{c:.1f}' for w, c, _ in runs['site'])}",
                 flush=True,
             )
+            downloaded = first_search_bytes(built, "invoices")
+            if downloaded:
+                print(
+                    f"        first search: {downloaded[0] / 1e6:.2f} MB for the visit (home page, search page, "
+                    f"results), {downloaded[1] / 1e6:.2f} MB of it the search page and index",
+                    flush=True,
+                )
     sizes = sorted(results)
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]

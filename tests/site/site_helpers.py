@@ -6,11 +6,14 @@ build environment (home folder, matplotlib's cache, the fixed clock) is set here
 
 from __future__ import annotations
 
+import gzip
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -49,9 +52,27 @@ def inc(root: Path, *args: str) -> tuple[int, str, str]:
 
 
 def site_files(site: Path) -> Iterator[tuple[Path, str]]:
+    """Every text file of a built site, and Pagefind's compressed files as the text they hold."""
     for file in sorted(site.rglob("*")):
         if file.is_file() and file.suffix in TEXT_SUFFIXES:
             yield file, file.read_text(encoding="utf-8", errors="replace")
+        elif file.is_file() and file.suffix in PAGEFIND_SUFFIXES:
+            yield file, pagefind_text(file)
+
+
+# Pagefind's index (words, in its binary format) and fragments (each page's text, as JSON),
+# both gzip-compressed behind a `pagefind_dcd` signature.
+PAGEFIND_SUFFIXES = (".pf_fragment", ".pf_index", ".pf_meta")
+
+
+def pagefind_text(file: Path) -> str:
+    data = gzip.decompress(file.read_bytes())
+    return data.removeprefix(b"pagefind_dcd").decode("utf-8", errors="replace")
+
+
+def search_fragments(site: Path) -> list[dict[str, Any]]:
+    """Every page Pagefind indexed: {url, content, meta: {title}, ...}."""
+    return [json.loads(pagefind_text(f)) for f in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment"))]
 
 
 def files_containing(site: Path, needle: str) -> list[str]:

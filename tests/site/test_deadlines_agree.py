@@ -53,7 +53,7 @@ def faces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 def site_overdue_postmortems(site: Path) -> set[str]:
     rows = table(page(site, ""), "inc-awaiting")[1:]
-    return {row[0].split()[0] for row in rows if row[-1] == "overdue"}
+    return {row[0].split()[0] for row in rows if row[-1].endswith(" overdue")}
 
 
 def test_postmortem_overdue_is_the_same_on_the_site_and_in_the_cli(faces: dict[str, object]) -> None:
@@ -73,8 +73,8 @@ def test_a_severity_without_a_postmortem_shows_no_deadline(faces: dict[str, obje
     assert "Post-mortem due" not in html
     assert "inc-overdue" not in html
     awaiting = {row[0].split()[0]: row[1:] for row in table(page(site, ""), "inc-awaiting")[1:]}
-    assert awaiting[SEV3_CLOSED] == ["SEV3", "2026-03-24 10:00 UTC", "–", ""]
-    assert awaiting[DUE_TODAY] == ["SEV2", "2026-11-13 20:00 UTC", "2026-11-23", ""]
+    assert awaiting[SEV3_CLOSED] == ["SEV3", "2026-03-24 10:00 UTC", "–"]
+    assert awaiting[DUE_TODAY] == ["SEV2", "2026-11-13 20:00 UTC", "2026-11-23"]
 
 
 def test_action_items_overdue_by_one_clock(faces: dict[str, object]) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from process_records import Item, record, write
 from project_paths import SHIPPED
-from site_helpers import build_environment, inc, new_site_repo, page, table
+from site_helpers import build_environment, inc, new_site_repo, page, search_fragments, table
 
 from incident_ledger.process import AUDIENCE_NAMES, Process, audiences_of
 from incident_ledger.schema import Schema
@@ -101,7 +101,8 @@ class Site:
         return {row[0].split()[0] for row in table(page(self.root, ""), "inc-active")[1:]}
 
     def awaiting_overdue(self) -> set[str]:
-        return {row[0].split()[0] for row in table(page(self.root, ""), "inc-awaiting")[1:] if row[-1] == "overdue"}
+        rows = table(page(self.root, ""), "inc-awaiting")[1:]
+        return {row[0].split()[0] for row in rows if row[-1].endswith(" overdue")}
 
     def feed(self) -> set[tuple[str, str]]:
         ns = {"a": "http://www.w3.org/2005/Atom"}
@@ -169,8 +170,7 @@ def test_published_to_the_same_audiences(faces: dict[str, Any]) -> None:
         expected = {i for i, r in faces["list"].items() if audience in audiences_of(r)}
         assert site.ids() == expected, audience
         assert {i for i, _ in site.feed()} <= expected
-        index = json.loads((site.root / "search" / "search_index.json").read_text())
-        indexed = {m for doc in index["docs"] for m in re.findall(r"INC-\d{8}-\w{4}", doc["location"])}
+        indexed = {m for doc in search_fragments(site.root) for m in re.findall(r"INC-\d{8}-\w{4}", doc["url"])}
         assert indexed == expected
 
 

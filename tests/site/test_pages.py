@@ -7,6 +7,7 @@ from pathlib import Path
 
 from site_fixtures import record
 
+from incident_ledger.process import DEFAULT_AUDIENCE
 from incident_ledger.schema import Schema, schema_dir
 from incident_ledger.site.pages import PAGE_SIZE, SitePlan
 from incident_ledger.site.published import Catalog, Invalid
@@ -20,7 +21,7 @@ def test_long_lists_are_paginated() -> None:
         for n in range(2 * PAGE_SIZE + 5)
     ]
     now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
-    pages = {p.uri: p for p in SitePlan(Catalog(schema, now, records, 0, Invalid())).build()}
+    pages = {p.uri: p for p in SitePlan(Catalog(schema, now, records, 0, Invalid(), DEFAULT_AUDIENCE)).build()}
     assert [
         len(pages[u].context["rows"])
         for u in ("postmortems/index.md", "postmortems/page-2.md", "postmortems/page-3.md")

@@ -7,13 +7,16 @@ by hand from the fixtures (see the comments in site_fixtures.py).
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from browser_helpers import page_of, serve
 from site_fixtures import (
     CANCELLED,
     DUPLICATE,
@@ -30,7 +33,17 @@ from site_fixtures import (
     RESTRICTED_SERVICE,
     write_fixture_records,
 )
-from site_helpers import build_environment, files_containing, inc, new_site_repo, page, site_files, table, unsafe_markup
+from site_helpers import (
+    build_environment,
+    files_containing,
+    inc,
+    new_site_repo,
+    page,
+    search_fragments,
+    site_files,
+    table,
+    unsafe_markup,
+)
 
 from incident_ledger.schema import Schema
 
@@ -100,15 +113,19 @@ def test_internal_record_text_is_in_no_file_of_the_public_site(public: Path, int
     assert files_containing(public, P2) == []
     # ... and the marker is really there when the record is published:
     assert "incidents/2026/INC-20260120-BBB2/index.html" in files_containing(internal, INTERNAL_MARK)
-    assert "search/search_index.json" in files_containing(internal, INTERNAL_MARK)
+    assert any(f.startswith("pagefind/fragment/") for f in files_containing(internal, INTERNAL_MARK))
+    # Pagefind's word index holds words in lower case: not one of the internal record's.
+    assert not [f for f, text in site_files(public) if INTERNAL_MARK.lower() in text]
+    assert any(f.suffix == ".pf_index" for f, text in site_files(internal) if INTERNAL_MARK.lower() in text)
 
 
 def test_sitemap_and_search_index_list_only_published_pages(public: Path) -> None:
     sitemap = (public / "sitemap.xml").read_text()
     assert sorted(set(re.findall(r"INC-\d{8}-[0-9A-Z]{4}", sitemap))) == sorted(ALL_PUBLISHED_PUBLIC)
-    index = json.loads((public / "search" / "search_index.json").read_text())
-    found = {m for doc in index["docs"] for m in re.findall(r"INC-\d{8}-[0-9A-Z]{4}", doc["location"])}
+    found = {m for doc in search_fragments(public) for m in re.findall(r"INC-\d{8}-[0-9A-Z]{4}", doc["url"])}
     assert found == ALL_PUBLISHED_PUBLIC
+    # Only Pagefind's index: not Material's search_index.json, which holds every page's text.
+    assert not (public / "search" / "search_index.json").exists()
 
 
 # -- hostile record text ----------------------------------------------------------------
@@ -128,9 +145,16 @@ def test_no_script_or_handler_from_record_text_anywhere(audience: str, request: 
     # The scripts of every page are Material's own, the same as on the hand-written page.
     theirs = scripts(page(site, "about"))
     assert len(theirs) == 5
+    search = site / "search" / "index.html"
     for file, text in site_files(site):
-        if file.suffix == ".html" and file.name != "404.html":
+        if file.suffix == ".html" and file.name != "404.html" and file != search:
             assert scripts(text) == theirs, file
+    # The search page adds Pagefind's interface and the plugin's own starter, nothing else.
+    assert scripts(search.read_text()) == [
+        *theirs,
+        '<script src="../pagefind/pagefind-ui.js"></script>',
+        '<script src="assets/incidents-search.js"></script>',
+    ]
     # Raw HTML in record text is shown as text (escaped), never as markup: no element in
     # any page, in the search index or in the feed carries a handler, a javascript:
     # target or a frame, and javascript: links lost their target.
@@ -140,7 +164,8 @@ def test_no_script_or_handler_from_record_text_anywhere(audience: str, request: 
     for marker in ("TITLEXSS", "LINKXSS", "TLXSS"):
         assert files_containing(site, marker) == [], marker
     for needle in ("<iframe", "<img src=x", '<a href="https://example.com" onclick'):
-        assert files_containing(site, needle) == [], needle
+        # Pagefind's fragments hold page text, not markup (see test_search_shows_hostile_record_text_as_text).
+        assert [f for f in files_containing(site, needle) if not f.startswith("pagefind/")] == [], needle
 
 
 def test_hostile_page_keeps_the_harmless_parts(public: Path) -> None:
@@ -168,7 +193,7 @@ def test_home_lists_active_incidents_closures_and_overdue_postmortems(internal: 
     assert table(html, "inc-figures") == []  # a list, not a table
     assert "<strong>2</strong> active incident(s)" in html
     awaiting = table(html, "inc-awaiting")
-    assert awaiting[1:] == [[f"{P2} Incident {P2}", "SEV2", "2026-01-22 08:00 UTC", "2026-02-01", "overdue"]]
+    assert awaiting[1:] == [[f"{P2} Incident {P2}", "SEV2", "2026-01-22 08:00 UTC", "2026-02-01 overdue"]]
 
 
 def test_incident_page_shows_the_whole_record(internal: Path) -> None:
@@ -260,13 +285,13 @@ def test_metrics_counts_per_month(internal: Path) -> None:
 
 def test_metrics_durations_per_severity_and_quarter(internal: Path) -> None:
     html = page(internal, "metrics")
-    by_severity = {row[0]: row[1:] for row in table(html, "inc-durations-severity")[1:]}
+    by_severity = {row[0]: row[1:] for row in table(html, "inc-durations-severity")[2:]}  # two header rows
     # acknowledge n, median, p90 | resolve n, median, p90 | recover n, median, p90
     assert by_severity["SEV1"] == ["1", "10 min", "10 min", "1", "1 h", "1 h", "1", "2 h", "2 h"]
     assert by_severity["SEV2"] == ["2", "25 min", "30 min", "2", "4 h", "5 h", "2", "7 h", "10 h"]
     assert by_severity["SEV3"] == ["1", "15 min", "15 min", "0", "–", "–", "0", "–", "–"]
     assert by_severity["unclassified"] == ["0", "–", "–", "0", "–", "–", "0", "–", "–"]
-    by_quarter = {row[0]: row[1:4] for row in table(html, "inc-durations-quarter")[1:]}
+    by_quarter = {row[0]: row[1:4] for row in table(html, "inc-durations-quarter")[2:]}
     assert by_quarter == {
         "2026-Q1": ["2", "15 min", "20 min"],
         "2026-Q2": ["1", "30 min", "30 min"],
@@ -352,10 +377,108 @@ def _html_fragments(file: Path, text: str) -> list[str]:
     """The HTML a browser could render from a built file: pages, index entries, feed content."""
     if file.suffix == ".html":
         return [text]
-    if file.name == "search_index.json":
-        docs = json.loads(text)["docs"]
-        return [d.get("title", "") for d in docs] + [d.get("text", "") for d in docs]
+    # Pagefind's fragments hold each page's text as text (`<` included), which its interface
+    # escapes when it shows an excerpt: tests/site/test_browser.py searches the hostile record.
     if file.suffix == ".xml" and file.name == "feed.xml":
         root = ElementTree.fromstring(text)
         return [e.text or "" for e in root.iter() if e.tag.endswith(("content", "summary", "title"))]
     return []
+
+
+# -- reading the site: tables, feed discovery, ongoing durations -------------------------
+
+
+class _TableAudit(HTMLParser):
+    """Every table's enclosing region (its attributes) and every header cell's text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[dict[str, str | None]] = []
+        self.regions: list[dict[str, str | None]] = []
+        self.headers: list[str] = []
+        self.in_th = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div":
+            self.stack.append(dict(attrs))
+        elif tag == "table":
+            self.regions.append(self.stack[-1] if self.stack else {})
+        elif tag == "th":
+            self.in_th = True
+            self.headers.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.stack:
+            self.stack.pop()
+        elif tag == "th":
+            self.in_th = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_th:
+            self.headers[-1] += data.strip()
+
+
+def test_every_table_is_a_labelled_focusable_region_with_named_headers(internal: Path) -> None:
+    for uri in ("", "metrics", "process", "postmortems", "incidents/2026", f"incidents/2026/{P1}"):
+        audit = _TableAudit()
+        audit.feed(page(internal, uri))
+        assert audit.regions, uri
+        for region in audit.regions:
+            assert "inc-table" in (region.get("class") or "").split(), (uri, region)
+            assert (region.get("role"), region.get("tabindex")) == ("region", "0"), (uri, region)
+            assert region.get("aria-label"), (uri, region)
+        assert "" not in audit.headers, uri
+
+
+def test_every_page_advertises_the_feed_which_links_to_itself(internal: Path) -> None:
+    for file, text in site_files(internal):
+        if file.suffix == ".html" and file.name != "404.html":
+            head = text[: text.index("</head>")]
+            assert re.search(
+                r'<link rel="alternate" type="application/atom\+xml" [^>]*href="(\.\./)*feed\.xml"', head
+            ), file
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(internal / "feed.xml").getroot()
+    links = {link.get("rel"): link.get("href") for link in feed.findall("a:link", ns)}
+    assert links == {"self": "https://incidents.example.com/feed.xml", "alternate": "https://incidents.example.com/"}
+
+
+def test_feed_summaries_are_plain_text(public: Path) -> None:
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(public / "feed.xml").getroot()
+    summaries = [e.findtext("a:summary", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    assert summaries == [f"What happened in {P1}.", f"What happened in {P1}."]
+
+
+def test_feed_summary_of_markdown_drops_the_markup(repo_with_fixtures: Path) -> None:
+    from incident_ledger.process import DEFAULT_AUDIENCE, Process
+    from incident_ledger.site.model import Incident
+
+    schema = Schema(repo_with_fixtures / "schemas")
+    data = {"id": P1, "title": "t", "status": "identified", "exercise": False}
+    data["summary"] = "Card payments **failed**; see [the runbook](https://example.com/rb).\n\n- `pool` full"
+    incident = Incident(data, Process(schema), datetime(2026, 11, 23, 12, tzinfo=timezone.utc), DEFAULT_AUDIENCE)
+    assert incident.summary_text() == "Card payments failed; see the runbook. pool full"
+
+
+def test_ongoing_incident_says_since_when_not_how_long(internal: Path) -> None:
+    header = dict((row[0], row[1]) for row in table(page(internal, f"incidents/2026/{P4}"), "inc-header"))
+    assert header["Detected"] == "2026-11-23 09:00 UTC by monitoring; ongoing since 2026-11-23 09:00 UTC"
+    assert '<time datetime="2026-11-23T09:00:00Z">' in page(internal, f"incidents/2026/{P4}")
+
+
+def test_search_shows_hostile_record_text_as_text(browser: Any, internal: Path) -> None:
+    with serve(internal) as served, page_of(browser, served, 1280) as page:
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(served.url + "search/?q=onerror")
+        page.wait_for_selector(".pagefind-ui__result-excerpt")
+        page.wait_for_timeout(200)  # an injected handler would have run by now
+        excerpt = page.inner_text(".pagefind-ui__result-excerpt")
+        assert "<img src=x onerror=" in excerpt  # shown as the text it is
+        assert (
+            page.evaluate("document.querySelectorAll('.pagefind-ui__results img, .pagefind-ui__results iframe').length")
+            == 0
+        )
+        assert dialogs == []
+    assert served.outside == []

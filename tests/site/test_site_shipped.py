@@ -6,14 +6,16 @@ config) and `inc site build --audience public`; both write outside the checkout.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from project_paths import PROJECT
-from site_helpers import build_environment, files_containing, inc, page, table
+from site_helpers import files_containing, inc, page, table
+
+from incident_ledger.process import Process
+from incident_ledger.schema import Schema
 
 RESTRICTED = "INC-20260122-9XDF"  # the credential-stuffing incident
 RESTRICTED_TEXT = "Credential-stuffing"
@@ -21,28 +23,13 @@ PUBLIC = {"INC-20250914-4HQ2", "INC-20261120-3WKS", "INC-20261121-T4NB"}
 
 
 @pytest.fixture(scope="module")
-def mkdocs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("shipped")
-    mkdocs = Path(sys.executable).with_name("mkdocs")
-    with build_environment(tmp):
-        done = subprocess.run(
-            [str(mkdocs), "build", "-q", "-f", str(PROJECT / "site" / "mkdocs.yml"), "-d", str(tmp / "out")],
-            capture_output=True,
-            text=True,
-            env=dict(os.environ),
-        )
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
-    return tmp / "out"
+def mkdocs_site(shipped_internal: Path) -> Path:
+    return shipped_internal
 
 
 @pytest.fixture(scope="module")
-def public_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("shipped-public")
-    with build_environment(tmp):
-        code, out, err = inc(PROJECT, "site", "build", "--audience", "public", "--out", str(tmp / "out"))
-    assert code == 0, out + err
-    return tmp / "out"
+def public_site(shipped_public: Path) -> Path:
+    return shipped_public
 
 
 def ids(site: Path) -> set[str]:
@@ -84,3 +71,75 @@ def test_home_shows_the_active_incidents(mkdocs_site: Path) -> None:
         "INC-20261120-3WKS",
     ]
     assert [row[1] for row in active[1:]] == ["identified", "classified", "investigating", "resolved"]
+
+
+def test_home_shows_the_recovered_incident_awaiting_closure(mkdocs_site: Path) -> None:
+    recovered = table(page(mkdocs_site, ""), "inc-recovered")
+    assert recovered == [
+        ["Incident", "Severity", "Resolved", "Recovered"],
+        [
+            "INC-20261014-P6JC Nightly invoice run finished six hours late",
+            "SEV4",
+            "2026-10-14 09:55 UTC",
+            "2026-10-15 04:10 UTC",
+        ],
+    ]
+
+
+def _inc_json(*args: str) -> list[dict[str, Any]]:
+    code, out, err = inc(PROJECT, *args, "--format", "json")
+    assert code == 0, err
+    return list(json.loads(out))
+
+
+def test_status_json_and_page_agree_with_inc_list(mkdocs_site: Path) -> None:
+    process = Process(Schema(PROJECT / "schemas"))
+    listed = _inc_json("list", "--open")
+    active = {r["id"] for r in listed if process.active(r["status"]) and not r["exercise"]}
+    stale = {r["id"] for r in _inc_json("list", "--stale")}
+    summary = json.loads((mkdocs_site / "status.json").read_text())
+    assert {i["id"] for i in summary["incidents"]} == active
+    assert {i["id"] for i in summary["incidents"] if i["update_overdue"]} == stale
+    assert stale == {"INC-20261120-3WKS", "INC-20261122-8KMR"}
+    due = {i["id"]: i["next_update_at"] for i in summary["incidents"]}
+    assert due["INC-20261121-T4NB"] == "2026-11-23T14:00:00Z"  # promised in its last update
+    assert summary["status"] == {"indicator": "major", "description": "Partial System Outage"}
+    components = {c["name"]: c["status"] for c in summary["components"]}
+    assert components["cdn-edge"] == "partial_outage"  # SEV2 3WKS, resolved, not yet recovered
+    assert components["mobile-bff"] == "degraded_performance"  # SEV3 T4NB
+    assert components["checkout-api"] == "operational"
+    rows = {row[0]: row[1] for row in table(page(mkdocs_site, "status"), "inc-services-status")[1:]}
+    labels = {"operational": "Operational", "degraded_performance": "Degraded performance",
+              "partial_outage": "Partial outage", "major_outage": "Major outage"}  # fmt: skip
+    assert rows == {name: labels[state] for name, state in components.items()}
+    updates = summary["incidents"][[i["id"] for i in summary["incidents"]].index("INC-20261121-T4NB")]
+    assert updates["incident_updates"][0]["body"].startswith('Status page - "The app home screen can still be slow')
+
+
+def test_home_shows_when_each_active_incident_updates_next(mkdocs_site: Path) -> None:
+    active = {row[0].split()[0]: row for row in table(page(mkdocs_site, ""), "inc-active")[1:]}
+    assert active["INC-20261121-T4NB"][5] == "2026-11-23 14:00 UTC"
+    assert active["INC-20261120-3WKS"][5] == "2026-11-20 10:10 UTC update overdue"
+    assert active["INC-20261123-5FQD"][5] == "–"  # not yet classified: no cadence yet
+    assert active["INC-20261121-T4NB"][4].startswith('Status page - "The app home screen can still be slow')
+
+
+def test_public_timeline_shows_stage_changes_and_stakeholder_updates_only(mkdocs_site: Path, public_site: Path) -> None:
+    uri = "incidents/2026/INC-20261121-T4NB"
+    working = "Scaled recommendations from 12 to 20 pods"  # an action entry
+    assert working in page(mkdocs_site, uri)
+    public = page(public_site, uri)
+    assert working not in public
+    assert "Latency back to normal after the peak" not in public  # a note
+    assert "Two tracks today" not in public  # a decision
+    assert "Pull to refresh if it does not load." in public  # a stakeholder update
+    assert files_containing(public_site, working) == []
+
+
+def test_status_json_updates_are_what_stakeholders_were_told(mkdocs_site: Path) -> None:
+    summary = json.loads((mkdocs_site / "status.json").read_text())
+    t4nb = next(i for i in summary["incidents"] if i["id"] == "INC-20261121-T4NB")
+    bodies = [u["body"] for u in t4nb["incident_updates"]]
+    assert len(bodies) == 5  # identified, classified, investigating and two status-page updates
+    assert not [b for b in bodies if "Scaled recommendations" in b or "Two tracks today" in b]
+    assert [u["status"] for u in t4nb["incident_updates"]] == ["investigating"] * 5

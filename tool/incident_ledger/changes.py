@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from . import lifecycle, yamledit
+from . import lifecycle, stakeholders, yamledit
 from .errors import LedgerError, UsageError
 from .ledger import Ledger, Outcome
-from .process import ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, Process, status_of
+from .process import ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, UPDATE_ENTRY, Process, status_of
 from .records import ID_PATTERN, format_time
 from .schema import Schema
 
@@ -187,6 +187,30 @@ def log(ledger: Ledger, incident_id: str, kind: str, text: str, at: datetime, au
         return ledger.entry(at, kind, author, text)
 
     return ledger.append_entry(incident_id, entry_for, kind, commit, _given(at))
+
+
+def stakeholder_update(
+    ledger: Ledger, incident_id: str, text: str, next_at: datetime | None, at: datetime, author: str, commit: bool
+) -> tuple[Outcome, datetime | None]:
+    """A stakeholder update and when the next is due: `next_at`, else the policy's cadence
+    for the incident's severity while it is active (none when neither says)."""
+    promised: list[datetime | None] = []
+
+    def edit(data: Any, current: dict[str, Any]) -> str:
+        process = Process(ledger.schema)
+        # Only an active incident owes updates on the policy's cadence; after recovery the
+        # entry promises a next update only when its author said when.
+        cadence = stakeholders.default_next(process, current, at) if process.active(status_of(current)) else None
+        due = next_at or cadence
+        entry = ledger.entry(at, UPDATE_ENTRY, author, text)
+        if due is not None:
+            entry["next_update_at"] = yamledit.time_value(format_time(due))
+        add_entry(ledger, data, entry)
+        promised.append(due)
+        return UPDATE_ENTRY
+
+    outcome = ledger.change(incident_id, edit, commit, _given(at))
+    return outcome, promised[-1] if promised else None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from .errors import LedgerError, Problem, UsageError
@@ -138,6 +138,28 @@ def parse_moment(text: str | None, now: datetime, option: str = "--at") -> datet
         plausible = False
     if not plausible:
         raise UsageError(f"{option} {text} is before {EARLIEST_YEAR}; check the year")
+    return moment
+
+
+_SPAN = re.compile(r"(?:([0-9]+)\s*d)?\s*(?:([0-9]+)\s*h)?\s*(?:([0-9]+)\s*m(?:in)?)?\Z")
+
+
+def parse_next(text: str, at: datetime, option: str = "--next") -> datetime:
+    """When the next stakeholder update is due: a span after `at` (30m, 2h, 1h30m, 1d) or
+    an ISO-8601 time with a zone, later than `at`."""
+    moment = parse_time(text)
+    span = _SPAN.match(text.strip().lower()) if moment is None else None
+    if span and any(span.groups()):
+        days, hours, minutes = (int(part or 0) for part in span.groups())
+        moment = at + timedelta(days=days, hours=hours, minutes=minutes)
+    if moment is None:
+        raise UsageError(
+            f"{option} {text!r} is neither a time span (30m, 2h, 1h30m, 1d) nor an ISO-8601 time with a zone"
+        )
+    if moment <= at:
+        raise UsageError(
+            f"{option} {text} is not after the update itself ({format_time(at)}); say when stakeholders hear next"
+        )
     return moment
 
 

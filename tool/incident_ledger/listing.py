@@ -17,9 +17,10 @@ from typing import Any
 from . import insight
 from .insight import Recurrence
 from .process import Process, item_is_open, item_overdue, items_of
-from .records import parse_time, relative_path
+from .records import format_time, parse_time, relative_path
 from .safetext import escape_unsafe, one_line
-from .summaries import summaries
+from .stakeholders import next_update_of
+from .summaries import LATEST_UPDATE, summaries
 
 INCIDENT_COLUMNS = ("id", "status", "severity", "priority", "detected_at", "title")
 ACTION_COLUMNS = ("incident", "id", "status", "due", "owner", "title")
@@ -38,9 +39,13 @@ class IncidentFilter:
     # Only incidents that recur (another hit one of their services, same category, within
     # the policy's window): decided across records, so `select` applies it, not `keeps`.
     recurring: bool = False
+    # `--stale`: only active incidents whose stakeholder update is overdue at this time.
+    stale_at: datetime | None = None
 
     def keeps(self, process: Process, facts: Mapping[str, Any]) -> bool:
         status = str(facts.get("status"))
+        if self.stale_at and not _stale(process, facts, self.stale_at):
+            return False
         if (self.statuses and status not in self.statuses) or (self.only_open and not process.is_open(status)):
             return False
         if self.severity and facts.get("severity") != self.severity:
@@ -67,6 +72,11 @@ def select(
         for r in everything
         if keep.keeps(process, r) and (not keep.recurring or str(r.get("id")) in found)
     ]
+
+
+def _stale(process: Process, facts: Mapping[str, Any], moment: datetime) -> bool:
+    upcoming = next_update_of(process, facts, facts.get(LATEST_UPDATE), moment)
+    return upcoming is not None and upcoming.overdue
 
 
 def parse_since(text: str) -> datetime | None:
@@ -102,13 +112,16 @@ def incident_rows(root: Path, process: Process, now: datetime, keep: IncidentFil
         else:
             readable.append({**summary.facts, "path": summary.path})
     for facts, recurrence in select(process, keep, readable):
-        row = {k: v for k, v in facts.items() if k != "action_items"}
+        row = {k: v for k, v in facts.items() if k not in ("action_items", LATEST_UPDATE)}
         row = {"path": row.pop("path"), **row}
         late = process.postmortem_overdue(facts, now)
         if late:
             row["postmortem_overdue_since"] = late.isoformat()
         if recurrence:
             row["recurrence"] = recurrence.describe()
+        if keep.stale_at:
+            upcoming = next_update_of(process, facts, facts.get(LATEST_UPDATE), now)
+            row["update_due"] = format_time(upcoming.due) if upcoming else None
         rows.append(row)
     rows.sort(key=lambda r: (str(r.get("detected_at", "")), str(r.get("id", ""))))
     return Listing(rows, warnings)
@@ -121,6 +134,8 @@ def incident_table(rows: list[dict[str, Any]]) -> list[str]:
             line[-1] += f"  [post-mortem overdue since {row['postmortem_overdue_since']}]"
         if row.get("recurrence"):
             line[-1] += f"  [{row['recurrence']}]"
+        if row.get("update_due"):
+            line[-1] += f"  [stakeholder update overdue since {row['update_due']}]"
     return table(INCIDENT_COLUMNS, cells)
 
 

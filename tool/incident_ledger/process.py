@@ -58,10 +58,15 @@ DUPLICATE = "duplicate"
 STATUS_ENTRY = "status"
 REOPENED_ENTRY = "reopened"
 NOTE_ENTRY = "note"
-# Stakeholder updates: the site shows their text without a label.
+# `update` is a stakeholder update: what stakeholders were told (and when they will hear
+# next). The public audience sees these and the stage changes; the responders' working
+# entries (action, note, decision) are for the internal audience.
 UPDATE_ENTRY = "update"
 # The entries that enter a stage; a record's status is the stage of the last one.
 STAGE_ENTRY_KINDS = (STATUS_ENTRY, REOPENED_ENTRY)
+PUBLIC_ENTRY_KINDS = frozenset({STATUS_ENTRY, REOPENED_ENTRY, UPDATE_ENTRY})
+# An audience that may read internal records also reads the working entries.
+WORKING_ENTRIES_VISIBILITY = "internal"
 
 # Action item statuses: only an open item can be overdue.
 ITEM_OPEN = "open"

@@ -18,6 +18,7 @@ from . import yamlio
 from .errors import RecordError
 from .recordcache import RecordCache, blob_id
 from .records import find_records
+from .stakeholders import update_facts
 
 # The record cache's section for the facts.
 SECTION = "facts"
@@ -37,6 +38,8 @@ FACTS = (
     "closed_at",
     "action_items",
 )
+# Derived, not a record field: the last stakeholder update's time and promised next one.
+LATEST_UPDATE = "latest_update"
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,11 @@ def _facts(path: str, raw: bytes) -> tuple[dict[str, Any], str | None]:
         document = yamlio.parse(path, yamlio.decode(path, raw))
     except RecordError as error:
         return {}, str(error).splitlines()[0]
-    return {k: document.data[k] for k in FACTS if k in document.data}, None
+    found = {k: document.data[k] for k in FACTS if k in document.data}
+    last = update_facts(document.data)
+    if last:
+        found[LATEST_UPDATE] = last
+    return found, None
 
 
 def _read(file: str, relative: str) -> bytes | Summary:

@@ -91,10 +91,13 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
 
 @click.command("list")
 @record_filters
+@click.option(
+    "--stale", is_flag=True, help="Only active incidents that owe stakeholders an update (policy.yaml's cadence)."
+)
 @listing_format_option("table", "json")
 @pass_state
 def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: str | None, service: str | None,
-          since: str | None, recurring: bool, fmt: str) -> None:  # fmt: skip
+          since: str | None, recurring: bool, stale: bool, fmt: str) -> None:  # fmt: skip
     """List incidents (all of them by default), oldest first.
 
     A recurring incident is marked with how often its service had one of its category
@@ -107,7 +110,7 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
     start = parse_since(since) if since else None
     if since and start is None:
         raise click.BadParameter(f"{quoted(since)} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
-    keep = IncidentFilter(statuses, only_open, severity, service, start, recurring)
+    keep = IncidentFilter(statuses, only_open, severity, service, start, recurring, state.now() if stale else None)
     listing = incident_rows(state.root, Process(Schema(schema_dir(state.root))), state.now(), keep)
     for warning in listing.warnings:
         click.echo(f"inc: warning: {escape_unsafe(warning)}", err=True)

@@ -290,6 +290,35 @@ def log(state: State, ident: str, text: str, kind: str, at: str | None, author: 
 
 @click.command()
 @click.argument("ident", metavar="ID", shell_complete=incident_ids)
+@click.argument("text")
+@click.option(
+    "--next",
+    "next_in",
+    metavar="IN",
+    help="When stakeholders hear next: a span (30m, 2h, 1h30m) or a time. Default: the severity's "
+    "update_every_minutes in policy.yaml.",
+)
+@common()
+@pass_state
+def update(state: State, ident: str, text: str, next_in: str | None, at: str | None, author: str | None,
+           no_commit: bool) -> None:  # fmt: skip
+    """Write a stakeholder update (TEXT, or - for stdin) and when the next one is due."""
+    from ..changes import stakeholder_update
+    from ..lifecycle import parse_next
+    from ..records import format_time
+
+    ledger = open_ledger(state)
+    incident_id = ledger.resolve(ident)
+    moment = moment_at(state, at)
+    next_at = parse_next(next_in, moment) if next_in else None
+    body = read_text(text) or ""
+    outcome, due = stakeholder_update(ledger, incident_id, body, next_at, moment, ledger.author(author), not no_commit)
+    report_outcome(outcome)
+    click.echo(f"next update due {format_time(due)}" if due else "no next update due", err=True)
+
+
+@click.command()
+@click.argument("ident", metavar="ID", shell_complete=incident_ids)
 @click.option("--reason", required=True, metavar="TEXT", help="Why: what came back.")
 @common()
 @pass_state

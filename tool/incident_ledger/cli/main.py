@@ -47,6 +47,7 @@ for command in (
     lifecycle.review,
     lifecycle.advance,
     lifecycle.log,
+    lifecycle.update,
     lifecycle.reopen,
     lifecycle.cancel,
     lifecycle.duplicate,

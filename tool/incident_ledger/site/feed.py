@@ -40,7 +40,9 @@ def atom(incidents: list[Incident], site_name: str, site_url: str, link: Callabl
     _text(feed, "title", f"{site_name}: closures and post-mortems")
     _text(feed, "id", site_url or "urn:incident-ledger:feed")
     _text(feed, "updated", _stamp(items[0][0]) if items else "1970-01-01T00:00:00Z")
-    ET.SubElement(feed, f"{{{ATOM}}}link", href=link("index.md"))
+    # rel="self": where the feed itself lives, so readers can tell copies apart (RFC 4287 4.2.7.2).
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=link("feed.xml"))
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=link("index.md"))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", site_name)
     for when, what, incident in items:
@@ -49,8 +51,8 @@ def atom(incidents: list[Incident], site_name: str, site_url: str, link: Callabl
         _text(entry, "title", f"{label}: {incident.id}: {incident.title}")
         _text(entry, "id", f"urn:incident-ledger:{incident.id}:{what}")
         _text(entry, "updated", _stamp(when))
-        ET.SubElement(entry, f"{{{ATOM}}}link", href=link(incident.uri))
-        _text(entry, "summary", incident.summary_text())
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=link(incident.uri))
+        _text(entry, "summary", incident.summary_text())  # plain text: type="text" is Atom's default
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 

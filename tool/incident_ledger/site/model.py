@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
 
 from .. import process as facts
+from .. import stakeholders
 from ..metrics import format_minutes, minutes_between
 from ..process import Process
 from ..records import parse_time
@@ -35,10 +37,11 @@ def slug(text: str) -> str:
 
 
 class Incident:
-    def __init__(self, data: dict[str, Any], process: Process, now: datetime) -> None:
+    def __init__(self, data: dict[str, Any], process: Process, now: datetime, audience: str) -> None:
         self.data = data
         self.process = process
         self.now = now
+        self.audience = audience
         self.id: str = data["id"]
         self.uri = incident_uri(data)
         self.title = plain(data["title"])
@@ -69,6 +72,11 @@ class Incident:
     @property
     def ended(self) -> bool:
         return self.process.ended(self.status)
+
+    @property
+    def awaiting_closure(self) -> bool:
+        """Recovered (normal operation confirmed) but not yet closed with a root cause."""
+        return self.process.is_open(self.status) and not self.process.active(self.status)
 
     @property
     def closed(self) -> bool:
@@ -108,14 +116,19 @@ class Incident:
         return found
 
     @property
-    def duration(self) -> str:
-        """Impact duration: from the start (or detection) to resolution, or 'ongoing'."""
-        start = self.data.get("started_at") or self.data["detected_at"]
+    def impact_start(self) -> str:
+        return str(self.data.get("started_at") or self.data["detected_at"])
+
+    @property
+    def duration(self) -> str | None:
+        """Impact duration from the start (or detection) to resolution; None while ongoing.
+
+        An ongoing incident's length is not printed: the page is read long after it was
+        built, so the templates say "ongoing since <start>" instead.
+        """
         if self.data.get("resolved_at"):
-            return format_minutes(minutes_between(start, self.data["resolved_at"]))
-        if self.ended_early:
-            return "–"
-        return f"ongoing ({format_minutes(minutes_between(start, _stamp(self.now)))} so far)"
+            return format_minutes(minutes_between(self.impact_start, self.data["resolved_at"]))
+        return "–" if self.ended_early else None
 
     # -- post-mortem deadline (policy: postmortem_due_days after closed_at) --------------
 
@@ -168,8 +181,23 @@ class Incident:
                 "author": e["author"],  # plain text, escaped by the template
                 "text": inline_html(e["text"]),
             }
-            for e in self.data["timeline"]
+            for e in stakeholders.entries_for(self.data, self.audience)
         ]
+
+    # -- stakeholder updates (cadence from policy.yaml, via the process layer) -------------
+
+    @cached_property
+    def next_update(self) -> stakeholders.NextUpdate | None:
+        return stakeholders.next_update(self.process, self.data, self.now)
+
+    @property
+    def latest_update(self) -> dict[str, Any] | None:
+        entry = stakeholders.latest_update(self.data)
+        return {"at": entry["at"], "text": inline_html(entry["text"])} if entry else None
+
+    @property
+    def service_status(self) -> str:
+        return stakeholders.service_status(self.process, self.data)
 
     @property
     def links(self) -> list[dict[str, str]]:
@@ -197,9 +225,6 @@ class Incident:
         ]
 
     def summary_text(self, limit: int = 400) -> str:
-        text = plain(self.data.get("summary", ""))
+        """The summary as plain text (Markdown rendered, then every tag dropped), for the feed."""
+        text = plain(markdown_html(self.data.get("summary", "")))
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment.utcoffset() == timedelta(0) else moment.isoformat()

@@ -26,8 +26,9 @@ from markupsafe import Markup, escape
 
 from .. import metrics
 from ..audit import RecordCommit
-from ..process import DEFAULT_AUDIENCE, Process, today
+from ..process import Process, today
 from ..records import parse_time
+from . import status
 from .learning import Learning
 from .model import Incident, slug
 from .published import Catalog
@@ -48,6 +49,9 @@ class Page:
     context: dict[str, Any]
     headings: list[str] = field(default_factory=list)
     in_nav: bool = False
+    # Indexed for search. Lists of incidents (home, indexes) are not: each incident is
+    # found on its own page, not again on every list that names it.
+    searchable: bool = True
 
     def __post_init__(self) -> None:
         # MkDocs and the theme write a page's title and headings unescaped (into <title>,
@@ -90,16 +94,11 @@ def _when(value: Any) -> str:
 class SitePlan:
     """All generated pages for one catalog, plus the data the charts and feed need."""
 
-    def __init__(
-        self,
-        catalog: Catalog,
-        audience: str = DEFAULT_AUDIENCE,
-        histories: Mapping[str, list[RecordCommit]] | None = None,
-    ) -> None:
+    def __init__(self, catalog: Catalog, histories: Mapping[str, list[RecordCommit]] | None = None) -> None:
         self.catalog = catalog
         self.process = Process(catalog.schema)
-        self.incidents = [Incident(r, self.process, catalog.now) for r in catalog.published]
-        self.learning = Learning(self.incidents, self.process, catalog.now, audience, histories)
+        self.incidents = [Incident(r, self.process, catalog.now, catalog.audience) for r in catalog.published]
+        self.learning = Learning(self.incidents, self.process, catalog.now, catalog.audience, histories)
         self.real = [i for i in self.incidents if not i.exercise]
         self.exercises = [i for i in self.incidents if i.exercise]
         self.by_id = {i.id: i for i in self.incidents}
@@ -114,6 +113,8 @@ class SitePlan:
         self._listing("exercises/index.md", "Exercises", self.exercises, intro="exercises", in_nav=True)
         self._metrics()
         self._process()
+        self._status()
+        self.pages.append(Page("search/index.md", "Search", "search.html", {}, searchable=False))
         for incident in self.incidents:
             self.pages.append(
                 Page(
@@ -136,11 +137,24 @@ class SitePlan:
     def _home(self) -> None:
         active = sorted((i for i in self.real if i.active), key=lambda i: i.detected, reverse=True)
         closures = sorted((i for i in self.real if i.closed), key=lambda i: i.data["closed_at"], reverse=True)
+        recovered = sorted((i for i in self.real if i.awaiting_closure), key=lambda i: i.data["recovered_at"])
         awaiting = sorted((i for i in self.real if i.awaiting_review), key=lambda i: i.data["closed_at"])
         figures = self._key_figures()
-        context = {"active": active, "closures": closures[:RECENT], "awaiting": awaiting, "figures": figures}
-        headings = ["Active incidents", "Recent closures", "Post-mortems awaiting review", "Key figures"]
-        self.pages.append(Page("index.md", "Overview", "home.html", context, headings, in_nav=True))
+        context = {
+            "active": active,
+            "awaiting_closure": recovered,
+            "closures": closures[:RECENT],
+            "awaiting": awaiting,
+            "figures": figures,
+        }
+        headings = [
+            "Active incidents",
+            "Recovered, not yet closed",
+            "Recent closures",
+            "Post-mortems awaiting review",
+            "Key figures",
+        ]
+        self.pages.append(Page("index.md", "Overview", "home.html", context, headings, in_nav=True, searchable=False))
 
     def _key_figures(self) -> dict[str, Any]:
         year = today(self.catalog.now).year
@@ -172,7 +186,15 @@ class SitePlan:
             service_links.append((service, first, len(services[service])))
         context = {"years": year_links, "services": service_links, "total": len(self.real)}
         self.pages.append(
-            Page("incidents/index.md", "Incidents", "incidents.html", context, ["By year", "By service"], in_nav=True)
+            Page(
+                "incidents/index.md",
+                "Incidents",
+                "incidents.html",
+                context,
+                ["By year", "By service"],
+                in_nav=True,
+                searchable=False,
+            )
         )
 
     def _postmortems(self) -> None:
@@ -237,8 +259,17 @@ class SitePlan:
                 "date_field": date_field,
             }
             page_title = title if number == 1 else f"{title} (page {number})"
-            self.pages.append(Page(page_uri, page_title, "listing.html", context, [], in_nav and number == 1))
+            self.pages.append(
+                Page(page_uri, page_title, "listing.html", context, [], in_nav and number == 1, searchable=False)
+            )
         return uri
+
+    def _status(self) -> None:
+        context = {"status": status.summary(self.incidents), "labels": status.LABELS, "indicators": status.INDICATORS}
+        headings = ["Services", "Active incidents"]
+        self.pages.append(
+            Page("status/index.md", "Status", "status.html", context, headings, in_nav=True, searchable=False)
+        )
 
     # -- metrics and process ---------------------------------------------------------------
 

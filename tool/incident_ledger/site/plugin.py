@@ -33,7 +33,10 @@ from ..process import AUDIENCE_NAMES, DEFAULT_AUDIENCE, STAFF_AUDIENCE, now
 log = logging.getLogger("mkdocs.plugins.incidents")
 
 CSS = "assets/incidents.css"
+SEARCH_JS = "assets/incidents-search.js"
 ASSETS = Path(__file__).parent / "assets"
+# Template overrides (the feed's autodiscovery link), placed before the theme's own.
+THEME = Path(__file__).parent / "theme"
 
 
 class IncidentsConfig(base.Config):  # type: ignore[no-untyped-call]
@@ -74,8 +77,16 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
             if override not in AUDIENCE_NAMES:
                 raise PluginError(f"incidents: INC_SITE_AUDIENCE={override!r} must be {' or '.join(AUDIENCE_NAMES)}")
             self.config.audience = override
+        if "search" in config.plugins or "material/search" in config.plugins:
+            log.warning(
+                "incidents: the search plugin's index grows with every record; this site is "
+                "searched with Pagefind instead: remove `search` from plugins in mkdocs.yml"
+            )
         if CSS not in config.extra_css:
             config.extra_css.append(CSS)
+        dirs = config.theme.dirs
+        if str(THEME) not in dirs:
+            dirs.insert(1 if config.theme.custom_dir else 0, str(THEME))
         return config
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
@@ -84,11 +95,11 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         return server
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        from . import charts, feed
+        from . import charts, feed, status
         from .pages import SitePlan, environment
 
         catalog = self._catalog()
-        plan = SitePlan(catalog, self.config.audience, self._histories())
+        plan = SitePlan(catalog, self._histories())
         self.urls = {f.src_uri: f.url for f in files}
         self.env = environment()
         self.pages = {}
@@ -99,17 +110,26 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
                 log.info("incidents: %s is written by hand in docs/; not generating it", page.uri)
                 continue
             inclusion = InclusionLevel.UNDEFINED if page.in_nav else InclusionLevel.NOT_IN_NAV
-            files.append(File.generated(config, page.uri, content=_stub(page.title), inclusion=inclusion))
+            stub = _stub(page.title, page.searchable)
+            files.append(File.generated(config, page.uri, content=stub, inclusion=inclusion))
             self.pages[page.uri] = page
         self._start_charts()
         # Written by on_post_build, not MkDocs files: known to the templates by their URL.
         self.urls.update((f"metrics/{name}", f"metrics/{name}") for name in charts.NAMES)
         self._asset(files, config, CSS, (ASSETS / "incidents.css").read_bytes())
+        self._asset(files, config, SEARCH_JS, (ASSETS / "incidents-search.js").read_bytes())
         self.urls.update((f.src_uri, f.url) for f in files)
         site_url = config.site_url or ""
-        xml = feed.atom(plan.incidents, config.site_name, site_url, lambda uri: urljoin(site_url, self.urls[uri]))
+        xml = feed.atom(
+            plan.incidents, config.site_name, site_url, lambda uri: urljoin(site_url, self.urls.get(uri, uri))
+        )
         self._asset(files, config, "feed.xml", xml)
         self.urls["feed.xml"] = "feed.xml"
+        summary = status.status_json(
+            plan.incidents, config.site_name, site_url, plan.catalog.now, lambda uri: urljoin(site_url, self.urls[uri])
+        )
+        self._asset(files, config, "status.json", summary)
+        self.urls["status.json"] = "status.json"
         return files
 
     def _start_charts(self) -> None:
@@ -221,7 +241,13 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         return str(template.render(spec.context, url=url, page_title=spec.title))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        from .search import SearchError, index_site
+
         self._write_charts(config)
+        try:
+            index_site(Path(config.site_dir))
+        except SearchError as error:
+            raise PluginError(f"incidents: {error}") from None
         # A served site rebuilds from scratch: do not keep 5,000 page contexts around.
         self.pages = {}
 
@@ -232,7 +258,7 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
             self.charts = None
 
 
-def _stub(title: str) -> str:
+def _stub(title: str, searchable: bool = True) -> str:
     """The Markdown MkDocs renders for a generated page: only its title, in front matter.
 
     The body stays empty because Python-Markdown costs about half a millisecond even for a
@@ -241,7 +267,9 @@ def _stub(title: str) -> str:
     from .render import plain
 
     # JSON strings are valid YAML double-quoted scalars: the title cannot break the front matter.
-    return f"---\ntitle: {json.dumps(plain(title))}\n---\n"
+    # `incidents_search: false` leaves the page out of the search index (theme/main.html reads it).
+    search = "" if searchable else "incidents_search: false\n"
+    return f"---\ntitle: {json.dumps(plain(title))}\n{search}---\n"
 
 
 def _toc(headings: list[str]) -> Any:

@@ -45,6 +45,7 @@ class Catalog:
     published: list[dict[str, Any]]
     withheld: int
     invalid: Invalid
+    audience: str
 
 
 def load(root: Path, incidents: Path, audience: str, now: datetime) -> Catalog:
@@ -70,7 +71,7 @@ def load(root: Path, incidents: Path, audience: str, now: datetime) -> Catalog:
     published.sort(key=_newest_first)
     shown = {d["id"] for d in published}
     published = [redacted(d, shown) for d in published]
-    return Catalog(schema, now, published, len(records) - len(published), invalid)
+    return Catalog(schema, now, published, len(records) - len(published), invalid, audience)
 
 
 # Anything shaped like an incident id, in any case and with any four characters: a
