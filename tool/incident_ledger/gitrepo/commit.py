@@ -1,0 +1,231 @@
+"""Committing one record: repository state checks, the command lock, the commit itself,
+and reading back what HEAD holds after it (for the lifecycle commands).
+
+Everything goes through `git` itself so the user's hooks, identity and signing apply.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from .. import interrupts
+from ..errors import LedgerError
+from .command import GitError, git, git_path, no_work_tree
+from .history import read_blobs
+
+# Operations that leave the index and HEAD half-way; committing in the middle of one
+# would mix an incident change into the user's merge or rebase.
+_IN_PROGRESS = (
+    ("MERGE_HEAD", "a merge is in progress"),
+    ("rebase-merge", "a rebase is in progress"),
+    ("rebase-apply", "a rebase or `git am` is in progress"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick is in progress"),
+    ("REVERT_HEAD", "a revert is in progress"),
+)
+
+
+# What `exclusive` and `check_can_commit` look at, found with one `git rev-parse`.
+_STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a work tree's top is and where git keeps the files that say what it is doing."""
+
+    top: Path
+    paths: dict[str, Path]
+
+
+def layout(root: Path) -> Layout | None:
+    """The layout of the repository holding `root`, or None outside one."""
+    args = ["rev-parse", "--show-toplevel"]
+    for name in _STATE_PATHS:
+        args += ["--git-path", name]
+    done = git(root, *args, check=False)
+    if done.returncode != 0:
+        return None
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    return Layout(Path(lines[0]), {n: git_path(root, line) for n, line in zip(_STATE_PATHS, lines[1:], strict=True)})
+
+
+@contextmanager
+def exclusive(root: Path) -> Iterator[Layout | None]:
+    """Serialise `inc` commands in one repository: each reads, writes and commits as one step.
+
+    Without it, two commands at once (two terminals, a script in a loop) both read the
+    same record, and the second commit silently drops the first one's entry. Yields the
+    repository's layout (None outside one), for `check_can_commit`.
+    """
+    found = layout(root)
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform: run unserialised
+        yield found
+        return
+    if found is None:  # not a repository: check_can_commit says so
+        yield None
+        return
+    path = found.paths["inc.lock"]
+    handle = _lock(path, fcntl)
+    try:
+        yield found
+    finally:
+        _unlock(handle, path, fcntl)
+
+
+def _lock(path: Path, fcntl: Any) -> IO[str]:
+    """Hold an exclusive lock on the file at `path` (made if missing)."""
+    while True:
+        handle = None
+        try:
+            with interrupts.deferred():  # a signal now comes after `handle` is set
+                handle = path.open("a")
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or inc ends
+            if _same_file(handle.fileno(), path):
+                return handle
+        except BaseException:  # a signal while waiting for the command before
+            if handle is not None:
+                _unlock(handle, path, fcntl, held=False)
+            raise
+        handle.close()  # the holder before us removed this file: lock the new one
+
+
+def _unlock(handle: IO[str], path: Path, fcntl: Any, held: bool = True) -> None:
+    """Remove the lock file while holding it, so none of ours outlives the command; a
+    command waiting on the removed file sees that and locks the path anew. Not known to
+    be held: removed only when nobody else holds it (whoever does removes it when done)."""
+    with interrupts.deferred():
+        try:
+            if not held:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if _same_file(handle.fileno(), path):
+                path.unlink()
+        except OSError:
+            pass
+        finally:
+            handle.close()
+
+
+def _same_file(descriptor: int, path: Path) -> bool:
+    try:
+        named = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(descriptor)
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
+
+
+def check_can_commit(root: Path, found: Layout | None = None) -> None:
+    """Refuse, before anything is written, when a commit now would fail or mix in other work."""
+    found = found or layout(root)
+    if found is None:
+        raise LedgerError(no_work_tree(root, "run `git init` there first, or pass --no-commit to only write the file"))
+    paths = found.paths
+    for name, why in _IN_PROGRESS:
+        if paths[name].exists():
+            raise LedgerError(
+                f"{why} in {found.top}; finish or abort it first (`git status` says how), "
+                "or pass --no-commit to only write the file"
+            )
+    if paths["index.lock"].exists():
+        raise LedgerError(
+            f"{paths['index.lock']} exists: another git process is running, or one crashed; "
+            "wait for it, or remove the file if no git command is running"
+        )
+    try:
+        head = paths["HEAD"].read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        head = ""
+    if not head.startswith("ref:"):
+        raise LedgerError(
+            "HEAD is detached (no branch is checked out); run `git switch BRANCH` or "
+            "`git switch -c BRANCH` first, or pass --no-commit to only write the file"
+        )
+
+
+def config_value(root: Path, key: str) -> str | None:
+    done = git(root, "config", "--get", key, check=False)
+    value = done.stdout.decode("utf-8", "replace").strip()
+    return value if done.returncode == 0 and value else None
+
+
+def index_entry(root: Path, path: str) -> str:
+    """The index's entry for one path (`mode sha stage\\tpath` lines; empty when untracked)."""
+    # --full-name: the form `update-index --index-info` reads back, whatever folder inc runs in.
+    return git(root, "ls-files", "--stage", "--full-name", "--", path).stdout.decode("utf-8", "surrogateescape")
+
+
+def restore_index_entry(root: Path, path: str, entry: str) -> None:
+    """Put one path's index entry back as `index_entry` saw it."""
+    if index_entry(root, path) == entry:
+        return
+    git(root, "update-index", "--force-remove", "--", path, check=False)
+    if entry:
+        git(root, "update-index", "--index-info", stdin=entry.encode("utf-8", "surrogateescape"))
+
+
+def commit_one(root: Path, path: str, message: str, new: bool, when: datetime | None = None) -> None:
+    """Commit exactly this one file as it is in the work tree, whatever else is staged.
+
+    `git commit --only -- PATH` commits PATH from the work tree through a temporary
+    index, so other staged changes stay staged and out of the commit, and hooks,
+    identity and signing apply. A new file must be known to the index first. `when` is
+    the command's clock: the commit carries the time the change was made (the audit trail
+    compares it with the timeline), the same time under a fixed INC_NOW.
+    """
+    if new:
+        git(root, "add", "--intent-to-add", "--", path)
+    dates = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()} if when else None
+    # Stoppable: a signal reaches git and its hooks, which may run for long; whether the
+    # commit happened is then read from HEAD (committed_on).
+    done = git(
+        root, "commit", "--only", "--quiet", "--no-edit", "-F", "-", "--", path, stdin=message.encode(),
+        check=False, stoppable=True, env=dates,
+    )  # fmt: skip
+    if done.returncode != 0:
+        reason = (done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")).strip()
+        raise GitError(f"git refused the commit: {reason or f'git commit exited with {done.returncode}'}")
+
+
+def head_commit(root: Path) -> str | None:
+    done = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def committed_on(root: Path, parent: str | None) -> bool:
+    """Whether HEAD is now a new commit made on `parent` (None: on a branch yet unborn).
+
+    How a commit attempt ended is read here, from HEAD, never from git's exit status: a
+    signal can stop git after it moved the branch (in a post-commit hook) or before.
+    """
+    done = git(root, "rev-list", "--parents", "--max-count=1", "HEAD", "--", check=False)
+    ids = done.stdout.decode().split()
+    if done.returncode != 0 or not ids or ids[0] == parent:
+        return False
+    return ids[1:2] == ([parent] if parent else [])
+
+
+def match_head(root: Path, path: str) -> bytes | None:
+    """Set one path's index entry to HEAD's; return HEAD's content when the index held
+    something else (None when it was in step).
+
+    A pre-commit hook that reformats the file and stages it again changes what is
+    committed, but `git commit --only` leaves the index holding the file from before the
+    hook: the path would show as changed both ways (`MM`) right after its own commit.
+    """
+    tree = git(root, "ls-tree", "--full-name", "HEAD", "--", path).stdout.decode("utf-8", "surrogateescape")
+    if not tree:
+        return None
+    info, _, _ = tree.partition("\t")
+    mode, _, oid = info.split(" ")
+    if index_entry(root, path).startswith(f"{mode} {oid} 0\t"):
+        return None
+    # `update-index --index-info` reads ls-tree's own lines.
+    git(root, "update-index", "--index-info", stdin=tree.encode("utf-8", "surrogateescape"))
+    return read_blobs(root, [oid])[oid]
