@@ -34,7 +34,8 @@ def test_update_writes_an_update_entry_due_again_after_the_policy_interval(repo:
     )
     assert commits(repo) == before + 1
     assert last_commit_files(repo) == [f"incidents/2026/{incident_id}.yaml"]
-    assert last_message(repo).splitlines()[0] == f"{incident_id}: update: Checkout API returned 5xx to EU customers"
+    # The subject says what stakeholders were told, as every timeline entry's commit does.
+    assert last_message(repo).splitlines()[0] == f"{incident_id}: update: Payments failing for 30% of customers."
 
 
 def test_update_next_takes_a_span_or_a_time(repo: Path, inc_ok: Any) -> None:

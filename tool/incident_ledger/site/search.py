@@ -17,6 +17,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from ..distribution import DISTRIBUTION, pinned_requirement
 from ..errors import LedgerError
 
 BUNDLE = "pagefind"
@@ -30,7 +31,10 @@ def executable() -> Path:
     try:
         import pagefind_bin
     except ImportError:
-        raise SearchError("the site search needs Pagefind: pip install pagefind-bin") from None
+        raise SearchError(
+            f"the site search needs Pagefind, which {DISTRIBUTION} installs with it; reinstall it "
+            f"(pip install --force-reinstall {pinned_requirement()})"
+        ) from None
     try:
         return Path(pagefind_bin.get_executable())
     except FileNotFoundError as error:
