@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -36,7 +35,6 @@ from incident_ledger.schema import Schema
 PUBLIC_ID = "INC-20261110-PBC1"
 INTERNAL_ID = "INC-20261111-NTR2"
 RESTRICTED_ID = "INC-20261119-RST3"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def payload(field: str) -> str:
@@ -283,18 +281,6 @@ def test_internal_site_names_internal_records_but_not_restricted_ones(
 # -- a real browser ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = shutil.which("chromium") or (str(CHROMIUM) if CHROMIUM.exists() else None)
-    if executable is None:
-        pytest.skip("Chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 def test_no_payload_runs_in_a_browser(hostile_site: Path, browser: Any) -> None:
     """One page of each kind is opened from disk (offline), with its scripts running and
     every alert/confirm/prompt recorded: a payload that ran would call one."""
@@ -303,17 +289,17 @@ def test_no_payload_runs_in_a_browser(hostile_site: Path, browser: Any) -> None:
         p for p in hostile_site.glob("incidents/2026/INC-*/index.html") if p.parent.name in (PUBLIC_ID, INTERNAL_ID)
     ]
     files += sorted(hostile_site.glob("services/*xss*/index.html"))
-    context = browser.new_context(java_script_enabled=True)
-    context.route(re.compile(r"^(?!file:).*"), lambda route: route.abort())  # nothing from the network
+    # `browser` (conftest) is the suite's one Chromium: a context of its own profile.
     calls: list[str] = []
-    tab = context.new_page()
+    tab = browser.new_page()
+    tab.route(re.compile(r"^(?!file:).*"), lambda route: route.abort())  # nothing from the network
     tab.on("dialog", lambda dialog: (calls.append(dialog.message), dialog.dismiss()))
     for file in files:
         assert "XSS" in file.read_text(encoding="utf-8"), file  # the page holds record text
         tab.goto(file.as_uri(), wait_until="load")
         assert tab.evaluate("document.querySelectorAll('[onerror],[onload],[onclick]').length") == 0, file
     tab.wait_for_timeout(100)  # a last chance for timers and image errors to fire
-    context.close()
+    tab.close()
     assert calls == []
 
 
@@ -323,10 +309,9 @@ def test_searching_for_a_payload_runs_nothing(hostile_site: Path, browser: Any) 
     from browser_helpers import serve
 
     with serve(hostile_site) as served:
-        context = browser.new_context(java_script_enabled=True)
-        context.route(re.compile(r"^(?!" + re.escape(served.url) + r").*"), lambda route: route.abort())
         calls: list[str] = []
-        tab = context.new_page()
+        tab = browser.new_page()
+        tab.route(re.compile(r"^(?!" + re.escape(served.url) + r").*"), lambda route: route.abort())
         tab.on("dialog", lambda dialog: (calls.append(dialog.message), dialog.dismiss()))
         for words in ("XSS_pub_title", "XSS_pub_service", "alert"):
             tab.goto(served.url + "search/?q=" + words, wait_until="load")
@@ -336,5 +321,5 @@ def test_searching_for_a_payload_runs_nothing(hostile_site: Path, browser: Any) 
             assert tab.evaluate("document.querySelectorAll('#inc-search img, #inc-search svg script').length") == 0
             assert tab.evaluate("document.querySelectorAll('[onerror],[onload],[onclick]').length") == 0
         tab.wait_for_timeout(100)
-        context.close()
+        tab.close()
     assert calls == []
