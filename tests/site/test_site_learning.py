@@ -92,3 +92,11 @@ def test_public_site_has_no_change_history_nor_drills(sites: dict[str, Path]) ->
     assert "Change history" not in page(site, uri(FIRST))
     assert "Drill coverage" not in page(site, "metrics")
     assert "Recurring: 3rd time in 90 days for payments-api" in page(site, uri(THIRD))
+
+
+def test_metrics_page_does_not_deny_the_done_dates_it_reports(shipped_internal: Path) -> None:
+    """The follow-through table once said records hold no done date, above the section
+    that reports action items done on time from `done_at`."""
+    html = page(shipped_internal, "metrics")
+    assert "do not say when an item was done" not in html
+    assert "Action items done on time" in html
