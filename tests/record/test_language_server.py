@@ -36,6 +36,7 @@ SUMMARY = "summary: |\n  Card payments failed at checkout with a 503 from `payme
 SERVICE = "  - web-checkout\n"
 DETECTED = 'detected_at: "2026-11-03T10:15:00Z"\n'
 DUE = 'due: "2026-11-20"\n'
+FIRE = "\N{FIRE}"  # outside the Basic Multilingual Plane: two UTF-16 code units
 LINK = "link: https://tracker.example.com/PAY-1182\n"
 
 # Hostile or borderline values, each a change to one line of a valid record, and the verdict
@@ -63,6 +64,21 @@ VARIANTS: dict[str, tuple[str, str, str]] = {
     "detected-at-without-zone": (DETECTED, 'detected_at: "2026-11-03T10:15:00"\n', "invalid"),
     "due-month-13": (DUE, 'due: "2026-13-01"\n', "invalid"),
     "link-without-scheme": (LINK, "link: tracker.example.com/PAY-1182\n", "invalid"),
+    "title-150-emoji": (TITLE, f"title: {FIRE * 150}\n", "valid"),
+    "title-201-emoji": (TITLE, f"title: {FIRE * 201}\n", "invalid"),
+    "detected-at-lowercase": (DETECTED, 'detected_at: "2026-11-03t10:15:00z"\n', "valid"),
+    "detected-at-february-30": (DETECTED, 'detected_at: "2026-02-30T10:15:00Z"\n', "invalid"),
+    "detected-at-leap-second": (DETECTED, 'detected_at: "2026-11-03T10:15:60Z"\n', "invalid"),
+    "due-february-29-2026": (DUE, 'due: "2026-02-29"\n', "invalid"),
+    "due-february-29-2028": (DUE, 'due: "2028-02-29"\n', "valid"),
+    "due-april-31": (DUE, 'due: "2026-04-31"\n', "invalid"),
+    "link-with-space": (LINK, 'link: "https://tracker.example.com/PAY 1182"\n', "invalid"),
+    "link-non-ascii": (LINK, "link: https://tracker.example.com/PAY-1182-\u00e4\n", "invalid"),
+    "link-bad-percent-escape": (LINK, "link: https://tracker.example.com/PAY%zz\n", "invalid"),
+    "link-html": (LINK, 'link: "https://tracker.example.com/<script>alert(1)</script>"\n', "invalid"),
+    "link-ip-literal": (LINK, "link: https://[::1]/PAY-1182\n", "invalid"),
+    "link-percent-encoded": (LINK, "link: https://tracker.example.com/PAY%201182?q=a/b#c\n", "valid"),
+    "link-two-fragments": (LINK, "link: https://tracker.example.com/PAY-1182#a#b\n", "invalid"),
 }
 
 
@@ -123,7 +139,10 @@ def test_language_server_agrees_with_inc_validate(tmp_path: Path, hostile: tuple
         for file in ours
         if ours[file] != theirs[file]
     }
-    assert disagreements == {}, "(inc validate, yaml-language-server) per file"
+    assert not disagreements, "\n".join(
+        f"{name}: inc validate says {ours_}, yaml-language-server says {theirs_}"
+        for name, (ours_, theirs_) in sorted(disagreements.items())
+    )
     assert {file.stem: ours[file] for file in variants} == {name: verdict for name, (*_, verdict) in VARIANTS.items()}
     assert len(ours) == len(files) - 1 + len(variants)
     assert sum(v == "invalid" for v in ours.values()) >= 20
