@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from record_examples import INVALID, NOW, PROJECT, VALID, check_example
+from record_examples import INVALID, NOW, PROJECT, SCHEMAS, SHIPPED, VALID, read_cleanly, schema_verdicts
 
 from incident_ledger import yamlio
-from incident_ledger.errors import RecordError
 from incident_ledger.schema import Schema
 from incident_ledger.validate import validate
 
-SCHEMAS = PROJECT / "schemas"
-SHIPPED = sorted((PROJECT / "incidents").rglob("*.yaml"))
 CHECK_JSONSCHEMA = str(Path(sys.executable).with_name("check-jsonschema"))
 
 
@@ -138,24 +134,10 @@ def _check_jsonschema(files: list[Path]) -> dict[str, str]:
 
 def test_check_jsonschema_agrees_with_inc_validate(tmp_path: Path) -> None:
     """A second, independent validator gives the same schema verdict on the shipped records
-    and the examples. Files our reader refuses or objects to are left out: check-jsonschema
-    crashes on some of them (a self-referencing alias, a 5,000-digit integer) and reads
-    YAML 1.1/1.2 ambiguous values differently on purpose (that is why we flag them)."""
-    files = []
-    for file in [*SHIPPED, *VALID, *INVALID]:
-        try:
-            if yamlio.read(file).problems:
-                continue
-        except RecordError:
-            continue
-        files.append(file)
+    and the examples our reader accepts (see `read_cleanly`)."""
+    files = read_cleanly([*SHIPPED, *VALID, *INVALID])
     theirs = _check_jsonschema(files)
-    ours = {}
-    for file in files:
-        root = tmp_path / file.stem
-        shutil.copytree(SCHEMAS, root / "schemas")
-        rules = {p.rule for p in check_example(root, file)}
-        ours[str(file)] = "invalid" if "schema" in rules else "valid"
+    ours = {str(file): verdict for file, verdict in schema_verdicts(tmp_path, files).items()}
     assert ours == theirs
     counts = Counter(ours.values())
     assert counts["invalid"] >= 7

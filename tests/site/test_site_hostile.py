@@ -92,6 +92,7 @@ def _loosened_schema(root: Path) -> None:
         document["$defs"][name].pop("pattern", None)
         document["$defs"][name].pop("maxLength", None)
     document["properties"]["title"].pop("maxLength", None)
+    document["properties"]["title"].pop("pattern", None)  # the length limit, as editors count it
     file.write_text(json.dumps(document, indent=2), encoding="utf-8")
 
 

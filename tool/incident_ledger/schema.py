@@ -11,6 +11,7 @@ adopt a stricter policy without forking the tool.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -232,7 +233,13 @@ class Schema:
         if self.is_valid(document.data):
             return []
         result = []
-        for error in self.validator.iter_errors(document.data):
+        errors = list(self.validator.iter_errors(document.data))
+        # A timestamp, date or URL carries both a format and a pattern (so that editors,
+        # whose format checks are looser, refuse the same values): one problem per value.
+        malformed = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
+        for error in errors:
+            if error.validator == "pattern" and tuple(error.absolute_path) in malformed:
+                continue
             for keypath, message in _explain(self, error):
                 line, col = document.locate(keypath)
                 result.append(Problem(document.path, line, col, SCHEMA.id, message))
@@ -287,6 +294,8 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
             where,
             f"{name}: {shown(error.instance)} is not a valid {error.validator_value}{_FORMAT_HINTS.get(error.validator_value, '')}",
         )
+    elif kind == "pattern" and (limit := _LENGTH_LIMIT.fullmatch(error.validator_value)):
+        yield where, _too_long(name, error.instance, int(limit["most"]))
     elif kind == "pattern":
         hint = error.schema.get("description") or f"the pattern {error.validator_value}"
         yield where, f"{name}: {shown(error.instance)} does not have the expected form: {hint}"
@@ -300,10 +309,7 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
     elif kind == "minLength":
         yield where, f"{name}: must not be empty"
     elif kind == "maxLength":
-        yield (
-            where,
-            f"{name}: {shown(error.instance)} has {len(error.instance):,} characters; at most {error.validator_value} are allowed",
-        )
+        yield where, _too_long(name, error.instance, error.validator_value)
     elif kind == "not" and where and where[-1:] != ("stage",):
         yield (*where, "stage"), f"{name}: only 'status' and 'reopened' entries carry a 'stage'"
     elif kind == "const":
@@ -311,6 +317,16 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
     else:
         # jsonschema's own words quote the whole value, which may be long or hostile.
         yield where, f"{name}: {one_line(error.message, 300)}"
+
+
+# A length limit on free text is written as this pattern rather than maxLength: editors
+# running yaml-language-server count maxLength in UTF-16 code units (an emoji counts twice),
+# a pattern in characters, as CI does.
+_LENGTH_LIMIT = re.compile(r"\^\[\\s\\S\]\{0,(?P<most>[0-9]+)\}\$")
+
+
+def _too_long(name: str, value: str, most: int) -> str:
+    return f"{name}: {shown(value)} has {len(value):,} characters; at most {most} are allowed"
 
 
 def _stage_of(schema: Schema, error: Any) -> str | None:
