@@ -76,3 +76,17 @@ def test_a_broken_scenario_is_reported_where_it_is_broken(run_cli, drills: Path)
         "exercises/scenarios/broken.yaml:4:12: schema: services.0: 'Checkout API' does not match "
         "'^[a-z0-9]+(-[a-z0-9]+)*$'",
     ]
+
+
+@pytest.mark.parametrize(("title", "accepted"), [("🔥" * 180, True), ("x" * 181, False)])
+def test_a_scenario_title_is_counted_in_characters(run_cli, drills: Path, title: str, accepted: bool) -> None:
+    """180 characters, as the editor's YAML language server counts them too (it counts
+    maxLength in UTF-16 units: 180 emoji would be 360 there)."""
+    shipped = drills / "exercises" / "scenarios" / "cdn-config-push.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line.startswith("title: "))
+    (drills / "exercises" / "scenarios" / "long.yaml").write_text(text.replace(first, f"title: {title}"), "utf-8")
+    result = run_cli(drills, "new", "--exercise", "--from", "long", "--at", "2026-11-23T09:00:00Z")
+    assert (result.exit_code == 0) is accepted, result
+    if not accepted:
+        assert "exercises/scenarios/long.yaml:" in result.stderr and "schema: title:" in result.stderr
