@@ -3,9 +3,9 @@
 Nothing generated is committed. In `on_files` the plugin reads and checks the records
 (the same checks and messages as `inc validate`), keeps those the audience may read and
 adds one virtual file per page (`File.generated`). Each page's Markdown is only a stub
-with its title; `on_page_content` replaces the (empty) rendered stub with the page's HTML
-from the templates and sets the table of contents, so record text is never parsed as part
-of a Markdown page with raw HTML enabled.
+with its title; `on_page_content` sets the table of contents and `on_page_context`
+replaces the (empty) rendered stub with the page's HTML from the templates, so record
+text is never parsed as part of a Markdown page with raw HTML enabled.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         self._pool: Any = None
         self.search: SearchIndexer | None = None
         self._page_dests: list[str] = []
+        self._rendered: set[str] = set()
 
     @property
     def incidents_path(self) -> Path:
@@ -111,6 +112,7 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         self.urls = {f.src_uri: f.url for f in files}
         self.env = environment()
         self.pages = {}
+        self._rendered = set()
         # Looked up once: Files' own index is rebuilt after every append (quadratic).
         written = {f.src_uri for f in files}
         for page in plan.build():
@@ -223,15 +225,26 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
 
     def on_page_content(self, html: str, page: MkPage, config: MkDocsConfig, files: Files) -> str | None:
         spec = self.pages.get(page.file.src_uri)
+        if spec is not None:
+            page.toc = _toc(spec.headings)
+        return html
+
+    def on_page_context(self, context: Any, page: MkPage, config: MkDocsConfig, nav: Any) -> Any:
+        """Render a generated page's body just before the theme writes the page, not when
+        MkDocs reads every page first: MkDocs keeps each page's body for the whole build,
+        so bodies made up front would all be in memory at once (100 MB at 10,000 records).
+        The page's context is dropped once used, and with it its record."""
+        spec = self.pages.pop(page.file.src_uri, None)
         if spec is None:
-            return html
+            return context
 
         def url(uri: str) -> str:
             return get_relative_url(self.urls[uri], page.url)
 
-        page.toc = _toc(spec.headings)
         template = self.env.get_template(spec.template)
-        return str(template.render(spec.context, url=url, page_title=spec.title))
+        page.content = str(template.render(spec.context, url=url, page_title=spec.title))
+        self._rendered.add(page.file.src_uri)
+        return context
 
     def on_post_page(self, output: str, page: MkPage, config: MkDocsConfig) -> str:
         if self.search is None:
@@ -243,6 +256,8 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
             self.search.add(page.file.dest_uri, searchable)
         except SearchError as error:
             raise PluginError(f"incidents: {error}") from None
+        if page.file.src_uri in self._rendered:
+            page.content = None  # written with `output`; nothing reads a generated page's body again
         return output
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
