@@ -130,8 +130,8 @@ def make_baseline(root: Path, records: list[tuple[str, str]]) -> Path:
     return root / "mkdocs.yml"
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of process `root` and all its descendants, from /proc (Linux)."""
+def _tree_pss(root: int) -> int:
+    """Memory of process `root` and all its descendants (PSS), from /proc (Linux)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -144,11 +144,22 @@ def _tree_rss(root: int) -> int:
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
-        try:
-            total += int(Path("/proc", str(pid), "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except OSError:
-            continue
+        total += _pss(pid)
     return total
+
+
+def _pss(pid: int) -> int:
+    """A process's proportional set size: its resident memory with pages shared with other
+    processes (a forked worker's copy-on-write pages) divided among them, so a sum over
+    processes counts each page once."""
+    try:
+        rollup = Path("/proc", str(pid), "smaps_rollup").read_text()
+    except OSError:
+        return 0
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def timed_build(config: Path) -> tuple[float, float, float, float]:
@@ -156,7 +167,7 @@ def timed_build(config: Path) -> tuple[float, float, float, float]:
     `mkdocs build` in a fresh process. CPU time (user + system, worker processes included)
     is the steadier figure on a shared machine; the peak is the largest resident set of
     the build's processes (wait4); the build runs Pagefind beside MkDocs, so the sum of
-    its processes' resident sets is sampled too (every 0.2 s, so it may miss a short peak)."""
+    its processes' proportional set sizes is sampled too (every 0.2 s, so it may miss a short peak)."""
     env = {**os.environ, "INC_NOW": NOW, "NO_MKDOCS_2_WARNING": "1"}
     mkdocs = Path(sys.executable).with_name("mkdocs")
     start = time.perf_counter()
@@ -165,7 +176,7 @@ def timed_build(config: Path) -> tuple[float, float, float, float]:
 
     def sample() -> None:
         while child.poll() is None:
-            together[0] = max(together[0], _tree_rss(child.pid))
+            together[0] = max(together[0], _tree_pss(child.pid))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -241,7 +252,7 @@ def main() -> None:
                 f"        wall: baseline {r['baseline']:.2f} s, site {r['site']:.2f} s, overhead {r['site'] / r['baseline'] - 1:+.1%}\n"
                 f"        cpu:  baseline {r['baseline cpu']:.2f} s, site {r['site cpu']:.2f} s, overhead {r['site cpu'] / r['baseline cpu'] - 1:+.1%}\n"
                 f"        peak memory (largest process): baseline {r['baseline MiB']:.0f} MiB, site {r['site MiB']:.0f} MiB; "
-                f"all processes together: baseline {r['baseline MiB together']:.0f} MiB, site {r['site MiB together']:.0f} MiB\n"
+                f"all processes together (PSS): baseline {r['baseline MiB together']:.0f} MiB, site {r['site MiB together']:.0f} MiB\n"
                 f"        output: baseline {base_mb:.1f} MB, site {site_mb:.1f} MB "
                 f"(search index: baseline {tree_size(baseline.parent / 'build' / 'search') / 1e6:.1f} MB, "
                 f"site {tree_size(built / 'pagefind') / 1e6:.1f} MB in {1 + len(list((built / 'pagefind').glob('part-*')))} part(s))\n"
