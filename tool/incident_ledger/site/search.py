@@ -38,9 +38,10 @@ from ..errors import LedgerError
 
 BUNDLE = "pagefind"
 PARTS = "parts.json"
-# Each Pagefind run peaks near 300-500 MB at 1,000 incident pages, and a reader's first
-# search costs a few kilobytes more per part.
-PART_PAGES = 1000
+# Each Pagefind run peaks near 300-500 MB at 1,000 incident pages and runs beside MkDocs'
+# own process (500 MiB at 10,000 records); a reader's first search costs a few kilobytes
+# more per part (0.37 MB for the search page and index at 10,000 records in 11 parts).
+PART_PAGES = 500
 # What a merged bundle needs: the search page loads the interface and WebAssembly from
 # the first bundle only.
 _MERGED_KEEPS = ("pagefind-entry.json", "index", "fragment", "filter")
