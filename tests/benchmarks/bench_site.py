@@ -10,7 +10,8 @@ For each size N it makes, in a temporary folder,
   of the nav, with the same theme and Markdown extensions and MkDocs' own search plugin,
 and times each `mkdocs build` in a fresh process, REPEAT times, in the same run.
 It prints the median seconds (wall and CPU), the plugin's overhead over the baseline,
-the largest resident memory of any process of the build (targets at 20,000 records:
+the largest resident memory of any process of the build and of all its processes together
+(sampled; Pagefind runs beside MkDocs) (targets at 20,000 records:
 <= 2 minutes, <= 1 GiB, <= 300 MB of output), the size of each built site, and the
 5,000/1,000 ratio of each (linear, not quadratic). With Chromium and Playwright
 installed it also serves the built site on 127.0.0.1 and counts the bytes a reader's
@@ -26,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -128,20 +130,64 @@ def make_baseline(root: Path, records: list[tuple[str, str]]) -> Path:
     return root / "mkdocs.yml"
 
 
-def timed_build(config: Path) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak MiB) of one `mkdocs build` in a fresh process. CPU
-    time (user + system, worker processes included) is the steadier figure on a shared
-    machine; the peak is the largest resident set of the build's processes (wait4)."""
+def _tree_pss(root: int) -> int:
+    """Memory of process `root` and all its descendants (PSS), from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path("/proc", entry, "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        total += _pss(pid)
+    return total
+
+
+def _pss(pid: int) -> int:
+    """A process's proportional set size: its resident memory with pages shared with other
+    processes (a forked worker's copy-on-write pages) divided among them, so a sum over
+    processes counts each page once."""
+    try:
+        rollup = Path("/proc", str(pid), "smaps_rollup").read_text()
+    except OSError:
+        return 0
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def timed_build(config: Path) -> tuple[float, float, float, float]:
+    """(wall seconds, CPU seconds, peak MiB, peak MiB of all processes together) of one
+    `mkdocs build` in a fresh process. CPU time (user + system, worker processes included)
+    is the steadier figure on a shared machine; the peak is the largest resident set of
+    the build's processes (wait4); the build runs Pagefind beside MkDocs, so the sum of
+    its processes' proportional set sizes is sampled too (every 0.2 s, so it may miss a short peak)."""
     env = {**os.environ, "INC_NOW": NOW, "NO_MKDOCS_2_WARNING": "1"}
     mkdocs = Path(sys.executable).with_name("mkdocs")
     start = time.perf_counter()
     child = subprocess.Popen([str(mkdocs), "build", "-q", "-f", str(config)], env=env)
+    together = [0]
+
+    def sample() -> None:
+        while child.poll() is None:
+            together[0] = max(together[0], _tree_pss(child.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
+    sampler.join()
     if child.returncode:
         raise SystemExit(f"mkdocs build -f {config} failed with exit {child.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, together[0] / 2**20
 
 
 def tree_size(folder: Path) -> int:
@@ -187,7 +233,7 @@ def main() -> None:
             records = make_records(repo, size)
             site = make_site(repo)
             baseline = make_baseline(Path(tmp, f"baseline-{size}"), records)
-            runs: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "site": []}
+            runs: dict[str, list[tuple[float, float, float, float]]] = {"baseline": [], "site": []}
             for _ in range(args.repeat):  # interleaved, so drift in the machine hits both
                 runs["baseline"].append(timed_build(baseline))
                 runs["site"].append(timed_build(site))
@@ -195,21 +241,23 @@ def main() -> None:
             pages = len(list(built.joinpath("incidents").rglob("INC-*/index.html")))
             results[size] = {}
             for kind, measured in runs.items():
-                results[size][kind] = statistics.median(w for w, _, _ in measured)
-                results[size][f"{kind} cpu"] = statistics.median(c for _, c, _ in measured)
-                results[size][f"{kind} MiB"] = max(m for _, _, m in measured)
+                results[size][kind] = statistics.median(w for w, _, _, _ in measured)
+                results[size][f"{kind} cpu"] = statistics.median(c for _, c, _, _ in measured)
+                results[size][f"{kind} MiB"] = max(m for _, _, m, _ in measured)
+                results[size][f"{kind} MiB together"] = max(t for _, _, _, t in measured)
             r = results[size]
             site_mb, base_mb = tree_size(built) / 1e6, tree_size(baseline.parent / "build") / 1e6
             print(
                 f"{size:>6} records ({pages} incident pages), median of {args.repeat}:\n"
                 f"        wall: baseline {r['baseline']:.2f} s, site {r['site']:.2f} s, overhead {r['site'] / r['baseline'] - 1:+.1%}\n"
                 f"        cpu:  baseline {r['baseline cpu']:.2f} s, site {r['site cpu']:.2f} s, overhead {r['site cpu'] / r['baseline cpu'] - 1:+.1%}\n"
-                f"        peak memory (largest process): baseline {r['baseline MiB']:.0f} MiB, site {r['site MiB']:.0f} MiB\n"
+                f"        peak memory (largest process): baseline {r['baseline MiB']:.0f} MiB, site {r['site MiB']:.0f} MiB; "
+                f"all processes together (PSS): baseline {r['baseline MiB together']:.0f} MiB, site {r['site MiB together']:.0f} MiB\n"
                 f"        output: baseline {base_mb:.1f} MB, site {site_mb:.1f} MB "
                 f"(search index: baseline {tree_size(baseline.parent / 'build' / 'search') / 1e6:.1f} MB, "
-                f"site {tree_size(built / 'pagefind') / 1e6:.1f} MB)\n"
-                f"        runs (wall/cpu): baseline {', '.join(f'{w:.1f}/{c:.1f}' for w, c, _ in runs['baseline'])}; "
-                f"site {', '.join(f'{w:.1f}/{c:.1f}' for w, c, _ in runs['site'])}",
+                f"site {tree_size(built / 'pagefind') / 1e6:.1f} MB in {1 + len(list((built / 'pagefind').glob('part-*')))} part(s))\n"
+                f"        runs (wall/cpu): baseline {', '.join(f'{w:.1f}/{c:.1f}' for w, c, _, _ in runs['baseline'])}; "
+                f"site {', '.join(f'{w:.1f}/{c:.1f}' for w, c, _, _ in runs['site'])}",
                 flush=True,
             )
             downloaded = first_search_bytes(built, "invoices")

@@ -71,8 +71,8 @@ def pagefind_text(file: Path) -> str:
 
 
 def search_fragments(site: Path) -> list[dict[str, Any]]:
-    """Every page Pagefind indexed: {url, content, meta: {title}, ...}."""
-    return [json.loads(pagefind_text(f)) for f in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment"))]
+    """Every page Pagefind indexed, in every part of the index: {url, content, meta: {title}, ...}."""
+    return [json.loads(pagefind_text(f)) for f in sorted((site / "pagefind").glob("**/fragment/*.pf_fragment"))]
 
 
 def files_containing(site: Path, needle: str) -> list[str]:

@@ -3,9 +3,9 @@
 Nothing generated is committed. In `on_files` the plugin reads and checks the records
 (the same checks and messages as `inc validate`), keeps those the audience may read and
 adds one virtual file per page (`File.generated`). Each page's Markdown is only a stub
-with its title; `on_page_content` replaces the (empty) rendered stub with the page's HTML
-from the templates and sets the table of contents, so record text is never parsed as part
-of a Markdown page with raw HTML enabled.
+with its title; `on_page_content` sets the table of contents and `on_page_context`
+replaces the (empty) rendered stub with the page's HTML from the templates, so record
+text is never parsed as part of a Markdown page with raw HTML enabled.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from mkdocs.utils import get_relative_url
 
 from ..errors import LedgerError
 from ..process import AUDIENCE_NAMES, DEFAULT_AUDIENCE, STAFF_AUDIENCE, now
+from .search import PART_PAGES, SearchError, SearchIndexer
 
 log = logging.getLogger("mkdocs.plugins.incidents")
 
@@ -47,6 +48,9 @@ class IncidentsConfig(base.Config):  # type: ignore[no-untyped-call]
     audience = c.Choice(AUDIENCE_NAMES, default=DEFAULT_AUDIENCE)
     # true: an invalid record fails the build; false: it is left out and named in the log.
     strict = c.Type(bool, default=True)
+    # Pages per part of the search index: each part is one Pagefind run, which holds all its
+    # pages in memory (about 0.5 MB each). Lower it if the build runs short of memory.
+    search_part_pages = c.Type(int, default=PART_PAGES)
 
 
 def build_time() -> datetime:
@@ -65,6 +69,9 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         self.env: Any = None
         self.charts: Any = None
         self._pool: Any = None
+        self.search: SearchIndexer | None = None
+        self._page_dests: list[str] = []
+        self._rendered: set[str] = set()
 
     @property
     def incidents_path(self) -> Path:
@@ -77,6 +84,8 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
             if override not in AUDIENCE_NAMES:
                 raise PluginError(f"incidents: INC_SITE_AUDIENCE={override!r} must be {' or '.join(AUDIENCE_NAMES)}")
             self.config.audience = override
+        if self.config.search_part_pages < 1:
+            raise PluginError(f"incidents: search_part_pages is {self.config.search_part_pages}; it must be 1 or more")
         if "search" in config.plugins or "material/search" in config.plugins:
             log.warning(
                 "incidents: the search plugin's index grows with every record; this site is "
@@ -98,11 +107,12 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         from . import charts, feed, status
         from .pages import SitePlan, environment
 
-        catalog = self._catalog()
-        plan = SitePlan(catalog, self._histories())
+        self.search = SearchIndexer(Path(config.site_dir), self.config.search_part_pages)
+        plan = SitePlan(self._catalog(), self._histories())
         self.urls = {f.src_uri: f.url for f in files}
         self.env = environment()
         self.pages = {}
+        self._rendered = set()
         # Looked up once: Files' own index is rebuilt after every append (quadratic).
         written = {f.src_uri for f in files}
         for page in plan.build():
@@ -230,28 +240,60 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
 
     def on_page_content(self, html: str, page: MkPage, config: MkDocsConfig, files: Files) -> str | None:
         spec = self.pages.get(page.file.src_uri)
+        if spec is not None:
+            page.toc = _toc(spec.headings)
+        return html
+
+    def on_page_context(self, context: Any, page: MkPage, config: MkDocsConfig, nav: Any) -> Any:
+        """Render a generated page's body just before the theme writes the page, not when
+        MkDocs reads every page first: MkDocs keeps each page's body for the whole build,
+        so bodies made up front would all be in memory at once (100 MB at 10,000 records).
+        The page's context is dropped once used, and with it its record."""
+        spec = self.pages.pop(page.file.src_uri, None)
         if spec is None:
-            return html
+            return context
 
         def url(uri: str) -> str:
             return get_relative_url(self.urls[uri], page.url)
 
-        page.toc = _toc(spec.headings)
         template = self.env.get_template(spec.template)
-        return str(template.render(spec.context, url=url, page_title=spec.title))
+        page.content = str(template.render(spec.context, url=url, page_title=spec.title))
+        self._rendered.add(page.file.src_uri)
+        return context
 
-    def on_post_build(self, config: MkDocsConfig) -> None:
-        from .search import SearchError, index_site
-
-        self._write_charts(config)
+    def on_post_page(self, output: str, page: MkPage, config: MkDocsConfig) -> str:
+        if self.search is None:
+            return output
+        # Pages a reader finds on their own page, not again on every list naming them
+        # (theme/main.html leaves `data-pagefind-body` out of them), are not handed to Pagefind.
+        searchable = page.meta.get("incidents_search") is not False
         try:
-            index_site(Path(config.site_dir))
+            self.search.add(page.file.dest_uri, searchable)
         except SearchError as error:
             raise PluginError(f"incidents: {error}") from None
+        if page.file.src_uri in self._rendered:
+            page.content = None  # written with `output`; nothing reads a generated page's body again
+        return output
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        self._page_dests = [f.dest_uri for f in files.documentation_pages()]
+        return env
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        self._write_charts(config)
+        search, self.search = self.search, None
         # A served site rebuilds from scratch: do not keep 5,000 page contexts around.
         self.pages = {}
+        if search is not None:
+            try:
+                search.finish(self._page_dests)
+            except SearchError as error:
+                raise PluginError(f"incidents: {error}") from None
 
     def on_build_error(self, error: Exception) -> None:
+        if self.search is not None:
+            self.search.abort()
+            self.search = None
         if self.charts is not None:
             self.charts.cancel()
             self._pool.shutdown()
