@@ -101,3 +101,18 @@ def test_part_size_below_one_is_refused(tmp_path: Path) -> None:
     assert code == 1, out + err
     assert err == "inc: error: the site was not built:\nincidents: search_part_pages is 0; it must be 1 or more\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_pagefind_run_is_an_error_that_leaves_no_staging(tmp_path: Path) -> None:
+    from incident_ledger.site.search import SearchError, SearchIndexer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    indexer = SearchIndexer(site, 2)
+    indexer.add("gone/index.html")  # MkDocs wrote nothing for it: the part has no page
+    with pytest.raises(SearchError) as caught:
+        indexer.finish()
+    message = str(caught.value)
+    assert message.startswith(f"Pagefind failed to index {site} (exit 1): "), message
+    assert "Pagefind was not able to build an index" in message
+    assert [p.name for p in site.iterdir() if p.name.startswith(".")] == []

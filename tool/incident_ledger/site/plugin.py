@@ -147,7 +147,11 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
 
         Importing matplotlib and drawing take about a second; on two cores that second is
         hidden behind page rendering. The SVGs are written into the site in on_post_build.
+        The process is spawned, not forked: a fork shares this process' memory, every record
+        included, and copies it page by page as the worker touches it: memory that grows
+        with the number of records, twice.
         """
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         from . import charts
@@ -171,7 +175,9 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         }
         from .. import interrupts
 
-        self._pool = ProcessPoolExecutor(1, initializer=interrupts.in_worker)
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=interrupts.in_worker
+        )
         self.charts = self._pool.submit(charts.render_all, figures)
 
     def _write_charts(self, config: MkDocsConfig) -> None:

@@ -159,7 +159,12 @@ class SearchIndexer:
         _stage(self.site, staging, pages)
         output = tempfile.TemporaryFile()  # noqa: SIM115 (read and closed when the run is collected)
         command = [str(self._exe), "--site", str(staging), "--output-path", str(self.site / bundle_dir(number))]
-        process = subprocess.Popen([*command, "--silent"], stdout=output, stderr=subprocess.STDOUT)
+        try:
+            process = subprocess.Popen([*command, "--silent"], stdout=output, stderr=subprocess.STDOUT)
+        except OSError as error:
+            output.close()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise SearchError(f"Pagefind could not be started ({self._exe}): {error}") from None
         return _Run(number, staging, process, output)
 
     def _collect(self, run: _Run) -> None:
