@@ -162,7 +162,7 @@ class Ledger:
     def append_entry(
         self,
         incident_id: str,
-        entry_for: Callable[[dict[str, Any]], Any],
+        entry_for: Callable[[dict[str, Any]], yamledit.Entry],
         what: str,
         commit: bool,
         given: Mapping[str, str],
@@ -186,12 +186,15 @@ class Ledger:
             if new_text is None or not self._reads_back(relative, new_text, expected, given):
 
                 def edit(data: Any, current: dict[str, Any]) -> str:
-                    data[_TIMELINE].append(entry)
+                    if isinstance(data.get(_TIMELINE), list):
+                        data[_TIMELINE].append(yamledit.editable(entry))
+                    else:
+                        self.set(data, _TIMELINE, yamledit.sequence([yamledit.editable(entry)]))
                     return what
 
                 return self._change(incident_id, relative, edit, commit, given)
             # The subject says what the entry says (`ID: note: Pool exhausted`).
-            stage, detail = str(document.data.get("status")), str(yamledit.plain(entry).get("text", ""))
+            stage, detail = str(document.data.get("status")), str(entry.get("text", ""))
             return self._store(incident_id, relative, old, new_text, what, stage, detail, commit)
 
     def _store(
@@ -241,7 +244,9 @@ class Ledger:
             if name in values:
                 data[name] = values[name]
         text = note or f"Incident opened: {fields['title']}"
-        data["timeline"] = yamledit.sequence([self.entry(detected, STATUS_ENTRY, author, text, stage)])
+        data["timeline"] = yamledit.sequence(
+            [yamledit.editable(self.entry(detected, STATUS_ENTRY, author, text, stage))]
+        )
         given = {"--at": format_time(detected)}
         if fields.get("started_at"):
             given["--started-at"] = format_time(fields["started_at"])
@@ -289,13 +294,14 @@ class Ledger:
 
     # -- values commands write ----------------------------------------------------------
 
-    def entry(self, at: datetime, kind: str, author: str, text: str, stage: str | None = None) -> Any:
-        """A timeline entry, keys in the order the shipped records use."""
-        pairs: list[tuple[str, Any]] = [("at", yamledit.time_value(format_time(at))), ("kind", kind)]
+    def entry(self, at: datetime, kind: str, author: str, text: str, stage: str | None = None) -> yamledit.Entry:
+        """A timeline entry, keys in the order the shipped records use (as plain data:
+        `yamledit.editable` makes it a part of a document being edited)."""
+        entry: yamledit.Entry = {"at": yamledit.Quoted(format_time(at)), "kind": kind}
         if stage:
-            pairs.append(("stage", stage))
-        pairs += [("author", yamledit.text_value(author)), ("text", yamledit.text_value(text))]
-        return yamledit.mapping(pairs)
+            entry["stage"] = stage
+        entry.update(author=yamledit.text_scalar(author), text=yamledit.text_scalar(text))
+        return entry
 
     def set(self, data: Any, name: str, value: Any) -> None:
         yamledit.set_field(data, name, value, self.field_order)
