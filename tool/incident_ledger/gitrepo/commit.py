@@ -218,7 +218,25 @@ def match_head(root: Path, path: str) -> bytes | None:
     A pre-commit hook that reformats the file and stages it again changes what is
     committed, but `git commit --only` leaves the index holding the file from before the
     hook: the path would show as changed both ways (`MM`) right after its own commit.
+    One `git diff-index` says whether the index and HEAD differ there and, when they
+    do, HEAD's mode and blob.
     """
+    raw = git(root, "diff-index", "--cached", "-z", "HEAD", "--", path).stdout.decode("utf-8", "surrogateescape")
+    if not raw:
+        return None  # in step (or in neither)
+    info, _, name = raw.partition("\0")
+    mode, _, oid, _, status = info.lstrip(":").split(" ")
+    name = name.rstrip("\0")
+    if status == "U" or "\0" in name:  # an unmerged entry, or more than one path: ask the tree
+        return _match_head_tree(root, path)
+    if set(mode) == {"0"}:
+        return None  # HEAD does not hold the path
+    # `update-index --index-info` reads `mode SP oid TAB path` lines, paths from the top.
+    git(root, "update-index", "--index-info", stdin=f"{mode} {oid}\t{name}\n".encode("utf-8", "surrogateescape"))
+    return read_blobs(root, [oid])[oid]
+
+
+def _match_head_tree(root: Path, path: str) -> bytes | None:
     tree = git(root, "ls-tree", "--full-name", "HEAD", "--", path).stdout.decode("utf-8", "surrogateescape")
     if not tree:
         return None
