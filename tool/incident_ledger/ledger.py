@@ -9,9 +9,9 @@ entry are put back exactly as they were.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -481,7 +481,7 @@ def _write_atomic(file: Path, content: bytes) -> None:
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     try:
-        handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+        handle, temporary = _temporary_beside(file)
     except OSError as error:
         # A read-only folder (or a full disk): say where, as a user error, not a bug.
         raise LedgerError(f"cannot write a record in {file.parent}: {error.strerror}; check its permissions") from None
@@ -496,6 +496,22 @@ def _write_atomic(file: Path, content: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+# How a temporary file is opened: made here or not at all, never through a link, private
+# until renamed (what tempfile.mkstemp does, without the ~4 ms of importing tempfile).
+_TEMPORARY_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _temporary_beside(file: Path) -> tuple[int, str]:
+    """A new file next to `file` with a random name (`.NAME.RANDOM.tmp`): descriptor and path."""
+    for _ in range(100):
+        temporary = str(file.parent / f".{file.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temporary, _TEMPORARY_FLAGS | getattr(os, "O_BINARY", 0), 0o600), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(file.parent))
 
 
 def _umask() -> int:

@@ -17,7 +17,6 @@ from typing import IO, Any
 from .. import interrupts
 from ..errors import LedgerError
 from .command import GitError, git, git_path, no_work_tree
-from .history import read_blobs
 
 # Operations that leave the index and HEAD half-way; committing in the middle of one
 # would mix an incident change into the user's merge or rebase.
@@ -233,7 +232,7 @@ def match_head(root: Path, path: str) -> bytes | None:
         return None  # HEAD does not hold the path
     # `update-index --index-info` reads `mode SP oid TAB path` lines, paths from the top.
     git(root, "update-index", "--index-info", stdin=f"{mode} {oid}\t{name}\n".encode("utf-8", "surrogateescape"))
-    return read_blobs(root, [oid])[oid]
+    return _blob(root, oid)
 
 
 def _match_head_tree(root: Path, path: str) -> bytes | None:
@@ -246,4 +245,10 @@ def _match_head_tree(root: Path, path: str) -> bytes | None:
         return None
     # `update-index --index-info` reads ls-tree's own lines.
     git(root, "update-index", "--index-info", stdin=tree.encode("utf-8", "surrogateescape"))
+    return _blob(root, oid)
+
+
+def _blob(root: Path, oid: str) -> bytes | None:
+    from .history import read_blobs  # rarely needed: loaded here
+
     return read_blobs(root, [oid])[oid]
