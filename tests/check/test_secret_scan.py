@@ -234,3 +234,12 @@ def test_a_layout_the_loader_does_not_know_falls_back_to_importing() -> None:
     assert not scanner.fast
     secret = CREDENTIALS["aws key"]
     assert scanner.scan(f"text: {secret}\n") == [Finding(1, 7, "AWS Access Key")]
+
+
+def test_a_first_text_compiles_only_the_patterns_its_gates_literals_admit() -> None:
+    scanner = Scanner(PLUGINS)
+    assert scanner.scan("text: The pool ran dry at 10:02; rolled back.\n") == []
+    private = next(d for d in scanner.detectors if d.__class__.__name__ == "PrivateKeyDetector")
+    assert private.denylist and all("compiled" not in vars(p) for p in private.denylist)
+    text = f"text: {CREDENTIALS['private key']}\n"
+    assert scanner.scan(text) == reference(text) != []

@@ -166,6 +166,51 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
         raise _Unavailable(f"{file}: {type(error).__name__}: {error}") from None
 
 
+class _LazyPattern:
+    """A detector's pattern, compiled when first used.
+
+    Compiling all of them costs more than the scan of a record: a command that writes one
+    record compiles only those of the detectors its text could hold a match of (see
+    `Scanner._suspects`). Every attribute but the pattern's text and flags is the compiled
+    pattern's.
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+
+    @cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, self.flags)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled, name)
+
+
+class _DeferredRe:
+    """The `re` module as the detectors' code sees it: `compile` makes a `_LazyPattern`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(re, name)
+
+    @staticmethod
+    def compile(pattern: Any, flags: int = 0) -> Any:
+        return _LazyPattern(pattern, int(flags)) if isinstance(pattern, str) else re.compile(pattern, flags)
+
+
+_DEFERRED_RE = _DeferredRe()
+
+
+def _import_deferring_re(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+    """`import re` in a detector's module binds `_DeferredRe`; every other import is as usual."""
+    if name == "re" and not fromlist and level == 0:
+        return _DEFERRED_RE
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+_DETECTOR_BUILTINS = {**vars(builtins), "__import__": _import_deferring_re}
+
+
 def _load_detectors(names: tuple[str, ...]) -> list[Any]:
     package = _package()
     base: dict[str, Any] = {"__name__": f"{__name__}.base"}
@@ -181,7 +226,11 @@ def _load_detectors(names: tuple[str, ...]) -> list[Any]:
         module = modules.get(name)
         if module is None:
             raise _Unavailable(f"no detector {name} in {package / 'plugins'}")
-        namespace: dict[str, Any] = {"__name__": f"{__name__}.{module.stem}", "RegexBasedDetector": regex_based}
+        namespace: dict[str, Any] = {
+            "__name__": f"{__name__}.{module.stem}",
+            "__builtins__": _DETECTOR_BUILTINS,
+            "RegexBasedDetector": regex_based,
+        }
         _load(module, [name], namespace)
         cls = namespace[name]
         if cls.__bases__ != (regex_based,):
@@ -234,21 +283,39 @@ class Gate:
     Where the pattern has a literal part, only the pattern from that literal on is
     tried (every match contains a match of it), which lets the regex engine skip to
     the literal instead of trying every position; text without the literal (compared
-    in lower case for case-insensitive patterns) is not searched at all.
+    in lower case for case-insensitive patterns) is not searched at all. The regex is
+    compiled when first tried: the literal test alone (`admits`) costs only the parse.
     """
 
-    pattern: re.Pattern[str]
+    pattern: Any  # a compiled pattern, or a detector's `_LazyPattern`
     literal: bytes = b""  # UTF-8: one pass of the bytes per literal, whatever the text holds
-    regex: re.Pattern[str] | None = None
     ignore_case: bool = False
+    make_regex: Callable[[], re.Pattern[str]] | None = field(default=None, repr=False)
 
-    def opens(self, text: Text) -> bool:
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        if self.make_regex is None:
+            return None
+        try:
+            return self.make_regex()
+        except Exception:  # a surprise from the private compiler: the pattern alone, line by line
+            self.literal = b""
+            return None
+
+    def admits(self, text: Text) -> bool:
+        """False when the text lacks the literal every match holds: no line can match."""
         if self.literal:
             folded = text.lowered if self.ignore_case else text.data
             if folded is not None and self.literal not in folded:
                 return False
-        if self.regex is not None:
-            return self.regex.search(text.whole) is not None
+        return True
+
+    def opens(self, text: Text) -> bool:
+        regex = self.regex  # first: a regex that cannot be made leaves no literal to test
+        if not self.admits(text):
+            return False
+        if regex is not None:
+            return regex.search(text.whole) is not None
         return any(self.pattern.search(line) for line in text.lines)
 
 
@@ -295,7 +362,7 @@ class Text:
         return self.data.lower()
 
 
-def gate_for(pattern: re.Pattern[str]) -> Gate:
+def gate_for(pattern: Any) -> Gate:
     """The gate of one pattern."""
     try:
         parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
@@ -308,10 +375,11 @@ def gate_for(pattern: re.Pattern[str]) -> Gate:
             literal = literal.lower() if literal.isascii() else ""
         if any(c in _BREAKS or c == "\n" for c in literal):
             literal = ""  # the gates look at the lines joined with "\n"
+        source = pattern.pattern
         if not literal or _refers_back(parsed.data[start:]):
-            return Gate(pattern, literal.encode(), re.compile(pattern.pattern, flags | re.MULTILINE), ignore_case)
+            return Gate(pattern, literal.encode(), ignore_case, lambda: re.compile(source, flags | re.MULTILINE))
         tail = _sre_parse.SubPattern(parsed.state, parsed.data[start:])
-        return Gate(pattern, literal.encode(), _sre_compile.compile(tail, flags | re.MULTILINE), ignore_case)
+        return Gate(pattern, literal.encode(), ignore_case, lambda: _sre_compile.compile(tail, flags | re.MULTILINE))
     except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
         return Gate(pattern)
 
@@ -389,8 +457,10 @@ class Scanner:
 
     names: tuple[str, ...]
     fast: bool = True  # loaded from source; False: detect-secrets imported as usual
-    # Gates cost more to build (~6 ms) than they save on a text or two: a command that
-    # writes one record scans it line by line.
+    # Whole-text gate regexes cost more to compile (~6 ms) than they save on a text or two:
+    # a command that writes one record tests only the gates' literals (which costs the
+    # patterns' parse), then scans line by line with the detectors the literals admit,
+    # compiling only their patterns.
     gate_after: int = 2
     _scanned: int = 0
     _allowlist: tuple[Callable[..., bool], Callable[..., Any]] | None = field(default=None, repr=False)
@@ -429,14 +499,14 @@ class Scanner:
             # detect-secrets' code ran outside its package and failed: import it as usual.
             self.fast = False
             self._allowlist = None
-            for name in ("detectors", "gates"):
+            for name in ("detectors", "gates", "_flat_gates"):
                 self.__dict__.pop(name, None)
             return self._scan(text)
 
     def _scan(self, text: str) -> list[Finding]:
         view = Text(text)
         self._scanned += 1
-        suspects = self._suspects(view) if self._scanned > self.gate_after else self.detectors
+        suspects = self._suspects(view, literals_only=self._scanned <= self.gate_after)
         found = set()
         for detector in suspects:
             for number, line in enumerate(view.lines, start=1):
@@ -446,11 +516,11 @@ class Scanner:
                     found.add(Finding(number, max(line.find(value), 0) + 1, detector.secret_type))
         return sorted(found)
 
-    def _suspects(self, view: Text) -> list[Any]:
-        """The detectors one of whose gates opens on the text."""
+    def _suspects(self, view: Text, literals_only: bool = False) -> list[Any]:
+        """The detectors one of whose gates opens on the text (or admits it: has its literal)."""
         opened: set[int] = set()
         for index, gate in self._flat_gates:
-            if index not in opened and gate.opens(view):
+            if index not in opened and (gate.admits(view) if literals_only else gate.opens(view)):
                 opened.add(index)
         return [detector for index, detector in enumerate(self.detectors) if index in opened]
 
