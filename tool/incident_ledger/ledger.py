@@ -57,9 +57,10 @@ Edit = Callable[[Any, dict[str, Any]], "str | tuple[str, str]"]
 class Ledger:
     """The records of one repository, at one moment (`now` is the clock every check uses)."""
 
-    def __init__(self, root: Path, now: datetime) -> None:
+    def __init__(self, root: Path, now: datetime, layout: gitrepo.Layout | None = None) -> None:
         self.root = root
         self.now = now
+        self.layout = layout  # the repository's layout when the caller has found it already
 
     @cached_property
     def schema(self) -> Schema:
@@ -143,7 +144,7 @@ class Ledger:
         `given` holds the values of the command's options, which a refusal names.
         """
         relative = relative_path(incident_id).as_posix()
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
+        with gitrepo.exclusive(self.root, self.layout) if commit else contextlib.nullcontext() as found:
             if commit:
                 gitrepo.check_can_commit(self.root, found)
             return self._change(incident_id, relative, edit, commit, given)
@@ -175,7 +176,7 @@ class Ledger:
         be appended to that way (the timeline is not its last part) goes the long way.
         """
         relative = relative_path(incident_id).as_posix()
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
+        with gitrepo.exclusive(self.root, self.layout) if commit else contextlib.nullcontext() as found:
             if commit:
                 gitrepo.check_can_commit(self.root, found)
             old, text, document = self.read(incident_id)
@@ -219,7 +220,7 @@ class Ledger:
         `fields` holds plain values; `detected_at` and `started_at` are datetimes.
         """
         detected: datetime = fields["detected_at"]
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
+        with gitrepo.exclusive(self.root, self.layout) if commit else contextlib.nullcontext() as found:
             if commit:
                 gitrepo.check_can_commit(self.root, found)
             return self._create(fields, detected, author, note, commit)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .branch import BRANCH_KEY, DEFAULT_BRANCH, commit_all, default_base, initialise, is_branch_name
 from .command import GitError, GitMissing, Location, git, git_text, locate, no_work_tree, toplevel
 from .commit import (
+    STATE_PATHS,
     Layout,
     check_can_commit,
     commit_one,
@@ -28,6 +29,7 @@ from .commit import (
     exclusive,
     head_commit,
     index_entry,
+    layout_of,
     match_head,
     restore_index_entry,
 )
@@ -66,6 +68,7 @@ _HISTORY = frozenset(
         "changed_files",
         "git_dir",
         "is_shallow",
+        "layout_of",
         "log_patches",
         "merge_base",
         "prefix",
@@ -86,6 +89,7 @@ __all__ = [
     "BRANCH_KEY",
     "DEFAULT_BRANCH",
     "GITLINK_MODE",
+    "STATE_PATHS",
     "SYMLINK_MODE",
     "TREE_MODE",
     "WORKTREE",
@@ -112,6 +116,7 @@ __all__ = [
     "initialise",
     "is_branch_name",
     "is_shallow",
+    "layout_of",
     "locate",
     "log_patches",
     "match_head",

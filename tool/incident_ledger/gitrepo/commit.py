@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from .. import interrupts
 from ..errors import LedgerError
-from .command import GitError, git, git_path, no_work_tree
+from .command import GitError, Location, git, git_path, no_work_tree
 
 # Operations that leave the index and HEAD half-way; committing in the middle of one
 # would mix an incident change into the user's merge or rebase.
@@ -30,7 +30,7 @@ _IN_PROGRESS = (
 
 
 # What `exclusive` and `check_can_commit` look at, found with one `git rev-parse`.
-_STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
+STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
 
 
 @dataclass(frozen=True)
@@ -44,24 +44,32 @@ class Layout:
 def layout(root: Path) -> Layout | None:
     """The layout of the repository holding `root`, or None outside one."""
     args = ["rev-parse", "--show-toplevel"]
-    for name in _STATE_PATHS:
+    for name in STATE_PATHS:
         args += ["--git-path", name]
     done = git(root, *args, check=False)
     if done.returncode != 0:
         return None
     lines = done.stdout.decode("utf-8", "replace").splitlines()
-    return Layout(Path(lines[0]), {n: git_path(root, line) for n, line in zip(_STATE_PATHS, lines[1:], strict=True)})
+    return Layout(Path(lines[0]), {n: git_path(root, line) for n, line in zip(STATE_PATHS, lines[1:], strict=True)})
+
+
+def layout_of(found: Location) -> Layout | None:
+    """The layout `locate(root, STATE_PATHS)` found for `root`, as `layout(root)` says it."""
+    if found.top is None or len(found.git_paths) != len(STATE_PATHS):
+        return None
+    return Layout(found.top, dict(zip(STATE_PATHS, found.git_paths, strict=True)))
 
 
 @contextmanager
-def exclusive(root: Path) -> Iterator[Layout | None]:
+def exclusive(root: Path, known: Layout | None = None) -> Iterator[Layout | None]:
     """Serialise `inc` commands in one repository: each reads, writes and commits as one step.
 
     Without it, two commands at once (two terminals, a script in a loop) both read the
     same record, and the second commit silently drops the first one's entry. Yields the
-    repository's layout (None outside one), for `check_can_commit`.
+    repository's layout (None outside one), for `check_can_commit`; `known` is the
+    layout already found for `root`, if any.
     """
-    found = layout(root)
+    found = known if known is not None else layout(root)
     try:
         import fcntl
     except ImportError:  # no advisory locks on this platform: run unserialised
