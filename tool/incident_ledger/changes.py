@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from . import lifecycle, stakeholders, yamledit
+from . import lifecycle, yamledit
 from .errors import LedgerError, UsageError
 from .ledger import Ledger, Outcome
 from .process import ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, UPDATE_ENTRY, Process, status_of
@@ -195,6 +195,8 @@ def stakeholder_update(
     """A stakeholder update and when the next is due: `next_at`, else the policy's cadence
     for the incident's severity while it is active (none when neither says)."""
     promised: list[datetime | None] = []
+
+    from . import stakeholders  # only updates have a cadence
 
     def entry_for(current: dict[str, Any]) -> yamledit.Entry:
         process = Process(ledger.schema)
