@@ -26,6 +26,8 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib.util
+import marshal
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -129,10 +131,30 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
     """Execute the named classes and functions of a module into `namespace`, with the
     standard-library imports and the constants they use; leave out bases named in
     `drop_bases`. Imports only their verification code needs are not run."""
-    wanted = set(names)
+    wanted, dropped = frozenset(names), frozenset(drop_bases)
+    try:
+        stat = file.stat()
+    except OSError as error:
+        raise _Unavailable(f"{file}: {error}") from None
+    key = (str(file), stat.st_mtime_ns, stat.st_size, *sorted(wanted), "", *sorted(dropped), "", *sorted(namespace))
+    codes = _CODES.codes()
+    code = codes.get(key)
+    if code is None:
+        code = _compiled(file, wanted, namespace, dropped)
+        codes[key] = code
+        _CODES.changed = True
+    namespace.setdefault("__builtins__", builtins)
+    try:
+        exec(code, namespace)  # detect-secrets' own code, as importing it would run it
+    except Exception as error:
+        raise _Unavailable(f"{file}: {type(error).__name__}: {error}") from None
+
+
+def _compiled(file: Path, wanted: frozenset[str], namespace: dict[str, Any], drop_bases: frozenset[str]) -> Any:
+    """The code of the named definitions of `file` and of the imports and constants they use."""
     try:
         source = file.read_text(encoding="utf-8")
-        statements = _statements(file, source, wanted)
+        statements = _statements(file, source, set(wanted))
     except (OSError, SyntaxError, UnicodeDecodeError) as error:
         raise _Unavailable(f"{file}: {error}") from None
     kept: list[ast.stmt] = [
@@ -158,12 +180,58 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
         for node in more:
             used |= _prepare(node)
     body = [n for n in statements if n in needed or n in kept]  # in the module's order
-    namespace.setdefault("__builtins__", builtins)
     try:
-        code = compile(ast.Module(body=body, type_ignores=[]), str(file), "exec")
-        exec(code, namespace)  # detect-secrets' own code, as importing it would run it
+        return compile(ast.Module(body=body, type_ignores=[]), str(file), "exec")
     except Exception as error:
         raise _Unavailable(f"{file}: {type(error).__name__}: {error}") from None
+
+
+class _CodeCache:
+    """The compiled code `_load` runs, kept as Python keeps a module's bytecode.
+
+    Parsing and compiling the detectors' source costs more than a record's scan. Their
+    code is kept in this package's `__pycache__` (written unless PYTHONDONTWRITEBYTECODE
+    or `-B` says not to, as Python's own .pyc files are), for the same Python and the same
+    file of this module, each piece under its source file's path, size and modification
+    time: a changed detect-secrets compiles anew. A cache that cannot be read is ignored.
+    """
+
+    def __init__(self) -> None:
+        self.file = (
+            Path(__file__).parent / "__pycache__" / f"{Path(__file__).stem}.{sys.implementation.cache_tag}.codes"
+        )
+        self._codes: dict[tuple[Any, ...], Any] | None = None
+        self.changed = False
+
+    def _stamp(self) -> tuple[Any, ...]:
+        own = os.stat(__file__)
+        return ("inc-detector-codes-1", sys.version, own.st_mtime_ns, own.st_size)
+
+    def codes(self) -> dict[tuple[Any, ...], Any]:
+        if self._codes is None:
+            self._codes = {}
+            try:
+                stamp, codes = marshal.loads(self.file.read_bytes())
+                if stamp == self._stamp() and isinstance(codes, dict):
+                    self._codes = codes
+            except Exception:  # missing, unreadable, foreign or corrupt: compile anew
+                pass
+        return self._codes
+
+    def save(self) -> None:
+        if not self.changed or sys.dont_write_bytecode or self._codes is None:
+            return
+        self.changed = False
+        temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
+        try:
+            self.file.parent.mkdir(exist_ok=True)
+            temporary.write_bytes(marshal.dumps((self._stamp(), self._codes)))
+            os.replace(temporary, self.file)
+        except OSError:  # a read-only install: compile each time
+            temporary.unlink(missing_ok=True)
+
+
+_CODES = _CodeCache()
 
 
 class _LazyPattern:
@@ -236,6 +304,7 @@ def _load_detectors(names: tuple[str, ...]) -> list[Any]:
         if cls.__bases__ != (regex_based,):
             raise _Unavailable(f"{name} is not a RegexBasedDetector")
         detectors.append(cls())
+    _CODES.save()
     return detectors
 
 
@@ -246,6 +315,7 @@ def _load_allowlist() -> tuple[Callable[..., bool], Callable[..., Any]]:
     allow: dict[str, Any] = {"__name__": f"{__name__}.allowlist"}
     functions = ["is_line_allowlisted", "_get_allowlist_regexes_for_file", "_get_file_to_index_dict"]
     _load(package / "filters" / "allowlist.py", [*functions, "_get_comment_tuples", "get_allowlist_regexes"], allow)
+    _CODES.save()
     return allow["is_line_allowlisted"], snippets["get_code_snippet"]
 
 
