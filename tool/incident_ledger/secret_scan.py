@@ -252,7 +252,9 @@ class _LazyPattern:
         return re.compile(self.pattern, self.flags)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.compiled, name)
+        value = getattr(self.compiled, name)
+        setattr(self, name, value)  # found here from now on: a scan calls `findall` per line
+        return value
 
 
 class _DeferredRe:
@@ -382,8 +384,10 @@ class Gate:
 
     def opens(self, text: Text) -> bool:
         regex = self.regex  # first: a regex that cannot be made leaves no literal to test
-        if not self.admits(text):
-            return False
+        if self.literal:  # as `admits` does, inline: this runs for every gate of every text
+            folded = text.lowered if self.ignore_case else text.data
+            if folded is not None and self.literal not in folded:
+                return False
         if regex is not None:
             return regex.search(text.whole) is not None
         return any(self.pattern.search(line) for line in text.lines)
