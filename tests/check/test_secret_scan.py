@@ -234,3 +234,42 @@ def test_a_layout_the_loader_does_not_know_falls_back_to_importing() -> None:
     assert not scanner.fast
     secret = CREDENTIALS["aws key"]
     assert scanner.scan(f"text: {secret}\n") == [Finding(1, 7, "AWS Access Key")]
+
+
+def test_a_first_text_compiles_only_the_patterns_its_gates_literals_admit() -> None:
+    scanner = Scanner(PLUGINS)
+    assert scanner.scan("text: The pool ran dry at 10:02; rolled back.\n") == []
+    private = next(d for d in scanner.detectors if d.__class__.__name__ == "PrivateKeyDetector")
+    assert private.denylist and all("compiled" not in vars(p) for p in private.denylist)
+    text = f"text: {CREDENTIALS['private key']}\n"
+    assert scanner.scan(text) == reference(text) != []
+
+
+def test_the_detectors_compiled_code_is_kept_and_an_unreadable_cache_is_ignored(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from incident_ledger import secret_scan
+
+    def cache_at(file: Path) -> secret_scan._CodeCache:
+        cache = secret_scan._CodeCache()
+        cache.file = file
+        monkeypatch.setattr(secret_scan, "_CODES", cache)
+        return cache
+
+    compiled = []
+    compile_source = secret_scan._compiled
+    monkeypatch.setattr(secret_scan, "_compiled", lambda *args: compiled.append(args[0].name) or compile_source(*args))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    text = f"text: {CREDENTIALS['github']}\n"
+    written = cache_at(tmp_path / "codes")
+    assert Scanner(PLUGINS).scan(text) == reference(text) != []
+    assert written.file.is_file()
+    kept = cache_at(written.file)
+    assert {Path(key[0]).name for key in kept.codes()} >= {"base.py", "aws.py", "github_token.py", "allowlist.py"}
+    compiled.clear()
+    assert Scanner(PLUGINS).scan(text) == reference(text)
+    assert compiled == []  # every piece came from the cache
+    written.file.write_bytes(b"not what the cache writes")
+    assert cache_at(written.file).codes() == {}
+    assert Scanner(PLUGINS).scan(text) == reference(text)
+    assert "github_token.py" in compiled

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from . import lifecycle, stakeholders, yamledit
+from . import lifecycle, yamledit
 from .errors import LedgerError, UsageError
 from .ledger import Ledger, Outcome
 from .process import ITEM_DONE, ITEM_OPEN, NOTE_ENTRY, REOPENED_ENTRY, STATUS_ENTRY, UPDATE_ENTRY, Process, status_of
@@ -114,7 +114,7 @@ def _written(value: Any) -> Any:
     return yamledit.text_value(value) if isinstance(value, str) else value
 
 
-def add_entry(ledger: Ledger, data: Any, entry: Any) -> None:
+def add_entry(ledger: Ledger, data: Any, entry: yamledit.Entry) -> None:
     """Append a timeline entry, always at the end: the timeline only grows there.
 
     An entry earlier than the last one is not inserted in the middle (`inc check` refuses a
@@ -122,9 +122,9 @@ def add_entry(ledger: Ledger, data: Any, entry: Any) -> None:
     """
     timeline = data.get("timeline")
     if not isinstance(timeline, list):
-        ledger.set(data, "timeline", yamledit.sequence([entry]))
+        ledger.set(data, "timeline", yamledit.sequence([yamledit.editable(entry)]))
     else:
-        timeline.append(entry)
+        timeline.append(yamledit.editable(entry))
 
 
 def default_note(process: Process, stage: str, record: dict[str, Any]) -> str:
@@ -183,7 +183,7 @@ def side_state(
 def log(ledger: Ledger, incident_id: str, kind: str, text: str, at: datetime, author: str, commit: bool) -> Outcome:
     """A timeline entry: a stakeholder update, an action taken, a note, a decision."""
 
-    def entry_for(current: dict[str, Any]) -> Any:
+    def entry_for(current: dict[str, Any]) -> yamledit.Entry:
         return ledger.entry(at, kind, author, text)
 
     return ledger.append_entry(incident_id, entry_for, kind, commit, _given(at))
@@ -196,7 +196,9 @@ def stakeholder_update(
     for the incident's severity while it is active (none when neither says)."""
     promised: list[datetime | None] = []
 
-    def edit(data: Any, current: dict[str, Any]) -> str:
+    from . import stakeholders  # only updates have a cadence
+
+    def entry_for(current: dict[str, Any]) -> yamledit.Entry:
         process = Process(ledger.schema)
         # Only an active incident owes updates on the policy's cadence; after recovery the
         # entry promises a next update only when its author said when.
@@ -204,12 +206,11 @@ def stakeholder_update(
         due = next_at or cadence
         entry = ledger.entry(at, UPDATE_ENTRY, author, text)
         if due is not None:
-            entry["next_update_at"] = yamledit.time_value(format_time(due))
-        add_entry(ledger, data, entry)
+            entry["next_update_at"] = yamledit.Quoted(format_time(due))
         promised.append(due)
-        return UPDATE_ENTRY
+        return entry
 
-    outcome = ledger.change(incident_id, edit, commit, _given(at))
+    outcome = ledger.append_entry(incident_id, entry_for, UPDATE_ENTRY, commit, _given(at))
     return outcome, promised[-1] if promised else None
 
 

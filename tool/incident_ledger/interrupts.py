@@ -14,13 +14,14 @@ git command in the repository refuses to run until someone removes it by hand.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import IO
 
 from .errors import Interrupted
 
@@ -122,12 +123,7 @@ def run(
     """
     main = threading.current_thread() is threading.main_thread()
     shielded = _state.depth > 0 and not stoppable and main
-    with (
-        deferred(),
-        tempfile.TemporaryFile() as source,
-        tempfile.TemporaryFile() as out,
-        tempfile.TemporaryFile() as err,
-    ):
+    with deferred(), _buffer() as source, _buffer() as out, _buffer() as err:
         source.write(stdin or b"")
         source.seek(0)
         child = subprocess.Popen(args, stdin=source, stdout=out, stderr=err, env=env, start_new_session=shielded)
@@ -142,6 +138,17 @@ def run(
         out.seek(0)
         err.seek(0)
         return subprocess.CompletedProcess(list(args), child.returncode, out.read(), err.read())
+
+
+def _buffer() -> IO[bytes]:
+    """An anonymous file for a program's input or output: in memory where the system has
+    such files (Linux), else a temporary file (`tempfile` costs ~4 ms to import)."""
+    try:
+        return open(os.memfd_create("inc-git", os.MFD_CLOEXEC), "w+b")
+    except (AttributeError, OSError):
+        import tempfile
+
+        return tempfile.TemporaryFile()
 
 
 def in_worker() -> None:

@@ -9,9 +9,9 @@ entry are put back exactly as they were.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,9 +57,10 @@ Edit = Callable[[Any, dict[str, Any]], "str | tuple[str, str]"]
 class Ledger:
     """The records of one repository, at one moment (`now` is the clock every check uses)."""
 
-    def __init__(self, root: Path, now: datetime) -> None:
+    def __init__(self, root: Path, now: datetime, layout: gitrepo.Layout | None = None) -> None:
         self.root = root
         self.now = now
+        self.layout = layout  # the repository's layout when the caller has found it already
 
     @cached_property
     def schema(self) -> Schema:
@@ -143,7 +144,7 @@ class Ledger:
         `given` holds the values of the command's options, which a refusal names.
         """
         relative = relative_path(incident_id).as_posix()
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
+        with gitrepo.exclusive(self.root, self.layout) if commit else contextlib.nullcontext() as found:
             if commit:
                 gitrepo.check_can_commit(self.root, found)
             return self._change(incident_id, relative, edit, commit, given)
@@ -162,7 +163,7 @@ class Ledger:
     def append_entry(
         self,
         incident_id: str,
-        entry_for: Callable[[dict[str, Any]], Any],
+        entry_for: Callable[[dict[str, Any]], yamledit.Entry],
         what: str,
         commit: bool,
         given: Mapping[str, str],
@@ -175,7 +176,7 @@ class Ledger:
         be appended to that way (the timeline is not its last part) goes the long way.
         """
         relative = relative_path(incident_id).as_posix()
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
+        with gitrepo.exclusive(self.root, self.layout) if commit else contextlib.nullcontext() as found:
             if commit:
                 gitrepo.check_can_commit(self.root, found)
             old, text, document = self.read(incident_id)
@@ -186,12 +187,15 @@ class Ledger:
             if new_text is None or not self._reads_back(relative, new_text, expected, given):
 
                 def edit(data: Any, current: dict[str, Any]) -> str:
-                    data[_TIMELINE].append(entry)
+                    if isinstance(data.get(_TIMELINE), list):
+                        data[_TIMELINE].append(yamledit.editable(entry))
+                    else:
+                        self.set(data, _TIMELINE, yamledit.sequence([yamledit.editable(entry)]))
                     return what
 
                 return self._change(incident_id, relative, edit, commit, given)
             # The subject says what the entry says (`ID: note: Pool exhausted`).
-            stage, detail = str(document.data.get("status")), str(yamledit.plain(entry).get("text", ""))
+            stage, detail = str(document.data.get("status")), str(entry.get("text", ""))
             return self._store(incident_id, relative, old, new_text, what, stage, detail, commit)
 
     def _store(
@@ -216,7 +220,7 @@ class Ledger:
         `fields` holds plain values; `detected_at` and `started_at` are datetimes.
         """
         detected: datetime = fields["detected_at"]
-        with gitrepo.exclusive(self.root) if commit else contextlib.nullcontext() as found:
+        with gitrepo.exclusive(self.root, self.layout) if commit else contextlib.nullcontext() as found:
             if commit:
                 gitrepo.check_can_commit(self.root, found)
             return self._create(fields, detected, author, note, commit)
@@ -241,7 +245,9 @@ class Ledger:
             if name in values:
                 data[name] = values[name]
         text = note or f"Incident opened: {fields['title']}"
-        data["timeline"] = yamledit.sequence([self.entry(detected, STATUS_ENTRY, author, text, stage)])
+        data["timeline"] = yamledit.sequence(
+            [yamledit.editable(self.entry(detected, STATUS_ENTRY, author, text, stage))]
+        )
         given = {"--at": format_time(detected)}
         if fields.get("started_at"):
             given["--started-at"] = format_time(fields["started_at"])
@@ -289,13 +295,14 @@ class Ledger:
 
     # -- values commands write ----------------------------------------------------------
 
-    def entry(self, at: datetime, kind: str, author: str, text: str, stage: str | None = None) -> Any:
-        """A timeline entry, keys in the order the shipped records use."""
-        pairs: list[tuple[str, Any]] = [("at", yamledit.time_value(format_time(at))), ("kind", kind)]
+    def entry(self, at: datetime, kind: str, author: str, text: str, stage: str | None = None) -> yamledit.Entry:
+        """A timeline entry, keys in the order the shipped records use (as plain data:
+        `yamledit.editable` makes it a part of a document being edited)."""
+        entry: yamledit.Entry = {"at": yamledit.Quoted(format_time(at)), "kind": kind}
         if stage:
-            pairs.append(("stage", stage))
-        pairs += [("author", yamledit.text_value(author)), ("text", yamledit.text_value(text))]
-        return yamledit.mapping(pairs)
+            entry["stage"] = stage
+        entry.update(author=yamledit.text_scalar(author), text=yamledit.text_scalar(text))
+        return entry
 
     def set(self, data: Any, name: str, value: Any) -> None:
         yamledit.set_field(data, name, value, self.field_order)
@@ -475,7 +482,7 @@ def _write_atomic(file: Path, content: bytes) -> None:
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     try:
-        handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+        handle, temporary = _temporary_beside(file)
     except OSError as error:
         # A read-only folder (or a full disk): say where, as a user error, not a bug.
         raise LedgerError(f"cannot write a record in {file.parent}: {error.strerror}; check its permissions") from None
@@ -490,6 +497,22 @@ def _write_atomic(file: Path, content: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+# How a temporary file is opened: made here or not at all, never through a link, private
+# until renamed (what tempfile.mkstemp does, without the ~4 ms of importing tempfile).
+_TEMPORARY_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _temporary_beside(file: Path) -> tuple[int, str]:
+    """A new file next to `file` with a random name (`.NAME.RANDOM.tmp`): descriptor and path."""
+    for _ in range(100):
+        temporary = str(file.parent / f".{file.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temporary, _TEMPORARY_FLAGS | getattr(os, "O_BINARY", 0), 0o600), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(file.parent))
 
 
 def _umask() -> int:

@@ -26,7 +26,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +224,8 @@ class RecordCache:
         header = f"{FORMAT} {self.fingerprint} {self._sign(key, body)}\n".encode()
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # loaded when the cache is written, not by every command
+
             handle, temporary = tempfile.mkstemp(dir=self.file.parent, prefix=".records-", suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
                 out.write(header + body)

@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 from . import interrupts, yamlio
 from .errors import Problem, RecordError
-from .recordcache import FileResult, blob_id
 from .records import display_path
 from .rules.record import Context, clock_window, run_rules
-from .rules.repository import Seen
 from .rules.secret import no_credentials
 from .schema import Schema, schema_dir
+
+if TYPE_CHECKING:  # loaded by check_file: a command that checks one text needs neither
+    from .recordcache import FileResult
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -38,6 +40,9 @@ def check_document(document: yamlio.Document, context: Context) -> list[Problem]
 
 def check_file(file: str, context: Context, keep_data: bool = False, known: FileResult | None = None) -> FileResult:
     """One record's result. `known` is what the cache holds for it, when only its data is wanted."""
+    from .recordcache import FileResult, blob_id
+    from .rules.repository import Seen
+
     path = display_path(file, context.root)
     try:
         raw = yamlio.read_bytes(Path(file), path)
@@ -73,7 +78,7 @@ def _related(document: yamlio.Document) -> tuple[tuple[str, int, int], ...]:
     return tuple((i, *document.locate(("related", n))) for n, i in enumerate(ids) if isinstance(i, str))
 
 
-Task = tuple[str, FileResult | None]
+Task: TypeAlias = "tuple[str, FileResult | None]"
 _worker_context: Context | None = None
 
 

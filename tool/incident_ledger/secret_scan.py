@@ -26,6 +26,8 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib.util
+import marshal
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -129,10 +131,30 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
     """Execute the named classes and functions of a module into `namespace`, with the
     standard-library imports and the constants they use; leave out bases named in
     `drop_bases`. Imports only their verification code needs are not run."""
-    wanted = set(names)
+    wanted, dropped = frozenset(names), frozenset(drop_bases)
+    try:
+        stat = file.stat()
+    except OSError as error:
+        raise _Unavailable(f"{file}: {error}") from None
+    key = (str(file), stat.st_mtime_ns, stat.st_size, *sorted(wanted), "", *sorted(dropped), "", *sorted(namespace))
+    codes = _CODES.codes()
+    code = codes.get(key)
+    if code is None:
+        code = _compiled(file, wanted, namespace, dropped)
+        codes[key] = code
+        _CODES.changed = True
+    namespace.setdefault("__builtins__", builtins)
+    try:
+        exec(code, namespace)  # detect-secrets' own code, as importing it would run it
+    except Exception as error:
+        raise _Unavailable(f"{file}: {type(error).__name__}: {error}") from None
+
+
+def _compiled(file: Path, wanted: frozenset[str], namespace: dict[str, Any], drop_bases: frozenset[str]) -> Any:
+    """The code of the named definitions of `file` and of the imports and constants they use."""
     try:
         source = file.read_text(encoding="utf-8")
-        statements = _statements(file, source, wanted)
+        statements = _statements(file, source, set(wanted))
     except (OSError, SyntaxError, UnicodeDecodeError) as error:
         raise _Unavailable(f"{file}: {error}") from None
     kept: list[ast.stmt] = [
@@ -158,12 +180,105 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
         for node in more:
             used |= _prepare(node)
     body = [n for n in statements if n in needed or n in kept]  # in the module's order
-    namespace.setdefault("__builtins__", builtins)
     try:
-        code = compile(ast.Module(body=body, type_ignores=[]), str(file), "exec")
-        exec(code, namespace)  # detect-secrets' own code, as importing it would run it
+        return compile(ast.Module(body=body, type_ignores=[]), str(file), "exec")
     except Exception as error:
         raise _Unavailable(f"{file}: {type(error).__name__}: {error}") from None
+
+
+class _CodeCache:
+    """The compiled code `_load` runs, kept as Python keeps a module's bytecode.
+
+    Parsing and compiling the detectors' source costs more than a record's scan. Their
+    code is kept in this package's `__pycache__` (written unless PYTHONDONTWRITEBYTECODE
+    or `-B` says not to, as Python's own .pyc files are), for the same Python and the same
+    file of this module, each piece under its source file's path, size and modification
+    time: a changed detect-secrets compiles anew. A cache that cannot be read is ignored.
+    """
+
+    def __init__(self) -> None:
+        self.file = (
+            Path(__file__).parent / "__pycache__" / f"{Path(__file__).stem}.{sys.implementation.cache_tag}.codes"
+        )
+        self._codes: dict[tuple[Any, ...], Any] | None = None
+        self.changed = False
+
+    def _stamp(self) -> tuple[Any, ...]:
+        own = os.stat(__file__)
+        return ("inc-detector-codes-1", sys.version, own.st_mtime_ns, own.st_size)
+
+    def codes(self) -> dict[tuple[Any, ...], Any]:
+        if self._codes is None:
+            self._codes = {}
+            try:
+                stamp, codes = marshal.loads(self.file.read_bytes())
+                if stamp == self._stamp() and isinstance(codes, dict):
+                    self._codes = codes
+            except Exception:  # missing, unreadable, foreign or corrupt: compile anew
+                pass
+        return self._codes
+
+    def save(self) -> None:
+        if not self.changed or sys.dont_write_bytecode or self._codes is None:
+            return
+        self.changed = False
+        temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
+        try:
+            self.file.parent.mkdir(exist_ok=True)
+            temporary.write_bytes(marshal.dumps((self._stamp(), self._codes)))
+            os.replace(temporary, self.file)
+        except OSError:  # a read-only install: compile each time
+            temporary.unlink(missing_ok=True)
+
+
+_CODES = _CodeCache()
+
+
+class _LazyPattern:
+    """A detector's pattern, compiled when first used.
+
+    Compiling all of them costs more than the scan of a record: a command that writes one
+    record compiles only those of the detectors its text could hold a match of (see
+    `Scanner._suspects`). Every attribute but the pattern's text and flags is the compiled
+    pattern's.
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+
+    @cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, self.flags)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.compiled, name)
+        setattr(self, name, value)  # found here from now on: a scan calls `findall` per line
+        return value
+
+
+class _DeferredRe:
+    """The `re` module as the detectors' code sees it: `compile` makes a `_LazyPattern`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(re, name)
+
+    @staticmethod
+    def compile(pattern: Any, flags: int = 0) -> Any:
+        return _LazyPattern(pattern, int(flags)) if isinstance(pattern, str) else re.compile(pattern, flags)
+
+
+_DEFERRED_RE = _DeferredRe()
+
+
+def _import_deferring_re(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+    """`import re` in a detector's module binds `_DeferredRe`; every other import is as usual."""
+    if name == "re" and not fromlist and level == 0:
+        return _DEFERRED_RE
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+_DETECTOR_BUILTINS = {**vars(builtins), "__import__": _import_deferring_re}
 
 
 def _load_detectors(names: tuple[str, ...]) -> list[Any]:
@@ -181,12 +296,17 @@ def _load_detectors(names: tuple[str, ...]) -> list[Any]:
         module = modules.get(name)
         if module is None:
             raise _Unavailable(f"no detector {name} in {package / 'plugins'}")
-        namespace: dict[str, Any] = {"__name__": f"{__name__}.{module.stem}", "RegexBasedDetector": regex_based}
+        namespace: dict[str, Any] = {
+            "__name__": f"{__name__}.{module.stem}",
+            "__builtins__": _DETECTOR_BUILTINS,
+            "RegexBasedDetector": regex_based,
+        }
         _load(module, [name], namespace)
         cls = namespace[name]
         if cls.__bases__ != (regex_based,):
             raise _Unavailable(f"{name} is not a RegexBasedDetector")
         detectors.append(cls())
+    _CODES.save()
     return detectors
 
 
@@ -197,6 +317,7 @@ def _load_allowlist() -> tuple[Callable[..., bool], Callable[..., Any]]:
     allow: dict[str, Any] = {"__name__": f"{__name__}.allowlist"}
     functions = ["is_line_allowlisted", "_get_allowlist_regexes_for_file", "_get_file_to_index_dict"]
     _load(package / "filters" / "allowlist.py", [*functions, "_get_comment_tuples", "get_allowlist_regexes"], allow)
+    _CODES.save()
     return allow["is_line_allowlisted"], snippets["get_code_snippet"]
 
 
@@ -234,21 +355,41 @@ class Gate:
     Where the pattern has a literal part, only the pattern from that literal on is
     tried (every match contains a match of it), which lets the regex engine skip to
     the literal instead of trying every position; text without the literal (compared
-    in lower case for case-insensitive patterns) is not searched at all.
+    in lower case for case-insensitive patterns) is not searched at all. The regex is
+    compiled when first tried: the literal test alone (`admits`) costs only the parse.
     """
 
-    pattern: re.Pattern[str]
+    pattern: Any  # a compiled pattern, or a detector's `_LazyPattern`
     literal: bytes = b""  # UTF-8: one pass of the bytes per literal, whatever the text holds
-    regex: re.Pattern[str] | None = None
     ignore_case: bool = False
+    make_regex: Callable[[], re.Pattern[str]] | None = field(default=None, repr=False)
 
-    def opens(self, text: Text) -> bool:
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        if self.make_regex is None:
+            return None
+        try:
+            return self.make_regex()
+        except Exception:  # a surprise from the private compiler: the pattern alone, line by line
+            self.literal = b""
+            return None
+
+    def admits(self, text: Text) -> bool:
+        """False when the text lacks the literal every match holds: no line can match."""
         if self.literal:
             folded = text.lowered if self.ignore_case else text.data
             if folded is not None and self.literal not in folded:
                 return False
-        if self.regex is not None:
-            return self.regex.search(text.whole) is not None
+        return True
+
+    def opens(self, text: Text) -> bool:
+        regex = self.regex  # first: a regex that cannot be made leaves no literal to test
+        if self.literal:  # as `admits` does, inline: this runs for every gate of every text
+            folded = text.lowered if self.ignore_case else text.data
+            if folded is not None and self.literal not in folded:
+                return False
+        if regex is not None:
+            return regex.search(text.whole) is not None
         return any(self.pattern.search(line) for line in text.lines)
 
 
@@ -295,7 +436,7 @@ class Text:
         return self.data.lower()
 
 
-def gate_for(pattern: re.Pattern[str]) -> Gate:
+def gate_for(pattern: Any) -> Gate:
     """The gate of one pattern."""
     try:
         parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
@@ -308,10 +449,11 @@ def gate_for(pattern: re.Pattern[str]) -> Gate:
             literal = literal.lower() if literal.isascii() else ""
         if any(c in _BREAKS or c == "\n" for c in literal):
             literal = ""  # the gates look at the lines joined with "\n"
+        source = pattern.pattern
         if not literal or _refers_back(parsed.data[start:]):
-            return Gate(pattern, literal.encode(), re.compile(pattern.pattern, flags | re.MULTILINE), ignore_case)
+            return Gate(pattern, literal.encode(), ignore_case, lambda: re.compile(source, flags | re.MULTILINE))
         tail = _sre_parse.SubPattern(parsed.state, parsed.data[start:])
-        return Gate(pattern, literal.encode(), _sre_compile.compile(tail, flags | re.MULTILINE), ignore_case)
+        return Gate(pattern, literal.encode(), ignore_case, lambda: _sre_compile.compile(tail, flags | re.MULTILINE))
     except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
         return Gate(pattern)
 
@@ -389,8 +531,10 @@ class Scanner:
 
     names: tuple[str, ...]
     fast: bool = True  # loaded from source; False: detect-secrets imported as usual
-    # Gates cost more to build (~6 ms) than they save on a text or two: a command that
-    # writes one record scans it line by line.
+    # Whole-text gate regexes cost more to compile (~6 ms) than they save on a text or two:
+    # a command that writes one record tests only the gates' literals (which costs the
+    # patterns' parse), then scans line by line with the detectors the literals admit,
+    # compiling only their patterns.
     gate_after: int = 2
     _scanned: int = 0
     _allowlist: tuple[Callable[..., bool], Callable[..., Any]] | None = field(default=None, repr=False)
@@ -429,14 +573,14 @@ class Scanner:
             # detect-secrets' code ran outside its package and failed: import it as usual.
             self.fast = False
             self._allowlist = None
-            for name in ("detectors", "gates"):
+            for name in ("detectors", "gates", "_flat_gates"):
                 self.__dict__.pop(name, None)
             return self._scan(text)
 
     def _scan(self, text: str) -> list[Finding]:
         view = Text(text)
         self._scanned += 1
-        suspects = self._suspects(view) if self._scanned > self.gate_after else self.detectors
+        suspects = self._suspects(view, literals_only=self._scanned <= self.gate_after)
         found = set()
         for detector in suspects:
             for number, line in enumerate(view.lines, start=1):
@@ -446,11 +590,11 @@ class Scanner:
                     found.add(Finding(number, max(line.find(value), 0) + 1, detector.secret_type))
         return sorted(found)
 
-    def _suspects(self, view: Text) -> list[Any]:
-        """The detectors one of whose gates opens on the text."""
+    def _suspects(self, view: Text, literals_only: bool = False) -> list[Any]:
+        """The detectors one of whose gates opens on the text (or admits it: has its literal)."""
         opened: set[int] = set()
         for index, gate in self._flat_gates:
-            if index not in opened and gate.opens(view):
+            if index not in opened and (gate.admits(view) if literals_only else gate.opens(view)):
                 opened.add(index)
         return [detector for index, detector in enumerate(self.detectors) if index in opened]
 

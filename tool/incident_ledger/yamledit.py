@@ -7,6 +7,12 @@ everything a command does not touch, so `git diff` after a command shows only it
 What a command writes must read back unchanged with the strict reader (`yamlio`): text
 that YAML 1.1 reads as something else (`no`, `on`, `2026-11-03`, `1e3`, `0777`) is
 written double-quoted, and timestamps are always quoted, as the schema's docs ask.
+
+ruamel.yaml is loaded only by what needs it (about 13 ms, a good part of a command that
+appends one timeline entry): a new entry is plain data (`Entry`, whose values say how
+they are written: `Quoted`, `Block` or plain), which `appended` writes as text itself
+when every value is one it writes exactly as ruamel does, and `editable` turns into
+ruamel's types where a command edits the document.
 """
 
 from __future__ import annotations
@@ -14,15 +20,14 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+from typing import TYPE_CHECKING, Any
 
 from . import yamlio
 from .errors import Problem, RecordError
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 # Wide enough that ruamel never folds a long line a person wrote on one line.
 _WIDTH = 1 << 16
@@ -34,6 +39,8 @@ _MAPPING_UNDER_KEY = re.compile(r"^([^\s#-][^\n:]*):[ \t]*\n( +)[^\s#-][^\n]*:",
 
 
 def _yaml(text: str) -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = _WIDTH
@@ -62,6 +69,9 @@ class Editable:
     """One record loaded for editing; `text()` writes it back with only the changes."""
 
     def __init__(self, path: str, text: str) -> None:
+        from ruamel.yaml.comments import CommentedMap
+        from ruamel.yaml.error import YAMLError
+
         self.path = path
         self._yaml = _yaml(text)
         try:
@@ -80,7 +90,20 @@ class Editable:
         return out.getvalue()
 
 
-def appended(text: str, document: yamlio.Document, key: str, item: Any) -> str | None:
+class Quoted(str):
+    """A value written double-quoted (timestamps, and text plain YAML would misread)."""
+
+
+class Block(str):
+    """A value written as a literal block (text of several lines)."""
+
+
+# A new timeline entry (or other mapping) as plain data, keys in the order written; its
+# values are `str`, `Quoted` or `Block`.
+Entry = dict[str, str]
+
+
+def appended(text: str, document: yamlio.Document, key: str, item: Entry) -> str | None:
     """`text` with `item` written at the end of the block list under the top-level `key`.
 
     Only the item is written (as `Editable.text()` would write it, indented like the
@@ -101,28 +124,90 @@ def appended(text: str, document: yamlio.Document, key: str, item: Any) -> str |
     dash = lines[item_at[0] - 1][: item_at[1] - 1]
     if dash.strip() != "-" or dash.startswith("\t"):
         return None  # the item does not start its line with `- `
-    yaml = _yaml(text)
-    yaml.indent(mapping=yaml.map_indent, sequence=len(dash), offset=dash.index("-"))
-    out = io.StringIO()
-    yaml.dump(mapping([(key, sequence([item]))]), out)
-    block = out.getvalue().split("\n", 1)[1]
+    block = item_lines(dash, item)
+    if block is None:
+        block = _dumped_item(text, key, dash, item)
     newline = "\r\n" if "\r\n" in text else "\n"
     body = text if text.endswith("\n") else text + newline
     return body + block.replace("\n", newline)
 
 
-def text_value(value: str) -> Any:
+def _dumped_item(text: str, key: str, dash: str, item: Entry) -> str:
+    """The item as ruamel writes it in a list whose items start with `dash`."""
+    yaml = _yaml(text)
+    yaml.indent(mapping=yaml.map_indent, sequence=len(dash), offset=dash.index("-"))
+    out = io.StringIO()
+    yaml.dump(mapping([("item", sequence([editable(item)]))]), out)
+    return out.getvalue().split("\n", 1)[1]
+
+
+# Text ruamel writes plain and as it is, as a value in a block mapping: a letter first,
+# then printable ASCII but the characters that can end a plain value (`:`, `#`) or get
+# escaped (quotes, backslash), no space last. Among such words ruamel's reader takes only
+# true, false and null (any case) for something other than text.
+_WRITTEN_PLAIN = re.compile(r"[A-Za-z](?:[ !$-9;-~]*[!$-9;-~])?")
+_NOT_TEXT = ("true", "false", "null")
+# Text ruamel writes between double quotes as it is: printable ASCII but `"` and `\`.
+_WRITTEN_QUOTED = re.compile(r"[ !#-\[\]-~]*")
+_KEY = re.compile(r"[a-z_]+")
+
+
+def item_lines(dash: str, item: Entry) -> str | None:
+    """The lines ruamel writes for a mapping `item` in a block list whose items start with
+    `dash` (`  - `): its first key after the dash, the others under it. None when a value
+    is not one written here exactly as ruamel writes it (a block, an escape, quotes): the
+    caller then asks ruamel."""
+    indent = " " * len(dash)
+    lines = []
+    for index, (key, value) in enumerate(item.items()):
+        if not _KEY.fullmatch(key) or type(value) not in (str, Quoted):
+            return None
+        if isinstance(value, Quoted):
+            if not _WRITTEN_QUOTED.fullmatch(value):
+                return None
+            shown = f'"{value}"'
+        elif _WRITTEN_PLAIN.fullmatch(value) and "#" not in value and value.lower() not in _NOT_TEXT:
+            shown = value
+        else:
+            return None
+        if len(indent) + len(key) + len(shown) >= _WIDTH // 2:
+            return None  # ruamel folds a line longer than its width
+        lines.append(f"{dash if index == 0 else indent}{key}: {shown}\n")
+    return "".join(lines) if lines else None
+
+
+def text_scalar(value: str) -> str:
     """A string as a command writes it: plain when every reader agrees, else quoted or a block."""
     if "\n" in value.rstrip("\n") and not _BLOCK_UNSAFE.search(value):
-        return LiteralScalarString(value)
+        return Block(value)
     if _plain_reads_back(value):
         return value
-    return DoubleQuotedScalarString(value)
+    return Quoted(value)
+
+
+def text_value(value: str) -> Any:
+    """`text_scalar` as ruamel's type, to set in a document being edited."""
+    return _ruamel_scalar(text_scalar(value))
 
 
 def time_value(value: str) -> Any:
     """Timestamps and dates are always quoted: unquoted, YAML 1.1 readers turn them into dates."""
-    return DoubleQuotedScalarString(value)
+    return _ruamel_scalar(Quoted(value))
+
+
+def _ruamel_scalar(value: Any) -> Any:
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+    if isinstance(value, Quoted):
+        return DoubleQuotedScalarString(value)
+    if isinstance(value, Block):
+        return LiteralScalarString(value)
+    return value
+
+
+def editable(item: Mapping[str, Any]) -> CommentedMap:
+    """A new mapping made of plain data (an `Entry`) in ruamel's types, to add to a document."""
+    return mapping((key, _ruamel_scalar(value)) for key, value in item.items())
 
 
 def _plain_reads_back(value: str) -> bool:
@@ -138,6 +223,8 @@ def _plain_reads_back(value: str) -> bool:
 
 def mapping(pairs: Iterable[tuple[str, Any]]) -> CommentedMap:
     """A new mapping (timeline entry, action item) with its keys in the order given."""
+    from ruamel.yaml.comments import CommentedMap
+
     result = CommentedMap()
     for key, value in pairs:
         result[key] = value
@@ -145,6 +232,8 @@ def mapping(pairs: Iterable[tuple[str, Any]]) -> CommentedMap:
 
 
 def sequence(items: Iterable[Any]) -> CommentedSeq:
+    from ruamel.yaml.comments import CommentedSeq
+
     return CommentedSeq(list(items))
 
 

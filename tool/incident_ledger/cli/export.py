@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -56,6 +55,8 @@ def export(state: State, fmt: str, output: Path | None, include_restricted: bool
 
 def _write_atomic(file: Path, content: bytes) -> None:
     """The whole export or nothing: a temporary file renamed over the target."""
+    import tempfile  # here: only an export loads it
+
     handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

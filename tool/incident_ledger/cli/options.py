@@ -26,6 +26,7 @@ class State:
     def __init__(self, directory: Path | None) -> None:
         self.cwd = (directory or Path.cwd()).absolute()
         self._roots: dict[Path, Path | None] = {}  # one `git rev-parse` per folder asked about
+        self._layouts: dict[Path, Any] = {}  # what that `git rev-parse` says a commit there needs
 
     @cached_property
     def root(self) -> Path:
@@ -38,11 +39,17 @@ class State:
         where = self.cwd / path
         folder = where if where.is_dir() else where.parent
         if folder not in self._roots:
-            self._roots[folder] = repository_of(folder)
+            self._roots[folder], layout = repository_of(folder)
+            if self._roots[folder] == folder:  # the layout holds for the folder it was found from
+                self._layouts[folder] = layout
         found = self._roots[folder]
         if found is not None:
             return found
         return self.cwd if folder == self.cwd else self.root
+
+    def layout(self, root: Path) -> Any:
+        """The repository layout already found for `root` (gitrepo.Layout), or None."""
+        return self._layouts.get(root)
 
     @staticmethod
     def now() -> datetime:
@@ -52,21 +59,23 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-def repository_of(start: Path) -> Path | None:
+def repository_of(start: Path) -> tuple[Path | None, Any]:
     """The ledger's folder for `start`, inside the work tree git finds from there
-    (GIT_DIR and GIT_WORK_TREE included; see records.ledger_root), or None."""
-    from ..gitrepo import locate
+    (GIT_DIR and GIT_WORK_TREE included; see records.ledger_root), or None; and the
+    layout a commit from `start` needs (gitrepo.Layout), found by the same `git rev-parse`."""
+    from ..gitrepo import STATE_PATHS, layout_of, locate
     from ..records import ledger_root
 
-    found = locate(start)
-    return ledger_root(start, found.top if found is not None else None, in_git=found is not None)
+    found = locate(start, STATE_PATHS)
+    root = ledger_root(start, found.top if found is not None else None, in_git=found is not None)
+    return root, layout_of(found) if found is not None else None
 
 
 def open_ledger(state: State) -> Any:
     """The repository's ledger, at the command's clock."""
     from ..ledger import Ledger
 
-    return Ledger(state.root, state.now())
+    return Ledger(state.root, state.now(), state.layout(state.root))
 
 
 def moment_at(state: State, at: str | None) -> Any:

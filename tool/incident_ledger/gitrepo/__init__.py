@@ -14,9 +14,13 @@ use the names below, as `gitrepo.NAME`.
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .branch import BRANCH_KEY, DEFAULT_BRANCH, commit_all, default_base, initialise, is_branch_name
 from .command import GitError, GitMissing, Location, git, git_text, locate, no_work_tree, toplevel
 from .commit import (
+    STATE_PATHS,
     Layout,
     check_can_commit,
     commit_one,
@@ -25,32 +29,67 @@ from .commit import (
     exclusive,
     head_commit,
     index_entry,
+    layout_of,
     match_head,
     restore_index_entry,
 )
-from .history import (
-    GITLINK_MODE,
-    SYMLINK_MODE,
-    TREE_MODE,
-    WORKTREE,
-    Change,
-    FilePatch,
-    LoggedCommit,
-    changed_files,
-    git_dir,
-    is_shallow,
-    log_patches,
-    merge_base,
-    prefix,
-    read_blobs,
-    resolve_commit,
-    unchanged_blobs,
+
+if TYPE_CHECKING:
+    from .history import (
+        GITLINK_MODE,
+        SYMLINK_MODE,
+        TREE_MODE,
+        WORKTREE,
+        Change,
+        FilePatch,
+        LoggedCommit,
+        changed_files,
+        git_dir,
+        is_shallow,
+        log_patches,
+        merge_base,
+        prefix,
+        read_blobs,
+        resolve_commit,
+        unchanged_blobs,
+    )
+
+# Reading history (trees, logs, patches) is loaded when first asked for: a command that
+# commits one record reads none of it.
+_HISTORY = frozenset(
+    (
+        "GITLINK_MODE",
+        "SYMLINK_MODE",
+        "TREE_MODE",
+        "WORKTREE",
+        "Change",
+        "FilePatch",
+        "LoggedCommit",
+        "changed_files",
+        "git_dir",
+        "is_shallow",
+        "layout_of",
+        "log_patches",
+        "merge_base",
+        "prefix",
+        "read_blobs",
+        "resolve_commit",
+        "unchanged_blobs",
+    )
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HISTORY:
+        return getattr(import_module(f"{__name__}.history"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BRANCH_KEY",
     "DEFAULT_BRANCH",
     "GITLINK_MODE",
+    "STATE_PATHS",
     "SYMLINK_MODE",
     "TREE_MODE",
     "WORKTREE",
@@ -77,6 +116,7 @@ __all__ = [
     "initialise",
     "is_branch_name",
     "is_shallow",
+    "layout_of",
     "locate",
     "log_patches",
     "match_head",

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from .command import GitError, git, git_plain
 from .commit import config_value
-from .history import resolve_commit
 
 # The branch records land on when nothing else says: `inc init` creates it, the workflows
 # it writes run on pushes to it, and `inc check` compares against it without --base.
@@ -47,6 +46,8 @@ def default_base(root: Path) -> str:
             return remote_head
         branch = DEFAULT_BRANCH
     tracking = f"origin/{branch}"
+    from .history import resolve_commit
+
     return tracking if resolve_commit(root, tracking) is not None else branch
 
 

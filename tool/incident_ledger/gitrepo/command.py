@@ -92,12 +92,14 @@ class Location:
     bare: bool
     inside_git_dir: bool
     top: Path | None  # the work tree's top folder; None in a bare repository or a git dir
+    git_paths: tuple[Path, ...] = ()  # what `git rev-parse --git-path` says of the names asked for
 
 
-def locate(directory: Path) -> Location | None:
-    """The repository git works on from `directory` (None outside any, or without git)."""
+def locate(directory: Path, git_paths: Sequence[str] = ()) -> Location | None:
+    """The repository git works on from `directory` (None outside any, or without git),
+    and where git keeps the files named in `git_paths` (in the same `git rev-parse`)."""
     try:
-        return _rev_parse(directory, _environment(directory))
+        return _rev_parse(directory, _environment(directory), git_paths)
     except GitMissing:
         return None
 
@@ -201,11 +203,14 @@ def _inside(path: Path, folder: Path) -> bool:
     return real == container or real.startswith(container.rstrip(os.sep) + os.sep)
 
 
-def _rev_parse(directory: Path, env: dict[str, str]) -> Location | None:
+def _rev_parse(directory: Path, env: dict[str, str], git_paths: Sequence[str] = ()) -> Location | None:
     args = ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-git-dir"]
+    for name in git_paths:
+        args += ["--git-path", name]
     done = _run(directory, [*args, "--show-toplevel"], env)
     lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if len(lines) < 4:
+    known = 4 + len(git_paths)
+    if len(lines) < known:
         return None  # not a repository (a bare one stops before --show-toplevel)
     common = Path(lines[1])
     return Location(
@@ -213,7 +218,8 @@ def _rev_parse(directory: Path, env: dict[str, str]) -> Location | None:
         common_dir=common if common.is_absolute() else (directory / common).resolve(),
         bare=lines[2] == "true",
         inside_git_dir=lines[3] == "true",
-        top=Path(lines[4]) if done.returncode == 0 and len(lines) > 4 else None,
+        top=Path(lines[known]) if done.returncode == 0 and len(lines) > known else None,
+        git_paths=tuple(git_path(directory, line) for line in lines[4:known]),
     )
 
 

@@ -16,8 +16,7 @@ from typing import IO, Any
 
 from .. import interrupts
 from ..errors import LedgerError
-from .command import GitError, git, git_path, no_work_tree
-from .history import read_blobs
+from .command import GitError, Location, git, git_path, no_work_tree
 
 # Operations that leave the index and HEAD half-way; committing in the middle of one
 # would mix an incident change into the user's merge or rebase.
@@ -31,7 +30,7 @@ _IN_PROGRESS = (
 
 
 # What `exclusive` and `check_can_commit` look at, found with one `git rev-parse`.
-_STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
+STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
 
 
 @dataclass(frozen=True)
@@ -45,24 +44,32 @@ class Layout:
 def layout(root: Path) -> Layout | None:
     """The layout of the repository holding `root`, or None outside one."""
     args = ["rev-parse", "--show-toplevel"]
-    for name in _STATE_PATHS:
+    for name in STATE_PATHS:
         args += ["--git-path", name]
     done = git(root, *args, check=False)
     if done.returncode != 0:
         return None
     lines = done.stdout.decode("utf-8", "replace").splitlines()
-    return Layout(Path(lines[0]), {n: git_path(root, line) for n, line in zip(_STATE_PATHS, lines[1:], strict=True)})
+    return Layout(Path(lines[0]), {n: git_path(root, line) for n, line in zip(STATE_PATHS, lines[1:], strict=True)})
+
+
+def layout_of(found: Location) -> Layout | None:
+    """The layout `locate(root, STATE_PATHS)` found for `root`, as `layout(root)` says it."""
+    if found.top is None or len(found.git_paths) != len(STATE_PATHS):
+        return None
+    return Layout(found.top, dict(zip(STATE_PATHS, found.git_paths, strict=True)))
 
 
 @contextmanager
-def exclusive(root: Path) -> Iterator[Layout | None]:
+def exclusive(root: Path, known: Layout | None = None) -> Iterator[Layout | None]:
     """Serialise `inc` commands in one repository: each reads, writes and commits as one step.
 
     Without it, two commands at once (two terminals, a script in a loop) both read the
     same record, and the second commit silently drops the first one's entry. Yields the
-    repository's layout (None outside one), for `check_can_commit`.
+    repository's layout (None outside one), for `check_can_commit`; `known` is the
+    layout already found for `root`, if any.
     """
-    found = layout(root)
+    found = known if known is not None else layout(root)
     try:
         import fcntl
     except ImportError:  # no advisory locks on this platform: run unserialised
@@ -218,7 +225,25 @@ def match_head(root: Path, path: str) -> bytes | None:
     A pre-commit hook that reformats the file and stages it again changes what is
     committed, but `git commit --only` leaves the index holding the file from before the
     hook: the path would show as changed both ways (`MM`) right after its own commit.
+    One `git diff-index` says whether the index and HEAD differ there and, when they
+    do, HEAD's mode and blob.
     """
+    raw = git(root, "diff-index", "--cached", "-z", "HEAD", "--", path).stdout.decode("utf-8", "surrogateescape")
+    if not raw:
+        return None  # in step (or in neither)
+    info, _, name = raw.partition("\0")
+    mode, _, oid, _, status = info.lstrip(":").split(" ")
+    name = name.rstrip("\0")
+    if status == "U" or "\0" in name:  # an unmerged entry, or more than one path: ask the tree
+        return _match_head_tree(root, path)
+    if set(mode) == {"0"}:
+        return None  # HEAD does not hold the path
+    # `update-index --index-info` reads `mode SP oid TAB path` lines, paths from the top.
+    git(root, "update-index", "--index-info", stdin=f"{mode} {oid}\t{name}\n".encode("utf-8", "surrogateescape"))
+    return _blob(root, oid)
+
+
+def _match_head_tree(root: Path, path: str) -> bytes | None:
     tree = git(root, "ls-tree", "--full-name", "HEAD", "--", path).stdout.decode("utf-8", "surrogateescape")
     if not tree:
         return None
@@ -228,4 +253,10 @@ def match_head(root: Path, path: str) -> bytes | None:
         return None
     # `update-index --index-info` reads ls-tree's own lines.
     git(root, "update-index", "--index-info", stdin=tree.encode("utf-8", "surrogateescape"))
+    return _blob(root, oid)
+
+
+def _blob(root: Path, oid: str) -> bytes | None:
+    from .history import read_blobs  # rarely needed: loaded here
+
     return read_blobs(root, [oid])[oid]
