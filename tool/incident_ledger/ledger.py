@@ -9,7 +9,6 @@ entry are put back exactly as they were.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -19,10 +18,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import gitrepo, interrupts, lifecycle, yamledit, yamlio
-from .errors import Interrupted, LedgerError, Problem, RecordError, UsageError
+from . import gitrepo, lifecycle, yamledit, yamlio
+from .errors import LedgerError, Problem, RecordError, UsageError
 from .process import STATUS_ENTRY, timeline
 from .recordcheck import check_document
+from .recordfile import write_and_commit
 from .records import ID_PATTERN, INCIDENTS_DIR, format_time, modeline, new_id, relative_path
 from .report import refused
 from .rules.record import Context
@@ -211,7 +211,7 @@ class Ledger:
     ) -> Outcome:
         """Write the checked text over the record and commit it alone (or put all back)."""
         message = commit_message(incident_id, what, detail, stage)
-        _write_and_commit(self.root, relative, new_text.encode("utf-8"), old, message if commit else None, self.now)
+        write_and_commit(self.root, relative, new_text.encode("utf-8"), old, message if commit else None, self.now)
         return Outcome(incident_id, relative, what, stage, commit)
 
     def create(self, fields: dict[str, Any], author: str, note: str | None, commit: bool) -> Outcome:
@@ -253,7 +253,7 @@ class Ledger:
             given["--started-at"] = format_time(fields["started_at"])
         new_text = self._checked_text(relative, editable, "", given)
         message = commit_message(incident_id, stage, str(fields["title"]), stage)
-        _write_and_commit(self.root, relative, new_text.encode("utf-8"), None, message if commit else None, self.now)
+        write_and_commit(self.root, relative, new_text.encode("utf-8"), None, message if commit else None, self.now)
         return Outcome(incident_id, relative, stage, stage, commit, incident_id)
 
     def _checked_text(self, relative: str, editable: yamledit.Editable, before: str, given: Mapping[str, str]) -> str:
@@ -354,168 +354,3 @@ def _relative(problems: list[Problem], relative: str) -> list[Problem]:
 
 def _invalid(headline: str, problems: list[Problem]) -> LedgerError:
     return LedgerError(refused(headline, problems))
-
-
-def _make_folder(folder: Path, root: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        where = _shown_path(error.filename or folder, root)
-        if isinstance(error, (FileExistsError, NotADirectoryError)):
-            raise LedgerError(
-                f"{where} is a file where the folder for records should be; move it away and try again"
-            ) from None
-        raise LedgerError(f"cannot create the folder {where}: {error.strerror}; check its permissions") from None
-
-
-def _shown_path(path: str | os.PathLike[str], root: Path) -> str:
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _write_and_commit(
-    root: Path, relative: str, content: bytes, before: bytes | None, message: str | None, when: datetime
-) -> None:
-    """Write the record (`before`: its bytes now, None for a new one) and, given a commit
-    message, commit it alone: one step that ends either way, never half-way.
-
-    Either the commit exists and the file and its index entry are as the commit has
-    them, or the file and its index entry are byte for byte as they were. A signal
-    (Ctrl-C, SIGTERM) meanwhile is held until the step has ended one way or the other
-    (see `interrupts`), then reported with what was done.
-    """
-    done = _Done()
-    try:
-        with interrupts.deferred():
-            interrupts.checkpoint()
-            if message is None:
-                _write_new_folders(root, relative, content)
-                done.written = True
-            else:
-                _commit_alone(root, relative, content, before, message, when, done)
-    except Interrupted as stop:
-        stop.note = done.describe(relative)
-        raise
-
-
-@dataclass
-class _Done:
-    written: bool = False
-    committed: bool = False
-
-    def describe(self, relative: str) -> str:
-        if self.committed:
-            return f"{relative} was committed before inc stopped"
-        return f"{relative} was written, not committed" if self.written else "nothing was changed"
-
-
-def _commit_alone(
-    root: Path, relative: str, content: bytes, before: bytes | None, message: str, when: datetime, done: _Done
-) -> None:
-    file = root / relative
-    entry = gitrepo.index_entry(root, relative)
-    parent = gitrepo.head_commit(root)
-    interrupts.checkpoint()  # the last moment to stop with nothing written
-    created = [folder for folder in reversed(file.parents) if not folder.exists()]
-    failure: BaseException | None = None
-    written = False
-    try:
-        _write_new_folders(root, relative, content)
-        written = True
-        interrupts.checkpoint()  # written but git not started: put back below
-        gitrepo.commit_one(root, relative, message, new=not entry, when=when)
-    except BaseException as error:  # a refused commit, a signal, a full disk
-        failure = error
-    # Whether the commit happened is read from HEAD, whatever ended git: a signal during
-    # a post-commit hook stops git after the commit, one during a pre-commit hook before.
-    if gitrepo.committed_on(root, parent):
-        done.committed = True
-        committed = gitrepo.match_head(root, relative)
-        if committed is not None and _read(file) != committed:
-            _write_atomic(file, committed)
-        return
-    if written and before is None:
-        file.unlink()
-    elif written and before is not None:
-        _write_atomic(file, before)
-    gitrepo.restore_index_entry(root, relative, entry)
-    _remove_folders(created)
-    if failure is None:  # pragma: no cover - git said it committed, HEAD says not
-        failure = LedgerError("git ended without making the commit; nothing was changed")
-    raise failure
-
-
-def _read(file: Path) -> bytes | None:
-    try:
-        return file.read_bytes()
-    except OSError:
-        return None
-
-
-def _write_new_folders(root: Path, relative: str, content: bytes) -> None:
-    """Write the record, making its folders; a failure leaves none of them behind."""
-    file = root / relative
-    created = [folder for folder in reversed(file.parents) if not folder.exists()]
-    try:
-        _make_folder(file.parent, root)
-        _write_atomic(file, content)
-    except BaseException:
-        _remove_folders(created)
-        raise
-
-
-def _remove_folders(created: list[Path]) -> None:
-    for folder in reversed(created):
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-
-
-def _write_atomic(file: Path, content: bytes) -> None:
-    """Write through a temporary file in the same folder and rename it over the record.
-
-    A crash or a full disk then leaves either the old record or the new one, never half.
-    """
-    try:
-        mode = file.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    try:
-        handle, temporary = _temporary_beside(file)
-    except OSError as error:
-        # A read-only folder (or a full disk): say where, as a user error, not a bug.
-        raise LedgerError(f"cannot write a record in {file.parent}: {error.strerror}; check its permissions") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.chmod(temporary, mode)
-        os.replace(temporary, file)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise LedgerError(f"cannot write {file}: {error.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-# How a temporary file is opened: made here or not at all, never through a link, private
-# until renamed (what tempfile.mkstemp does, without the ~4 ms of importing tempfile).
-_TEMPORARY_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def _temporary_beside(file: Path) -> tuple[int, str]:
-    """A new file next to `file` with a random name (`.NAME.RANDOM.tmp`): descriptor and path."""
-    for _ in range(100):
-        temporary = str(file.parent / f".{file.name}.{os.urandom(6).hex()}.tmp")
-        try:
-            return os.open(temporary, _TEMPORARY_FLAGS | getattr(os, "O_BINARY", 0), 0o600), temporary
-        except FileExistsError:
-            continue
-    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(file.parent))
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
