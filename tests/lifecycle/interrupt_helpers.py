@@ -39,10 +39,21 @@ def take(root: Path) -> Snapshot:
     )
 
 
+# git's own automatic maintenance, which `git commit` starts after committing and which
+# may still be running (detached) when inc has ended: its lock goes when it ends.
+MAINTENANCE_LOCK = ".git/objects/maintenance.lock"
+
+
+def _locks(root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in (root / ".git").rglob("*.lock")]
+
+
 def settled(root: Path, before: Snapshot) -> str:
     """'committed' or 'unchanged', after asserting the invariant."""
-    locks = [p.relative_to(root).as_posix() for p in (root / ".git").rglob("*.lock")]
-    assert locks == [], locks
+    deadline = time.monotonic() + 10
+    while _locks(root) == [MAINTENANCE_LOCK] and time.monotonic() < deadline:
+        time.sleep(0.05)  # a live git process's lock, not a stale one: wait for it to end
+    assert _locks(root) == []
     after = take(root)
     if after.head == before.head:
         assert after == before
