@@ -248,7 +248,7 @@ def test_a_first_text_compiles_only_the_patterns_its_gates_literals_admit() -> N
 def test_the_detectors_compiled_code_is_kept_and_an_unreadable_cache_is_ignored(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from pathlib import Path
 
-    from incident_ledger import secret_scan
+    from incident_ledger.secret_scan import source as secret_scan
 
     def cache_at(file: Path) -> secret_scan._CodeCache:
         cache = secret_scan._CodeCache()

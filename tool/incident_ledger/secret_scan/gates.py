@@ -1,0 +1,205 @@
+"""Gates: a cheap test on the whole text that every line-level match of a pattern implies.
+
+Scanning every line with every pattern is most of `inc validate`'s time; a pattern whose
+gate does not open on the text cannot match any of its lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+# The regular-expression parser and compiler (private, but stable since Python 3.5
+# under two names). Only used to derive faster gates; without them every pattern is its
+# own gate.
+try:
+    from re import _compiler as _sre_compile  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_compile as _sre_compile
+    import sre_parse as _sre_parse
+
+_LITERAL = _sre_parse.LITERAL
+_NEWLINE = ord("\n")
+# Line breaks str.splitlines() knows besides "\n": text holding one is gated line by line.
+
+
+@dataclass
+class Gate:
+    """A pattern in a form tried once on the whole text instead of on every line.
+
+    It must match the text whenever the pattern matches one of its lines. It does when
+    compiled with MULTILINE (`^` and `$` then hold at each line's ends) unless the
+    pattern asserts the start or end of the whole string or looks around for something
+    a line break could satisfy; such a pattern is tried line by line (`regex` None).
+    Where the pattern has a literal part, only the pattern from that literal on is
+    tried (every match contains a match of it), which lets the regex engine skip to
+    the literal instead of trying every position; text without the literal (compared
+    in lower case for case-insensitive patterns) is not searched at all. The regex is
+    compiled when first tried: the literal test alone (`admits`) costs only the parse.
+    """
+
+    pattern: Any  # a compiled pattern, or a detector's `_LazyPattern`
+    literal: bytes = b""  # UTF-8: one pass of the bytes per literal, whatever the text holds
+    ignore_case: bool = False
+    make_regex: Callable[[], re.Pattern[str]] | None = field(default=None, repr=False)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        if self.make_regex is None:
+            return None
+        try:
+            return self.make_regex()
+        except Exception:  # a surprise from the private compiler: the pattern alone, line by line
+            self.literal = b""
+            return None
+
+    def admits(self, text: Text) -> bool:
+        """False when the text lacks the literal every match holds: no line can match."""
+        if self.literal:
+            folded = text.lowered if self.ignore_case else text.data
+            if folded is not None and self.literal not in folded:
+                return False
+        return True
+
+    def opens(self, text: Text) -> bool:
+        regex = self.regex  # first: a regex that cannot be made leaves no literal to test
+        if self.literal:  # as `admits` does, inline: this runs for every gate of every text
+            folded = text.lowered if self.ignore_case else text.data
+            if folded is not None and self.literal not in folded:
+                return False
+        if regex is not None:
+            return regex.search(text.whole) is not None
+        return any(self.pattern.search(line) for line in text.lines)
+
+
+# Line breaks str.splitlines() knows besides "\n", and a search for them in UTF-8.
+_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_ASCII_BREAKS = tuple(c.encode() for c in _BREAKS if c.isascii())  # one byte each: memchr
+_OTHER_BREAKS = tuple(c.encode() for c in _BREAKS if not c.isascii())
+# The characters beyond ASCII that a case-insensitive pattern matches to an ASCII letter
+# (the dotted and dotless i, the long s, the Kelvin sign), where lower-casing the ASCII
+# bytes does not give that letter: text holding one gets no case-insensitive literal test.
+CASE_TWINS = "\u0130\u0131\u017f\u212a"
+_TWIN_BYTES = tuple(c.encode() for c in CASE_TWINS)
+
+
+class Text:
+    """One text as the gates look at it, each view made once and only when asked for."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # Literals are looked for in the UTF-8 bytes: an ASCII literal is in the text
+        # exactly when its bytes are in these (no multi-byte character holds an ASCII
+        # byte), and bytes.find() is one fast pass where str.find() over non-ASCII text
+        # is several times slower.
+        self.data = text.encode("utf-8", "surrogatepass")
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
+    def whole(self) -> str:
+        """The text for MULTILINE gates: its lines joined with "\n"."""
+        data = self.data
+        other = any(b in data for b in _ASCII_BREAKS) or (not data.isascii() and any(b in data for b in _OTHER_BREAKS))
+        return "\n".join(self.lines) if other else self.text
+
+    @cached_property
+    def lowered(self) -> bytes | None:
+        """The bytes with ASCII letters in lower case: every case-insensitive match of an
+        ASCII literal shows there as the literal in lower case, unless a case twin is in
+        the text (then None)."""
+        if not self.data.isascii() and any(b in self.data for b in _TWIN_BYTES):
+            return None
+        return self.data.lower()
+
+
+def gate_for(pattern: Any) -> Gate:
+    """The gate of one pattern."""
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+        flags = pattern.flags | parsed.state.flags
+        if not _line_safe(parsed.data):
+            return Gate(pattern)
+        start, literal = _longest_literal(parsed.data)
+        ignore_case = bool(flags & re.IGNORECASE)
+        if ignore_case:
+            literal = literal.lower() if literal.isascii() else ""
+        if any(c in _BREAKS or c == "\n" for c in literal):
+            literal = ""  # the gates look at the lines joined with "\n"
+        source = pattern.pattern
+        if not literal or _refers_back(parsed.data[start:]):
+            return Gate(pattern, literal.encode(), ignore_case, lambda: re.compile(source, flags | re.MULTILINE))
+        tail = _sre_parse.SubPattern(parsed.state, parsed.data[start:])
+        return Gate(pattern, literal.encode(), ignore_case, lambda: _sre_compile.compile(tail, flags | re.MULTILINE))
+    except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
+        return Gate(pattern)
+
+
+def _longest_literal(items: list[tuple[Any, Any]]) -> tuple[int, str]:
+    """The longest run of plain characters in the pattern's top-level sequence, and where it starts."""
+    best = (0, "")
+    index = 0
+    while index < len(items):
+        end = index
+        while end < len(items) and items[end][0] is _LITERAL:
+            end += 1
+        if end - index > len(best[1]):
+            best = (index, "".join(chr(value) for _, value in items[index:end]))
+        index = end + 1
+    return best
+
+
+def _walk(items: Any) -> Iterator[tuple[Any, Any]]:
+    """Every (op, value) of a parsed pattern, nested ones included."""
+    for op, value in items:
+        yield op, value
+        parts = [value] if isinstance(value, _sre_parse.SubPattern) else value if isinstance(value, tuple) else ()
+        for part in parts:
+            if isinstance(part, _sre_parse.SubPattern):
+                yield from _walk(part.data)
+            elif isinstance(part, list):  # a branch's alternatives
+                yield from (pair for alternative in part for pair in _walk(alternative.data))
+
+
+def _line_safe(items: Any) -> bool:
+    """Whether a match on a line implies a MULTILINE match on the text holding the line."""
+    for op, value in _walk(items):
+        if op is _sre_parse.AT and value in (_sre_parse.AT_BEGINNING_STRING, _sre_parse.AT_END_STRING):
+            return False
+        if op is _sre_parse.ASSERT_NOT and not _never_newline(value[1].data):
+            return False
+    return True
+
+
+def _never_newline(items: Any) -> bool:
+    """A negative lookaround of one character class that cannot be a line break (`(?!\\w)`)."""
+    if len(items) != 1:
+        return False
+    op, value = items[0]
+    if op is _LITERAL:
+        return bool(value != _NEWLINE)
+    if op is not _sre_parse.IN:
+        return False
+    for kind, member in value:
+        if kind is _LITERAL:
+            ok = member != _NEWLINE
+        elif kind is _sre_parse.RANGE:
+            ok = not member[0] <= _NEWLINE <= member[1]
+        elif kind is _sre_parse.CATEGORY:
+            ok = member in (_sre_parse.CATEGORY_WORD, _sre_parse.CATEGORY_DIGIT)
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _refers_back(items: Any) -> bool:
+    refs = (_sre_parse.GROUPREF, _sre_parse.GROUPREF_EXISTS)
+    return any(op in refs for op, _ in _walk(items))
