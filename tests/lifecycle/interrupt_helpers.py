@@ -107,21 +107,19 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def inc_traceback(err: str) -> bool:
-    """Whether a traceback went through inc's code or the libraries it loads.
+    """Whether a traceback went through inc's code.
 
     A Ctrl-C while the interpreter itself is still starting (`site` with the .pth files
-    and sitecustomize of the environment, then the console script's import of
-    `incident_ledger.launch`) comes before any line of inc has run: Python prints that
-    one, out of any program's reach. inc's code starts in `launch.run`.
+    and sitecustomize of the environment, an editable install's import finder, then the
+    console script's import of `incident_ledger.launch`) comes before any line of inc has
+    run: Python prints that one, out of any program's reach. inc's code starts in
+    `launch.run`; anything it calls (click, the libraries) shows inc's frames above it.
     """
     if "Traceback" not in err:
         return False
-    if "<frozen site>" in err:
-        return False
     before_inc = ("/incident_ledger/__init__.py", "/incident_ledger/launch.py")
     for path, function in re.findall(r'File "([^"]+)", line \d+, in (\S+)', err):
-        starting = path.endswith("/bin/inc") or path.startswith("<frozen ")
-        if not starting and not (path.endswith(before_inc) and function == "<module>"):
+        if "/incident_ledger/" in path and not (path.endswith(before_inc) and function == "<module>"):
             return True
     return False
 
