@@ -68,7 +68,6 @@ _HISTORY = frozenset(
         "changed_files",
         "git_dir",
         "is_shallow",
-        "layout_of",
         "log_patches",
         "merge_base",
         "prefix",
