@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import io
+import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import click
+from project_paths import SHIPPED
 
 from incident_ledger.cli.main import inc
 
@@ -27,3 +31,22 @@ def test_installed_inc_runs_and_unknown_option_is_usage_error(inc_bin: str, tmp_
     assert done.returncode == 2
     assert "No such option '--bogus'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_installed_inc_delivers_all_output_and_the_exit_code(inc_bin: str, run_cli: Any, repo: Path) -> None:
+    """The console script leaves without the interpreter's teardown (launch._leave): all
+    it printed must still reach a pipe, and its exit code must be the command's."""
+    shutil.copytree(SHIPPED, repo / "incidents", dirs_exist_ok=True)
+    exported = subprocess.run([inc_bin, "export", "--format", "ndjson"], cwd=repo, capture_output=True, text=True)
+    expected = run_cli(repo, "export", "--format", "ndjson")
+    assert (exported.returncode, expected.exit_code) == (0, 0)
+    assert len(exported.stdout) > io.DEFAULT_BUFFER_SIZE  # so its last part is still buffered at the end
+    assert exported.stdout == expected.stdout
+    (repo / "incidents" / "2026" / "broken.yaml").write_text("id: [\n", encoding="utf-8")
+    invalid = subprocess.run([inc_bin, "validate"], cwd=repo, capture_output=True, text=True)
+    assert invalid.returncode == 1
+    assert invalid.stdout.startswith("incidents/2026/broken.yaml:2:1: yaml-syntax: ")
+    assert invalid.stderr == "1 problem(s) in 1 file(s)\n"
+    unknown = subprocess.run([inc_bin, "rules", "no-such-rule"], cwd=repo, capture_output=True, text=True)
+    assert unknown.returncode == 2
+    assert "no-such-rule" in unknown.stderr

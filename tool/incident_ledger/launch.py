@@ -8,10 +8,14 @@ been written yet, and Python's default ends the process without a word.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
+import threading
+from typing import NoReturn
 
 
-def run() -> None:
+def run() -> NoReturn:
     try:
         from .cli.main import main
 
@@ -19,4 +23,24 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("inc: interrupted by SIGINT; nothing was changed\n")
         code = 130
-    sys.exit(code)
+    _leave(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """End the process once the command is done, without the interpreter's teardown.
+
+    Tearing down frees every object of every module one by one (some 12 ms after a
+    command that writes a record, a tenth of its time), memory the system takes back at
+    once anyway. What teardown does that matters is done here first: exit handlers run
+    and the output is flushed. Where that fails (a reader that closed the pipe, a late
+    Ctrl-C) or a thread is still running, the usual exit does the rest.
+    """
+    try:
+        if threading.active_count() > 1:
+            sys.exit(code)
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        sys.exit(code)
+    os._exit(code)
