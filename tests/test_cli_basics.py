@@ -9,16 +9,28 @@ from typing import Any
 import click
 from project_paths import SHIPPED
 
-from incident_ledger.cli.main import inc
+from incident_ledger.cli.main import COMMANDS, inc
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         found.append((prefix + name, command))
         if isinstance(command, click.Group):
             found += _commands(command, prefix + name + " ")
     return found
+
+
+def test_each_command_is_found_under_its_own_name() -> None:
+    # COMMANDS names each command once more, beside its decorator: the two must agree.
+    context = click.Context(inc)
+    named = {name: command.name for name in COMMANDS if (command := inc.get_command(context, name))}
+    assert named == {name: name for name in COMMANDS}
+    assert len(_commands(inc)) == 28  # 24 commands, and the 4 of `inc action` and `inc site`
+    assert inc.get_command(context, "no-such-command") is None
 
 
 def test_every_command_has_help_text() -> None:

@@ -23,6 +23,10 @@ OTHER_VOCABULARIES = {
     ("exports/stix.py", "closed"),  # a STIX 2.1 investigation status, not the stage
     ("exports/columns.py", "reopened"),  # the name of an export column (a count)
     ("site/status.py", "investigating"),  # a Statuspage incident status in status.json, not the stage
+    # Names of `inc`'s commands (inc update, inc duplicate, inc action), not the entry kinds or the side state.
+    ("cli/main.py", "update"),
+    ("cli/main.py", "duplicate"),
+    ("cli/main.py", "action"),
 }
 
 

@@ -1,6 +1,7 @@
 """Benchmark the lifecycle commands on a big repository (run by hand, not by pytest).
 
-    .venv/bin/python tests/benchmarks/bench_lifecycle.py [--records 10000] [--commits 2000] [--runs 7]
+    .venv/bin/python tests/benchmarks/bench_lifecycle.py [--records 10000] [--commits 2000] [--runs 15]
+                                                         [--install regular|current]
 
 Builds a repository of RECORDS valid records and COMMITS commits with `git fast-import`
 (seconds, not minutes), then times, each as a whole process as a user runs it, taking
@@ -11,7 +12,15 @@ turns within each run (a busy machine weighs on all of them alike):
   within 4x);
 - `inc list` over every record, without and with the record cache, against a process
   that only parses every record with the strict reader (target: within 1.5x).
-Prints medians and ratios measured in the same run, and the machine's load.
+Prints medians, and for the writes the median of each run's ratio to the git run next
+to it (a ratio of two commands timed a moment apart is steadier on a shared machine
+than the ratio of two medians), and the machine's load.
+
+`--install regular` (the default) times inc as users install it: a regular (not
+editable) install of this checkout in a new virtual environment, its dependencies taken
+from this one. An editable install starts slower (its import finder, and setuptools'
+`distutils` hook, load modules before inc does). `--install current` times this
+environment's `inc`.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -130,33 +140,62 @@ def timed(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None =
     return elapsed
 
 
-def bench_writes(root: Path, env: dict[str, str], runs: int) -> dict[str, list[float]]:
+def regular_install(work: Path) -> Path:
+    """A new virtual environment with this checkout installed as users install it (not
+    editable); its dependencies come from this environment through a path file, whose
+    own path files (an editable install's finder) are therefore not run."""
+    venv = work / "venv"
+    subprocess.run(
+        [getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)], check=True
+    )
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    ours = sysconfig.get_paths()["purelib"]
+    Path(site, "dependencies.pth").write_text(ours + "\n", encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-build-isolation",
+         str(PROJECT)],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return venv / "bin"
+
+
+def at(day: str, run: int, step: int) -> str:
+    """A distinct time for each command of each run, in order."""
+    return f"{day}T{9 + run // 15:02d}:{4 * (run % 15) + step:02d}:00Z"
+
+
+def bench_writes(root: Path, env: dict[str, str], runs: int, inc: str) -> dict[str, list[float]]:
     """Each run: plain git, then each inc command, on the same kind of change."""
     incident_id, day = record_id(7)
     relative = f"incidents/{day[:4]}/{incident_id}.yaml"
     file = root / relative
-    has_update = subprocess.run([INC, "update", "--help"], cwd=root, env=env, capture_output=True).returncode == 0
+    has_update = subprocess.run([inc, "update", "--help"], cwd=root, env=env, capture_output=True).returncode == 0
     times: dict[str, list[float]] = {"git": [], "log": [], "resolve": []}
     if has_update:
         times["update"] = []
     for run in range(runs):
         # Plain git: the same kind of edit (one timeline entry), then add and commit that file.
-        at = f"{day}T09:{4 * run:02d}:00Z"
-        entry = f'  - at: "{at}"\n    kind: note\n    author: Bench Runner\n    text: Plain git entry {run}.\n'
+        entry = (
+            f'  - at: "{at(day, run, 0)}"\n    kind: note\n    author: Bench Runner\n    text: Plain git entry {run}.\n'
+        )
         file.write_bytes(file.read_bytes() + entry.encode())
         times["git"].append(timed(["sh", "-c", f"git add -- {relative} && git commit -q -m 'plain {run}'"], root, env))
-        at = f"{day}T09:{4 * run + 1:02d}:00Z"
-        times["log"].append(timed([INC, "log", incident_id, f"inc entry {run}", "--at", at], root, env))
+        times["log"].append(timed([inc, "log", incident_id, f"inc entry {run}", "--at", at(day, run, 1)], root, env))
         if has_update:
-            at = f"{day}T09:{4 * run + 2:02d}:00Z"
-            times["update"].append(timed([INC, "update", incident_id, f"update {run}", "--at", at], root, env))
+            times["update"].append(
+                timed([inc, "update", incident_id, f"update {run}", "--at", at(day, run, 2)], root, env)
+            )
         other, other_day = record_id(100 + run)  # a record still investigating
-        resolve = [INC, "resolve", other, "--summary", "Rolled back.", "--step", "Rolled back the deploy."]
+        resolve = [inc, "resolve", other, "--summary", "Rolled back.", "--step", "Rolled back the deploy."]
         times["resolve"].append(timed([*resolve, "--at", f"{other_day}T10:00:00Z"], root, env))
     return times
 
 
-def bench_list(root: Path, env: dict[str, str], runs: int) -> tuple[float, float, float]:
+def bench_list(root: Path, env: dict[str, str], runs: int, inc: str, python: str) -> tuple[float, float, float]:
     parse_only = (
         "import sys\nfrom pathlib import Path\nfrom incident_ledger import yamlio\n"
         "for f in sorted(Path('incidents').rglob('*.yaml')):\n    yamlio.read(f)\n"
@@ -165,9 +204,9 @@ def bench_list(root: Path, env: dict[str, str], runs: int) -> tuple[float, float
     cold, warm, parse = [], [], []
     for _ in range(runs):
         shutil.rmtree(cache, ignore_errors=True)
-        cold.append(timed([INC, "list", "--format", "json"], root, env))
-        warm.append(timed([INC, "list", "--format", "json"], root, env))
-        parse.append(timed([sys.executable, "-c", parse_only], root, env))
+        cold.append(timed([inc, "list", "--format", "json"], root, env))
+        warm.append(timed([inc, "list", "--format", "json"], root, env))
+        parse.append(timed([python, "-c", parse_only], root, env))
     return statistics.median(cold), statistics.median(warm), statistics.median(parse)
 
 
@@ -175,7 +214,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--commits", type=int, default=2_000)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--install", choices=("regular", "current"), default="regular")
     parser.add_argument("--keep", action="store_true", help="Keep the repository and print where it is.")
     options = parser.parse_args()
     # An installed package has its bytecode compiled; an editable checkout may not.
@@ -195,14 +235,22 @@ def main() -> None:
             f"repository: {options.records} records, {count.stdout.strip()} commits, "
             f"built in {time.perf_counter() - start:.1f} s"
         )
+        bin_dir = regular_install(work) if options.install == "regular" else BIN
+        inc, python = str(bin_dir / "inc"), str(bin_dir / "python")
+        print(f"inc: {options.install} install ({inc})")
         print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-        writes = bench_writes(root, env, options.runs)
-        git_commit = statistics.median(writes.pop("git"))
+        writes = bench_writes(root, env, options.runs, inc)
+        git_runs = writes.pop("git")
+        git_commit = statistics.median(git_runs)
         print(f"git add && git commit        median {git_commit * 1000:7.1f} ms  (baseline)")
         for name, runs in writes.items():
             median = statistics.median(runs)
-            print(f"inc {name:<24} median {median * 1000:7.1f} ms  {median / git_commit:5.2f}x git  (target <= 4x)")
-        cold, warm, parse = bench_list(root, env, options.runs)
+            paired = statistics.median(a / b for a, b in zip(runs, git_runs, strict=True))
+            print(
+                f"inc {name:<24} median {median * 1000:7.1f} ms  {median / git_commit:5.2f}x git, "
+                f"median of each run's ratio {paired:5.2f}x  (target <= 4x)"
+            )
+        cold, warm, parse = bench_list(root, env, options.runs, inc, python)
         print(f"inc list, no cache           median {cold * 1000:7.1f} ms")
         print(f"inc list, cache warm         median {warm * 1000:7.1f} ms")
         print(f"parse every record only      median {parse * 1000:7.1f} ms")

@@ -8,9 +8,8 @@ breaks the timeline's order is refused by the rule CI runs, before anything is w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import lifecycle, yamledit
 from .errors import LedgerError, UsageError
@@ -20,8 +19,7 @@ from .records import ID_PATTERN, format_time
 from .schema import Schema
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(NamedTuple):
     """One stage forward: the fields the command sets, and the options that set them."""
 
     target: str
@@ -214,8 +212,7 @@ def stakeholder_update(
     return outcome, promised[-1] if promised else None
 
 
-@dataclass(frozen=True)
-class NewAction:
+class NewAction(NamedTuple):
     title: str
     owner: str
     due: str | None  # None: the policy's default for the incident's priority
@@ -257,7 +254,7 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
         return f"action {action_id} added", action.title
 
     outcome = ledger.change(incident_id, edit, commit, _given(at))
-    return replace(outcome, result=chosen[-1])
+    return outcome._replace(result=chosen[-1])
 
 
 def finish_action(

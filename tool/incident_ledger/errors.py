@@ -7,7 +7,7 @@ engineer in the middle of an incident.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -15,8 +15,7 @@ EXIT_USAGE = 2
 EXIT_BUG = 3
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with one record, at a place an editor can jump to."""
 
     path: str

@@ -12,11 +12,10 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import gitrepo, lifecycle, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
@@ -37,8 +36,7 @@ _TIMELINE = "timeline"
 _LAST_FIELDS = ("links", "timeline")
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What a change did, for the commit message and the user."""
 
     incident_id: str

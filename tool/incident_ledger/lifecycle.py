@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import LedgerError, Problem, UsageError
 from .process import Process
@@ -29,8 +28,7 @@ class Refusal(LedgerError):
     """A move the process does not allow, with what to do instead."""
 
 
-@dataclass(frozen=True)
-class Missing:
+class Missing(NamedTuple):
     field: str
     how: str  # the option that sets it, or "write it in the file"
 
@@ -176,8 +174,7 @@ def parse_day(text: str, option: str = "--due") -> str:
 # -- refusing by the rules -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     """The options of the lifecycle commands that fix what a rule refuses, and how."""
 
     options: tuple[str, ...]

@@ -17,10 +17,9 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import LedgerError
 from .records import SCHEMA_FILE, bundled_schemas, parse_time
@@ -200,8 +199,7 @@ def reopenings(record: Record) -> list[Mapping[str, Any]]:
     return [e for e in timeline(record) if e.get("kind") == REOPENED_ENTRY]
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
     """A post-mortem's due date, and whether it has passed."""
 
     due: date

@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import LedgerError, Problem, RecordError
 from .records import SCHEMA_FILE, SCHEMAS_DIR, bundled_schemas
@@ -71,8 +70,7 @@ def _fast_validator(document: dict[str, Any]) -> Any:
     return jsonschema_rs.validator_for(document, validate_formats=True)
 
 
-@dataclass(frozen=True)
-class Milestone:
+class Milestone(NamedTuple):
     stage: str
     field: str
 

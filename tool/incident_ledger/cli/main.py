@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import click
@@ -13,11 +14,54 @@ from .. import interrupts
 from ..distribution import DISTRIBUTION
 from ..errors import EXIT_BUG, EXIT_USAGE, Interrupted, LedgerError
 from ..safetext import escape_unsafe, one_line
-from . import actions, check, export, history, init, lifecycle, rules, site, validate
 from .options import State
 
+# Each command, as `name: module.function` in this package. A command's module is loaded
+# when the command runs (or help lists it), so `inc log` does not load `inc export`.
+COMMANDS = {
+    "new": "lifecycle.new",
+    "classify": "lifecycle.classify",
+    "investigate": "lifecycle.investigate",
+    "resolve": "lifecycle.resolve",
+    "recover": "lifecycle.recover",
+    "close": "lifecycle.close",
+    "review": "lifecycle.review",
+    "advance": "lifecycle.advance",
+    "log": "lifecycle.log",
+    "update": "lifecycle.update",
+    "reopen": "lifecycle.reopen",
+    "cancel": "lifecycle.cancel",
+    "duplicate": "lifecycle.duplicate",
+    "init": "init.init",
+    "action": "actions.action",
+    "actions": "actions.actions",
+    "list": "actions.list_",
+    "show": "actions.show",
+    "check": "check.check",
+    "validate": "validate.validate",
+    "export": "export.export",
+    "rules": "rules.rules",
+    "history": "history.history",
+    "site": "site.site",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _Commands(click.Group):
+    """The `inc` group, loading each command's module when the command is wanted."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        module, name = where.split(".")
+        command: click.Command = getattr(import_module(f".{module}", __package__), name)
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "-C",
     "directory",
@@ -35,35 +79,6 @@ def inc(ctx: click.Context, directory: Path | None) -> None:
     if directory is not None and not directory.is_dir():
         raise click.BadParameter(f"{directory} is not a directory", param_hint="-C")
     ctx.obj = State(directory)
-
-
-for command in (
-    lifecycle.new,
-    lifecycle.classify,
-    lifecycle.investigate,
-    lifecycle.resolve,
-    lifecycle.recover,
-    lifecycle.close,
-    lifecycle.review,
-    lifecycle.advance,
-    lifecycle.log,
-    lifecycle.update,
-    lifecycle.reopen,
-    lifecycle.cancel,
-    lifecycle.duplicate,
-    init.init,
-    actions.action,
-    actions.actions,
-    actions.list_,
-    actions.show,
-    check.check,
-    validate.validate,
-    export.export,
-    rules.rules,
-    history.history,
-    site.site,
-):
-    inc.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:

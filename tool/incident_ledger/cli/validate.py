@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -62,4 +61,4 @@ def _as_seen_from(cwd: Path, root: Path, problem: Problem, absolute: bool) -> Pr
     if where.is_absolute() or cwd == root or root in cwd.parents:
         return problem
     shown = root / where if absolute else Path(os.path.relpath(root / where, cwd))
-    return replace(problem, path=shown.as_posix())
+    return problem._replace(path=shown.as_posix())

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import interrupts
 from ..errors import LedgerError, UsageError
@@ -83,8 +83,7 @@ _LOCATING = (
 )
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where git finds the repository for a folder, as `git rev-parse` says."""
 
     git_dir: Path

@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .. import interrupts
 from ..errors import LedgerError
@@ -33,8 +32,7 @@ _IN_PROGRESS = (
 STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """Where a work tree's top is and where git keeps the files that say what it is doing."""
 
     top: Path

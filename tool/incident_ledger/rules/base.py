@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 
 class Kind(str, enum.Enum):
@@ -27,8 +26,7 @@ class Kind(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     """A small record (or a change to one) that a rule refuses or lets through.
 
     For reader rules `text` is a whole file. For the other kinds it is a fragment of a
@@ -48,8 +46,7 @@ class Example:
     others: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One rule: its id is what output, README and `inc rules` show."""
 
     id: str

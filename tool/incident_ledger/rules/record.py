@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -26,11 +25,13 @@ from .examples import CLASSIFIED_ENTRY, INVESTIGATING_ENTRY, RESOLVED_ENTRY, act
 FUTURE_SLACK = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
 class Context:
-    schema: Schema
-    root: Path
-    now: datetime
+    """What a record rule sees besides the record: the schema, the repository, the clock."""
+
+    def __init__(self, schema: Schema, root: Path, now: datetime) -> None:
+        self.schema = schema
+        self.root = root
+        self.now = now
 
     @cached_property
     def process(self) -> Process:

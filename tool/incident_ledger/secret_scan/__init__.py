@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from .gates import CASE_TWINS, Gate, Text, gate_for
 from .source import Unavailable, import_allowlist, import_detectors, load_allowlist, load_detectors
@@ -38,8 +38,7 @@ __all__ = ["CASE_TWINS", "FILENAME", "Finding", "Scanner", "Text", "gate_for"]
 FILENAME = "record.yaml"
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
+class Finding(NamedTuple):
     line: int
     col: int
     kind: str  # the detector's secret_type, e.g. "AWS Access Key"
