@@ -23,13 +23,29 @@ cheaper form that every line-level match implies (see `Gate`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, NamedTuple
 
-from .gates import CASE_TWINS, Gate, Text, gate_for
-from .source import Unavailable, import_allowlist, import_detectors, load_allowlist, load_detectors
+from . import gates as gates_module
+from .gates import CASE_TWINS, Gate, Text, gate_facts, gate_for
+from .source import (
+    Unavailable,
+    import_allowlist,
+    import_detectors,
+    keep_remembered,
+    load_allowlist,
+    load_detectors,
+    remembered,
+)
+
+
+def _stamp(file: str) -> tuple[int, int]:
+    found = os.stat(file)
+    return (found.st_mtime_ns, found.st_size)
+
 
 __all__ = ["CASE_TWINS", "FILENAME", "Finding", "Scanner", "Text", "gate_for"]
 
@@ -69,7 +85,15 @@ class Scanner:
 
     @cached_property
     def gates(self) -> list[tuple[Any, list[Gate]]]:
-        return [(d, [gate_for(p) for p in d.denylist]) for d in self.detectors]
+        # What a gate needs of its pattern comes from the pattern's parse: kept between
+        # runs, under the pattern and this version of the gates.
+        version = ("gate", *_stamp(gates_module.__file__))
+        found = [
+            (d, [gate_for(p, remembered((*version, p.pattern, p.flags), partial(gate_facts, p))) for p in d.denylist])
+            for d in self.detectors
+        ]
+        keep_remembered()
+        return found
 
     def allowed(self, lines: list[str], number: int) -> bool:
         """Whether detect-secrets' pragma allows line `number` (1-based)."""

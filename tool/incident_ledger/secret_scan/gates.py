@@ -119,26 +119,50 @@ class Text:
         return self.data.lower()
 
 
-def gate_for(pattern: Any) -> Gate:
-    """The gate of one pattern."""
+# How a pattern is gated: on its own, line by line; the whole pattern on the whole text;
+# or the pattern from its longest literal on (the tail) on the whole text.
+LINES, WHOLE, TAIL = 0, 1, 2
+# What `facts` finds in a pattern: how it is gated, its literal (UTF-8; lower case when
+# the pattern ignores case), whether it ignores case, and where its literal starts.
+Facts = tuple[int, bytes, bool, int]
+
+
+def gate_for(pattern: Any, facts: Facts | None = None) -> Gate:
+    """The gate of one pattern; `facts` are what `facts(pattern)` said of it (kept
+    between runs by the caller: parsing 37 patterns costs more than a record's scan)."""
+    how, literal, ignore_case, start = facts if facts is not None else gate_facts(pattern)
+    if how == LINES:
+        return Gate(pattern)
+    source, flags = pattern.pattern, pattern.flags
+    if how == WHOLE:
+        return Gate(pattern, literal, ignore_case, lambda: re.compile(source, flags | re.MULTILINE))
+    return Gate(pattern, literal, ignore_case, lambda: _compile_tail(source, flags, start))
+
+
+def gate_facts(pattern: Any) -> Facts:
+    """How `pattern` is gated (see `Gate`), from its parse."""
     try:
         parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
-        flags = pattern.flags | parsed.state.flags
         if not _line_safe(parsed.data):
-            return Gate(pattern)
+            return (LINES, b"", False, 0)
         start, literal = _longest_literal(parsed.data)
-        ignore_case = bool(flags & re.IGNORECASE)
+        ignore_case = bool((pattern.flags | parsed.state.flags) & re.IGNORECASE)
         if ignore_case:
             literal = literal.lower() if literal.isascii() else ""
         if any(c in _BREAKS or c == "\n" for c in literal):
             literal = ""  # the gates look at the lines joined with "\n"
-        source = pattern.pattern
         if not literal or _refers_back(parsed.data[start:]):
-            return Gate(pattern, literal.encode(), ignore_case, lambda: re.compile(source, flags | re.MULTILINE))
-        tail = _sre_parse.SubPattern(parsed.state, parsed.data[start:])
-        return Gate(pattern, literal.encode(), ignore_case, lambda: _sre_compile.compile(tail, flags | re.MULTILINE))
+            return (WHOLE, literal.encode(), ignore_case, 0)
+        return (TAIL, literal.encode(), ignore_case, start)
     except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
-        return Gate(pattern)
+        return (LINES, b"", False, 0)
+
+
+def _compile_tail(source: str, flags: int, start: int) -> re.Pattern[str]:
+    parsed = _sre_parse.parse(source, flags)
+    tail = _sre_parse.SubPattern(parsed.state, parsed.data[start:])
+    compiled: re.Pattern[str] = _sre_compile.compile(tail, flags | parsed.state.flags | re.MULTILINE)
+    return compiled
 
 
 def _longest_literal(items: list[tuple[Any, Any]]) -> tuple[int, str]:

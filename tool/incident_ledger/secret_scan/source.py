@@ -143,7 +143,8 @@ def _compiled(file: Path, wanted: frozenset[str], namespace: dict[str, Any], dro
 
 
 class _CodeCache:
-    """The compiled code `_load` runs, kept as Python keeps a module's bytecode.
+    """The compiled code `_load` runs (and what the gates found in the patterns), kept as
+    Python keeps a module's bytecode.
 
     Parsing and compiling the detectors' source costs more than a record's scan. Their
     code is kept in this package's `__pycache__` (written unless PYTHONDONTWRITEBYTECODE
@@ -188,6 +189,20 @@ class _CodeCache:
 
 
 _CODES = _CodeCache()
+
+
+def remembered(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """What `make()` gives, kept in the cache of compiled code under `key` (a value
+    `marshal` can write); `keep_remembered` writes what was made."""
+    codes = _CODES.codes()
+    if key not in codes:
+        codes[key] = make()
+        _CODES.changed = True
+    return codes[key]
+
+
+def keep_remembered() -> None:
+    _CODES.save()
 
 
 class _LazyPattern:
