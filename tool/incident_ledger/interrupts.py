@@ -140,6 +140,49 @@ def run(
         return subprocess.CompletedProcess(list(args), child.returncode, out.read(), err.read())
 
 
+class Started:
+    """A program `start` began; `wait` waits for its end and gives what it printed."""
+
+    def __init__(self, args: list[str], child: subprocess.Popen[bytes], out: IO[bytes], err: IO[bytes]) -> None:
+        self._args = args
+        self._child = child
+        self._out = out
+        self._err = err
+        self._done: subprocess.CompletedProcess[bytes] | None = None
+
+    def wait(self) -> subprocess.CompletedProcess[bytes]:
+        """The program's end (waited for once; a signal meanwhile is raised after it)."""
+        if self._done is None:
+            with deferred():
+                self._child.wait()
+                with self._out, self._err:
+                    self._out.seek(0)
+                    self._err.seek(0)
+                    output = self._out.read(), self._err.read()
+                self._done = subprocess.CompletedProcess(self._args, self._child.returncode, *output)
+        return self._done
+
+
+def start(args: Sequence[str], env: dict[str, str] | None = None) -> Started:
+    """Start a program that only reads (git asked something about the repository), to run
+    beside what inc does until it needs the answer (`Started.wait`).
+
+    Such a program ends within milliseconds and is always waited for: it runs in a
+    session of its own, which the terminal's signals do not reach, so a Ctrl-C meanwhile
+    stops inc at the next step, never the program half-way.
+    """
+    out, err = _buffer(), _buffer()
+    try:
+        child = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, start_new_session=True
+        )
+    except BaseException:
+        out.close()
+        err.close()
+        raise
+    return Started(list(args), child, out, err)
+
+
 def _buffer() -> IO[bytes]:
     """An anonymous file for a program's input or output: in memory where the system has
     such files (Linux), else a temporary file (`tempfile` costs ~4 ms to import)."""

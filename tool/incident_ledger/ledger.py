@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -50,6 +50,9 @@ class Outcome(NamedTuple):
 # An edit returns what it did (`resolved`, `note`, `action A1 added`), and optionally the
 # words for the commit subject; by default the text of the timeline entry it appended.
 Edit = Callable[[Any, dict[str, Any]], "str | tuple[str, str]"]
+# What a commit goes back to if it fails, read by git beside the change (see
+# `Ledger._committing`); None for a change that is only written.
+ReadBefore = Callable[[], gitrepo.Before] | None
 
 
 class Ledger:
@@ -142,12 +145,26 @@ class Ledger:
         `given` holds the values of the command's options, which a refusal names.
         """
         relative = relative_path(incident_id).as_posix()
-        with gitrepo.exclusive(self.root, self.layout) if commit else contextlib.nullcontext() as found:
-            if commit:
-                gitrepo.check_can_commit(self.root, found)
-            return self._change(incident_id, relative, edit, commit, given)
+        with self._committing(relative, commit) as state:
+            return self._change(incident_id, relative, edit, given, state)
 
-    def _change(self, incident_id: str, relative: str, edit: Edit, commit: bool, given: Mapping[str, str]) -> Outcome:
+    @contextlib.contextmanager
+    def _committing(self, relative: str, commit: bool) -> Iterator[ReadBefore]:
+        """For a change that commits: the command lock, the checks that a commit can be
+        made, and what the commit goes back to if it fails (the record's index entry and
+        HEAD), which git reads beside the work in the block. None for a change that only
+        writes."""
+        if not commit:
+            yield None
+            return
+        with gitrepo.exclusive(self.root, self.layout) as found:
+            gitrepo.check_can_commit(self.root, found)
+            with gitrepo.reading_before(self.root, relative) as state:
+                yield state
+
+    def _change(
+        self, incident_id: str, relative: str, edit: Edit, given: Mapping[str, str], state: ReadBefore
+    ) -> Outcome:
         old, text, document = self.read(incident_id)
         editable = yamledit.Editable(relative, text)
         entries = len(timeline(document.data))
@@ -156,7 +173,7 @@ class Ledger:
         new_text = self._checked_text(relative, editable, text, given)
         stage = str(editable.data.get("status"))
         detail = detail or str(editable.data.get("title", ""))
-        return self._store(incident_id, relative, old, new_text, what, stage, detail, commit)
+        return self._store(incident_id, relative, old, new_text, what, stage, detail, state)
 
     def append_entry(
         self,
@@ -174,9 +191,7 @@ class Ledger:
         be appended to that way (the timeline is not its last part) goes the long way.
         """
         relative = relative_path(incident_id).as_posix()
-        with gitrepo.exclusive(self.root, self.layout) if commit else contextlib.nullcontext() as found:
-            if commit:
-                gitrepo.check_can_commit(self.root, found)
+        with self._committing(relative, commit) as state:
             old, text, document = self.read(incident_id)
             entry = entry_for(document.data)
             new_text = yamledit.appended(text, document, _TIMELINE, entry)
@@ -191,10 +206,10 @@ class Ledger:
                         self.set(data, _TIMELINE, yamledit.sequence([yamledit.editable(entry)]))
                     return what
 
-                return self._change(incident_id, relative, edit, commit, given)
+                return self._change(incident_id, relative, edit, given, state)
             # The subject says what the entry says (`ID: note: Pool exhausted`).
             stage, detail = str(document.data.get("status")), str(entry.get("text", ""))
-            return self._store(incident_id, relative, old, new_text, what, stage, detail, commit)
+            return self._store(incident_id, relative, old, new_text, what, stage, detail, state)
 
     def _store(
         self,
@@ -205,12 +220,13 @@ class Ledger:
         what: str,
         stage: str,
         detail: str,
-        commit: bool,
+        state: ReadBefore,
     ) -> Outcome:
-        """Write the checked text over the record and commit it alone (or put all back)."""
-        message = commit_message(incident_id, what, detail, stage)
-        write_and_commit(self.root, relative, new_text.encode("utf-8"), old, message if commit else None, self.now)
-        return Outcome(incident_id, relative, what, stage, commit)
+        """Write the checked text over the record and commit it alone (or put all back);
+        `state` (see `_committing`) is None when the change is not committed."""
+        message = commit_message(incident_id, what, detail, stage) if state is not None else None
+        write_and_commit(self.root, relative, new_text.encode("utf-8"), old, message, self.now, state)
+        return Outcome(incident_id, relative, what, stage, state is not None)
 
     def create(self, fields: dict[str, Any], author: str, note: str | None, commit: bool) -> Outcome:
         """Write a new record at the first stage with its first timeline entry; commit it alone.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +41,13 @@ def _shown_path(path: str | os.PathLike[str], root: Path) -> str:
 
 
 def write_and_commit(
-    root: Path, relative: str, content: bytes, before: bytes | None, message: str | None, when: datetime
+    root: Path,
+    relative: str,
+    content: bytes,
+    before: bytes | None,
+    message: str | None,
+    when: datetime,
+    state: Callable[[], gitrepo.Before] | None = None,
 ) -> None:
     """Write the record (`before`: its bytes now, None for a new one) and, given a commit
     message, commit it alone: one step that ends either way, never half-way.
@@ -48,7 +55,8 @@ def write_and_commit(
     Either the commit exists and the file and its index entry are as the commit has
     them, or the file and its index entry are byte for byte as they were. A signal
     (Ctrl-C, SIGTERM) meanwhile is held until the step has ended one way or the other
-    (see `interrupts`), then reported with what was done.
+    (see `interrupts`), then reported with what was done. `state` gives the index entry
+    and HEAD to go back to, when the caller started reading them (`gitrepo.reading_before`).
     """
     done = _Done()
     try:
@@ -58,7 +66,7 @@ def write_and_commit(
                 _write_new_folders(root, relative, content)
                 done.written = True
             else:
-                _commit_alone(root, relative, content, before, message, when, done)
+                _commit_alone(root, relative, content, before, message, when, done, state)
     except Interrupted as stop:
         stop.note = done.describe(relative)
         raise
@@ -76,11 +84,17 @@ class _Done:
 
 
 def _commit_alone(
-    root: Path, relative: str, content: bytes, before: bytes | None, message: str, when: datetime, done: _Done
+    root: Path,
+    relative: str,
+    content: bytes,
+    before: bytes | None,
+    message: str,
+    when: datetime,
+    done: _Done,
+    state: Callable[[], gitrepo.Before] | None,
 ) -> None:
     file = root / relative
-    entry = gitrepo.index_entry(root, relative)
-    parent = gitrepo.head_commit(root)
+    entry, parent = state() if state else gitrepo.Before(gitrepo.index_entry(root, relative), gitrepo.head_commit(root))
     interrupts.checkpoint()  # the last moment to stop with nothing written
     created = [folder for folder in reversed(file.parents) if not folder.exists()]
     failure: BaseException | None = None
@@ -94,9 +108,14 @@ def _commit_alone(
         failure = error
     # Whether the commit happened is read from HEAD, whatever ended git: a signal during
     # a post-commit hook stops git after the commit, one during a pre-commit hook before.
-    if gitrepo.committed_on(root, parent):
+    compared = gitrepo.comparing_with_head(root, relative)  # beside committed_on: read only if it did
+    try:
+        made = gitrepo.committed_on(root, parent)
+    finally:
+        compared.wait()
+    if made:
         done.committed = True
-        committed = gitrepo.match_head(root, relative)
+        committed = gitrepo.match_head(root, relative, compared)
         if committed is not None and _read(file) != committed:
             _write_atomic(file, committed)
         return

@@ -21,16 +21,19 @@ from .branch import BRANCH_KEY, DEFAULT_BRANCH, commit_all, default_base, initia
 from .command import GitError, GitMissing, Location, git, git_text, locate, no_work_tree, toplevel
 from .commit import (
     STATE_PATHS,
+    Before,
     Layout,
     check_can_commit,
     commit_one,
     committed_on,
+    comparing_with_head,
     config_value,
     exclusive,
     head_commit,
     index_entry,
     layout_of,
     match_head,
+    reading_before,
     restore_index_entry,
 )
 
@@ -92,6 +95,7 @@ __all__ = [
     "SYMLINK_MODE",
     "TREE_MODE",
     "WORKTREE",
+    "Before",
     "Change",
     "FilePatch",
     "GitError",
@@ -104,6 +108,7 @@ __all__ = [
     "commit_all",
     "commit_one",
     "committed_on",
+    "comparing_with_head",
     "config_value",
     "default_base",
     "exclusive",
@@ -123,6 +128,7 @@ __all__ = [
     "no_work_tree",
     "prefix",
     "read_blobs",
+    "reading_before",
     "resolve_commit",
     "restore_index_entry",
     "toplevel",

@@ -54,11 +54,30 @@ def _run(
     try:
         done = interrupts.run(["git", "-C", str(root), *args], stdin=stdin, env=env, stoppable=stoppable)
     except FileNotFoundError:
-        raise GitMissing("git is not installed or not on PATH; install git first") from None
-    if check and done.returncode != 0:
+        raise _missing() from None
+    return checked(done) if check else done
+
+
+def git_start(root: Path, *args: str) -> interrupts.Started:
+    """Start `git -C root args...`, a command that only reads, to run beside what inc does
+    next; its `wait()` gives the result (`checked` raises GitError on a failure)."""
+    try:
+        return interrupts.start(["git", "-C", str(root), *args], env=_environment(root))
+    except FileNotFoundError:
+        raise _missing() from None
+
+
+def checked(done: subprocess.CompletedProcess[bytes]) -> subprocess.CompletedProcess[bytes]:
+    """`done`, or GitError with git's own reason when it failed."""
+    if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip() or done.stdout.decode("utf-8", "replace").strip()
+        args = list(done.args)[3:]  # after `git -C ROOT`
         raise GitError(f"git {_show(args)} failed: {reason}")
     return done
+
+
+def _missing() -> GitMissing:
+    return GitMissing("git is not installed or not on PATH; install git first")
 
 
 def git_text(root: Path, *args: str) -> str:

@@ -7,7 +7,8 @@ Everything goes through `git` itself so the user's hooks, identity and signing a
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import IO, Any, NamedTuple
 
 from .. import interrupts
 from ..errors import LedgerError
-from .command import GitError, Location, git, git_path, no_work_tree
+from .command import GitError, Location, checked, git, git_path, git_start, no_work_tree
 
 # Operations that leave the index and HEAD half-way; committing in the middle of one
 # would mix an incident change into the user's merge or rebase.
@@ -160,10 +161,43 @@ def config_value(root: Path, key: str) -> str | None:
     return value if done.returncode == 0 and value else None
 
 
+# --full-name: the form `update-index --index-info` reads back, whatever folder inc runs in.
+_INDEX_ENTRY = ("ls-files", "--stage", "--full-name", "--")
+_HEAD = ("rev-parse", "--verify", "--quiet", "HEAD")
+
+
 def index_entry(root: Path, path: str) -> str:
     """The index's entry for one path (`mode sha stage\\tpath` lines; empty when untracked)."""
-    # --full-name: the form `update-index --index-info` reads back, whatever folder inc runs in.
-    return git(root, "ls-files", "--stage", "--full-name", "--", path).stdout.decode("utf-8", "surrogateescape")
+    return _entry_of(git(root, *_INDEX_ENTRY, path))
+
+
+def _entry_of(done: subprocess.CompletedProcess[bytes]) -> str:
+    return done.stdout.decode("utf-8", "surrogateescape")
+
+
+class Before(NamedTuple):
+    """What a commit of one path goes back to when it does not happen."""
+
+    entry: str  # the path's index entry (`index_entry`)
+    parent: str | None  # HEAD's commit (`head_commit`)
+
+
+@contextmanager
+def reading_before(root: Path, path: str) -> Iterator[Callable[[], Before]]:
+    """Start reading what a commit of `path` must be able to go back to, beside what the
+    caller does next (reading and checking the record); the function given waits for the
+    answer. Both git processes are waited for however the block ends."""
+    entry = git_start(root, *_INDEX_ENTRY, path)
+    try:
+        head = git_start(root, *_HEAD)
+    except BaseException:
+        entry.wait()
+        raise
+    try:
+        yield lambda: Before(_entry_of(checked(entry.wait())), _head_of(head.wait()))
+    finally:
+        entry.wait()
+        head.wait()
 
 
 def restore_index_entry(root: Path, path: str, entry: str) -> None:
@@ -199,7 +233,10 @@ def commit_one(root: Path, path: str, message: str, new: bool, when: datetime | 
 
 
 def head_commit(root: Path) -> str | None:
-    done = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
+    return _head_of(git(root, *_HEAD, check=False))
+
+
+def _head_of(done: subprocess.CompletedProcess[bytes]) -> str | None:
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
@@ -216,7 +253,15 @@ def committed_on(root: Path, parent: str | None) -> bool:
     return ids[1:2] == ([parent] if parent else [])
 
 
-def match_head(root: Path, path: str) -> bytes | None:
+def comparing_with_head(root: Path, path: str) -> interrupts.Started:
+    """Start the `git diff-index` that `match_head` reads, beside `committed_on`."""
+    return git_start(root, *_DIFF_INDEX, path)
+
+
+_DIFF_INDEX = ("diff-index", "--cached", "-z", "HEAD", "--")
+
+
+def match_head(root: Path, path: str, compared: interrupts.Started | None = None) -> bytes | None:
     """Set one path's index entry to HEAD's; return HEAD's content when the index held
     something else (None when it was in step).
 
@@ -224,9 +269,10 @@ def match_head(root: Path, path: str) -> bytes | None:
     committed, but `git commit --only` leaves the index holding the file from before the
     hook: the path would show as changed both ways (`MM`) right after its own commit.
     One `git diff-index` says whether the index and HEAD differ there and, when they
-    do, HEAD's mode and blob.
+    do, HEAD's mode and blob (`compared`: that command, started by `comparing_with_head`).
     """
-    raw = git(root, "diff-index", "--cached", "-z", "HEAD", "--", path).stdout.decode("utf-8", "surrogateescape")
+    done = checked(compared.wait()) if compared is not None else git(root, *_DIFF_INDEX, path)
+    raw = done.stdout.decode("utf-8", "surrogateescape")
     if not raw:
         return None  # in step (or in neither)
     info, _, name = raw.partition("\0")

@@ -1,0 +1,64 @@
+"""The git reads a commit starts beside the record's checks (`gitrepo.reading_before`, and
+the `git diff-index` beside `committed_on`): same answers as when read one after the
+other, and never a git process left behind, however the block ends."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from lifecycle_helpers import git
+
+from incident_ledger import gitrepo
+
+
+def _children() -> set[str]:
+    """This process's children (ended or not, until waited for), as Linux lists them."""
+    listed = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    if not listed.exists():
+        pytest.skip("this system does not list a process's children")
+    return set(listed.read_text().split())
+
+
+def test_reading_before_says_what_the_reads_one_by_one_say(repo: Path) -> None:
+    record = repo / "incidents" / "a.yaml"
+    record.write_text("first\n", encoding="utf-8")
+    git(repo, "add", "incidents/a.yaml")
+    git(repo, "commit", "-q", "-m", "a")
+    record.write_text("second\n", encoding="utf-8")
+    git(repo, "add", "incidents/a.yaml")  # staged, so the index differs from HEAD
+    for path in ("incidents/a.yaml", "incidents/untracked.yaml"):
+        with gitrepo.reading_before(repo, path) as state:
+            found = state()
+        assert found == gitrepo.Before(gitrepo.index_entry(repo, path), gitrepo.head_commit(repo))
+    assert found.entry == ""  # the untracked path
+    assert found.parent == git(repo, "rev-parse", "HEAD").strip()
+    assert gitrepo.index_entry(repo, "incidents/a.yaml").startswith("100644 ")
+
+
+def test_reading_before_on_an_unborn_branch(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    with gitrepo.reading_before(tmp_path, "incidents/a.yaml") as state:
+        assert state() == gitrepo.Before("", None)
+
+
+def test_no_git_process_is_left_when_the_block_fails(repo: Path) -> None:
+    before = _children()
+    with pytest.raises(RuntimeError, match="the record is invalid"), gitrepo.reading_before(repo, "incidents/a.yaml"):
+        raise RuntimeError("the record is invalid")
+    assert _children() == before
+
+
+def test_comparing_with_head_is_match_heads_own_answer(repo: Path) -> None:
+    record = repo / "incidents" / "a.yaml"
+    record.write_text("committed\n", encoding="utf-8")
+    git(repo, "add", "incidents/a.yaml")
+    git(repo, "commit", "-q", "-m", "a")
+    record.write_text("staged, as a reformatting hook leaves it\n", encoding="utf-8")
+    git(repo, "add", "incidents/a.yaml")
+    before = _children()
+    compared = gitrepo.comparing_with_head(repo, "incidents/a.yaml")
+    assert gitrepo.match_head(repo, "incidents/a.yaml", compared) == b"committed\n"
+    assert _children() == before
+    assert git(repo, "status", "--porcelain", "--", "incidents/a.yaml") == " M incidents/a.yaml\n"
