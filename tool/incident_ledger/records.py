@@ -53,11 +53,16 @@ def new_id(detected_at: datetime, token: str | None = None) -> str:
 
 def relative_path(incident_id: str) -> Path:
     """Where a record lives, relative to the repository: incidents/<YYYY>/<ID>.yaml."""
+    return Path(relative_name(incident_id))
+
+
+def relative_name(incident_id: str) -> str:
+    """`relative_path` as text with "/" (as git and `inc validate` show paths)."""
     match = ID_PATTERN.match(incident_id)
     if match is None:
         # Checked before any path is built: an id is untrusted input that becomes a path.
         raise UsageError(f"{shown(incident_id)} is not an incident id; ids look like INC-20261103-4HQ2")
-    return Path(INCIDENTS_DIR, match.group("date")[:4], f"{incident_id}.yaml")
+    return f"{INCIDENTS_DIR}/{match.group('date')[:4]}/{incident_id}.yaml"
 
 
 def ledger_root(start: Path, top: Path | None, in_git: bool) -> Path | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import Problem
 from ..process import CANCELLED, ITEM_OPEN, NOTE_ENTRY, STATUS_ENTRY, Process
-from ..records import ALWAYS, ID_PATTERN, MODELINE_PREFIX, micros, parse_time, relative_path
+from ..records import ALWAYS, ID_PATTERN, MODELINE_PREFIX, micros, parse_time, relative_name, relative_path
 from ..schema import Schema
 from ..yamlio import Document, KeyPath
 from .base import Declare, Example, Kind, Rule
@@ -85,6 +85,8 @@ def path_matches_id(document: Document, context: Context) -> Iterator[Finding]:
     incident_id = document.data.get("id")
     if not isinstance(incident_id, str) or not ID_PATTERN.match(incident_id):
         return
+    if document.path == relative_name(incident_id):
+        return  # the usual case, as `inc validate` names files: no path to build
     expected = relative_path(incident_id)
     actual = Path(document.path)
     if actual.is_absolute():  # validate gives paths relative to the repository when it can
