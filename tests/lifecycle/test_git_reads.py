@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lifecycle_helpers import git
@@ -62,3 +63,12 @@ def test_comparing_with_head_is_match_heads_own_answer(repo: Path) -> None:
     assert gitrepo.match_head(repo, "incidents/a.yaml", compared) == b"committed\n"
     assert _children() == before
     assert git(repo, "status", "--porcelain", "--", "incidents/a.yaml") == " M incidents/a.yaml\n"
+
+
+def test_git_asked_ahead_where_the_repository_is_is_waited_for(run_cli: Any, repo: Path) -> None:
+    # Every command asks git where the repository is when it starts (cli.options.State),
+    # beside loading its modules; one that never needs the answer still waits for it.
+    before = _children()
+    assert run_cli(repo, "rules").exit_code == 0
+    assert run_cli(repo, "rules", "no-such-rule").exit_code == 2
+    assert _children() == before

@@ -79,6 +79,7 @@ def inc(ctx: click.Context, directory: Path | None) -> None:
     if directory is not None and not directory.is_dir():
         raise click.BadParameter(f"{directory} is not a directory", param_hint="-C")
     ctx.obj = State(directory)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def main(argv: list[str] | None = None) -> int:

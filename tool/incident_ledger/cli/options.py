@@ -27,6 +27,9 @@ class State:
         self.cwd = (directory or Path.cwd()).absolute()
         self._roots: dict[Path, Path | None] = {}  # one `git rev-parse` per folder asked about
         self._layouts: dict[Path, Any] = {}  # what that `git rev-parse` says a commit there needs
+        # Where inc runs is asked of git now, beside the modules the command loads first.
+        asked = asking_repository_of(self.cwd)
+        self._asked = {self.cwd: asked} if asked else {}
 
     @cached_property
     def root(self) -> Path:
@@ -39,13 +42,20 @@ class State:
         where = self.cwd / path
         folder = where if where.is_dir() else where.parent
         if folder not in self._roots:
-            self._roots[folder], layout = repository_of(folder)
+            asked = self._asked.pop(folder, None)
+            self._roots[folder], layout = asked() if asked else repository_of(folder)
             if self._roots[folder] == folder:  # the layout holds for the folder it was found from
                 self._layouts[folder] = layout
         found = self._roots[folder]
         if found is not None:
             return found
         return self.cwd if folder == self.cwd else self.root
+
+    def close(self) -> None:
+        """At the command's end: wait for what git was asked and nobody needed."""
+        for asked in self._asked.values():
+            asked()
+        self._asked.clear()
 
     def layout(self, root: Path) -> Any:
         """The repository layout already found for `root` (gitrepo.Layout), or None."""
@@ -63,10 +73,29 @@ def repository_of(start: Path) -> tuple[Path | None, Any]:
     """The ledger's folder for `start`, inside the work tree git finds from there
     (GIT_DIR and GIT_WORK_TREE included; see records.ledger_root), or None; and the
     layout a commit from `start` needs (gitrepo.Layout), found by the same `git rev-parse`."""
-    from ..gitrepo import STATE_PATHS, layout_of, locate
+    from ..gitrepo import STATE_PATHS, locate
+
+    return _repository(start, locate(start, STATE_PATHS))
+
+
+def asking_repository_of(start: Path) -> Callable[[], tuple[Path | None, Any]] | None:
+    """`repository_of(start)` with git started now; the function given waits for the
+    answer. None when git cannot be asked ahead (the variables naming the repository are
+    wrong: `repository_of` says so when the repository is needed)."""
+    from ..errors import LedgerError
+    from ..gitrepo import STATE_PATHS, locating
+
+    try:
+        found = locating(start, STATE_PATHS)
+    except LedgerError:
+        return None
+    return lambda: _repository(start, found())
+
+
+def _repository(start: Path, found: Any) -> tuple[Path | None, Any]:
+    from ..gitrepo import layout_of
     from ..records import ledger_root
 
-    found = locate(start, STATE_PATHS)
     root = ledger_root(start, found.top if found is not None else None, in_git=found is not None)
     return root, layout_of(found) if found is not None else None
 

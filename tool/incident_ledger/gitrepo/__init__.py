@@ -18,7 +18,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from .branch import BRANCH_KEY, DEFAULT_BRANCH, commit_all, default_base, initialise, is_branch_name
-from .command import GitError, GitMissing, Location, git, git_text, locate, no_work_tree, toplevel
+from .command import GitError, GitMissing, Location, git, git_text, locate, locating, no_work_tree, toplevel
 from .commit import (
     STATE_PATHS,
     Before,
@@ -122,6 +122,7 @@ __all__ = [
     "is_shallow",
     "layout_of",
     "locate",
+    "locating",
     "log_patches",
     "match_head",
     "merge_base",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -222,10 +222,28 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _rev_parse(directory: Path, env: dict[str, str], git_paths: Sequence[str] = ()) -> Location | None:
+    return _location(directory, _run(directory, _locate_args(git_paths), env), git_paths)
+
+
+def locating(directory: Path, git_paths: Sequence[str] = ()) -> Callable[[], Location | None]:
+    """`locate`, with git started now to run beside what inc does next (loading the
+    command's modules); the function given waits for the answer."""
+    env = _environment(directory)
+    try:
+        started = interrupts.start(["git", "-C", str(directory), *_locate_args(git_paths)], env=env)
+    except FileNotFoundError:
+        return lambda: None
+    return lambda: _location(directory, started.wait(), git_paths)
+
+
+def _locate_args(git_paths: Sequence[str]) -> list[str]:
     args = ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--is-inside-git-dir"]
     for name in git_paths:
         args += ["--git-path", name]
-    done = _run(directory, [*args, "--show-toplevel"], env)
+    return [*args, "--show-toplevel"]
+
+
+def _location(directory: Path, done: subprocess.CompletedProcess[bytes], git_paths: Sequence[str]) -> Location | None:
     lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
     known = 4 + len(git_paths)
     if len(lines) < known:
