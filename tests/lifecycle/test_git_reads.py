@@ -22,13 +22,19 @@ def _children() -> set[str]:
     return set(listed.read_text().split())
 
 
-def test_reading_before_says_what_the_reads_one_by_one_say(repo: Path) -> None:
+def _commit_then_stage(repo: Path, committed: str, staged: str) -> None:
+    """incidents/a.yaml committed with one text, then staged with another: the index
+    differs from HEAD there (as a reformatting pre-commit hook leaves it)."""
     record = repo / "incidents" / "a.yaml"
-    record.write_text("first\n", encoding="utf-8")
-    git(repo, "add", "incidents/a.yaml")
-    git(repo, "commit", "-q", "-m", "a")
-    record.write_text("second\n", encoding="utf-8")
-    git(repo, "add", "incidents/a.yaml")  # staged, so the index differs from HEAD
+    for text, then in ((committed, ("commit", "-q", "-m", "a")), (staged, None)):
+        record.write_text(text, encoding="utf-8")
+        git(repo, "add", "incidents/a.yaml")
+        if then:
+            git(repo, *then)
+
+
+def test_reading_before_says_what_the_reads_one_by_one_say(repo: Path) -> None:
+    _commit_then_stage(repo, "first\n", "second\n")
     for path in ("incidents/a.yaml", "incidents/untracked.yaml"):
         with gitrepo.reading_before(repo, path) as state:
             found = state()
@@ -52,12 +58,7 @@ def test_no_git_process_is_left_when_the_block_fails(repo: Path) -> None:
 
 
 def test_comparing_with_head_is_match_heads_own_answer(repo: Path) -> None:
-    record = repo / "incidents" / "a.yaml"
-    record.write_text("committed\n", encoding="utf-8")
-    git(repo, "add", "incidents/a.yaml")
-    git(repo, "commit", "-q", "-m", "a")
-    record.write_text("staged, as a reformatting hook leaves it\n", encoding="utf-8")
-    git(repo, "add", "incidents/a.yaml")
+    _commit_then_stage(repo, "committed\n", "staged, as a reformatting hook leaves it\n")
     before = _children()
     compared = gitrepo.comparing_with_head(repo, "incidents/a.yaml")
     assert gitrepo.match_head(repo, "incidents/a.yaml", compared) == b"committed\n"
