@@ -196,8 +196,10 @@ def reading_before(root: Path, path: str) -> Iterator[Callable[[], Before]]:
     try:
         yield lambda: Before(_entry_of(checked(entry.wait())), _head_of(head.wait()))
     finally:
-        entry.wait()
-        head.wait()
+        try:
+            entry.wait()
+        finally:  # a signal held while waiting is raised by the first wait: wait for both
+            head.wait()
 
 
 def restore_index_entry(root: Path, path: str, entry: str) -> None:
