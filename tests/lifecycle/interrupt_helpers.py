@@ -53,7 +53,8 @@ def settled(root: Path, before: Snapshot) -> str:
     deadline = time.monotonic() + 10
     while _locks(root) == [MAINTENANCE_LOCK] and time.monotonic() < deadline:
         time.sleep(0.05)  # a live git process's lock, not a stale one: wait for it to end
-    assert _locks(root) == []
+    left = _locks(root)
+    assert left == [], f"lock files left behind: {left}"
     after = take(root)
     if after.head == before.head:
         assert after == before
