@@ -76,10 +76,15 @@ def test_the_next_command_runs_after_an_interrupted_one(repo: Path, inc_ok: Any,
 def test_ctrl_c_while_inc_starts_prints_no_traceback(repo: Path, inc_bin: str) -> None:
     """Stopped while Python is still loading inc (click, the commands, the schema
     library): nothing was written, one line is printed (finish asserts no traceback)."""
+    started = time.monotonic()
+    assert finish(start(inc_bin, repo, *NEW))[0] == 0  # how long the whole command takes here
+    whole = time.monotonic() - started
     before = take(repo)
-    for delay in (0.1, 0.2, 0.3, 0.4, 0.6):
+    # Loading Python, click and inc's modules is the first half or more of the command; the
+    # moments after it (the commit) are the other interrupt tests' and the soak test's.
+    for share in (0.05, 0.1, 0.15, 0.25, 0.35):
         process = start(inc_bin, repo, *NEW)
-        time.sleep(delay)  # a moment during start-up is the point of this test
+        time.sleep(share * whole)  # a moment during start-up is the point of this test
         send(process, signal.SIGINT, group=True)
         code, out, err = finish(process)
         if code == 130:

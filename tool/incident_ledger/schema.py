@@ -63,6 +63,12 @@ def _format_checker() -> Any:
 
 def _fast_validator(document: dict[str, Any]) -> Any:
     """A jsonschema-rs validator with format checks on, or None when it is not installed."""
+    # The extension imports these modules of the standard library as it loads. A Ctrl-C
+    # during such an import inside it (inc turns signals into an exception) makes it
+    # panic and print a Rust backtrace; imported here first, a Ctrl-C stops inc quietly.
+    import decimal  # noqa: F401
+    import email.utils  # noqa: F401
+
     try:
         import jsonschema_rs
     except ImportError:
