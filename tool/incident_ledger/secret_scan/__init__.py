@@ -140,7 +140,7 @@ class Scanner:
         for index, gate in self._flat_gates:
             if index in opened:
                 continue
-            # Gate.admits, inline: it runs for every gate of every record `inc validate` checks.
+            # The literal test of Gate.opens, inline: it runs for every gate of every record.
             literal = gate.literal
             if literal:
                 folded = view.lowered if gate.ignore_case else data

@@ -39,7 +39,7 @@ class Gate:
     tried (every match contains a match of it), which lets the regex engine skip to
     the literal instead of trying every position; text without the literal (compared
     in lower case for case-insensitive patterns) is not searched at all. The regex is
-    compiled when first tried: the literal test alone (`admits`) costs only the parse.
+    compiled when first tried: the literal test alone costs only the parse.
     """
 
     pattern: Any  # a compiled pattern, or a detector's `_LazyPattern`
@@ -57,17 +57,9 @@ class Gate:
             self.literal = b""
             return None
 
-    def admits(self, text: Text) -> bool:
-        """False when the text lacks the literal every match holds: no line can match."""
-        if self.literal:
-            folded = text.lowered if self.ignore_case else text.data
-            if folded is not None and self.literal not in folded:
-                return False
-        return True
-
     def opens(self, text: Text) -> bool:
         regex = self.regex  # first: a regex that cannot be made leaves no literal to test
-        if self.literal:  # as `admits` does, inline: this runs for every gate of every text
+        if self.literal:  # text without the literal every match holds: no line can match
             folded = text.lowered if self.ignore_case else text.data
             if folded is not None and self.literal not in folded:
                 return False
