@@ -4,7 +4,13 @@ other, and never a git process left behind, however the block ends."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +79,54 @@ def test_git_asked_ahead_where_the_repository_is_is_waited_for(run_cli: Any, rep
     assert run_cli(repo, "rules").exit_code == 0
     assert run_cli(repo, "rules", "no-such-rule").exit_code == 2
     assert _children() == before
+
+
+# Run in a process of its own, in its own group, so that the signals reach only it and its
+# children: git in its own session, started the two ways inc starts one, again and again.
+_SHIELDED_GITS = """
+import json, signal, subprocess, sys, time
+from incident_ledger import interrupts
+from incident_ledger.errors import Interrupted
+
+repo, seconds = sys.argv[1], float(sys.argv[2])
+ask = ["git", "-C", repo, "rev-parse", "--verify", "HEAD"]
+runs = killed = stopped = 0
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # what comes after the test's step
+with interrupts.handled():
+    try:
+        with interrupts.deferred():  # inside a step, as a commit's reads run: a signal is noted
+            print("ready", flush=True)
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                codes = [interrupts.start(ask).wait().returncode, interrupts.run(ask).returncode]
+                runs += 2
+                killed += sum(code < 0 for code in codes)
+                try:
+                    interrupts.checkpoint()
+                except Interrupted:
+                    stopped += 1
+    except Interrupted:
+        pass
+print(json.dumps({"runs": runs, "killed": killed, "stopped": stopped}))
+"""
+
+
+def test_a_ctrl_c_never_kills_a_git_that_runs_in_its_own_session(repo: Path) -> None:
+    # A new session alone left a gap before the child entered it: under a stream of group
+    # signals one such git in ten died, and a HEAD read killed so made a commit look undone.
+    git(repo, "commit", "-q", "--allow-empty", "-m", "start")
+    with subprocess.Popen(
+        [sys.executable, "-c", _SHIELDED_GITS, str(repo), "3"],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    ) as child:  # fmt: skip
+        assert child.stdout is not None
+        assert child.stdout.readline() == "ready\n"
+        while child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGINT)
+            time.sleep(0.001)
+        counts = json.loads(child.stdout.read())
+    assert child.returncode == 0
+    assert counts["stopped"] > 50, counts  # the signals came, between the programs and during them
+    assert counts["runs"] > 100, counts
+    assert counts["killed"] == 0, counts

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from .errors import Interrupted
 
@@ -126,7 +126,7 @@ def run(
     with deferred(), _buffer() as source, _buffer() as out, _buffer() as err:
         source.write(stdin or b"")
         source.seek(0)
-        child = subprocess.Popen(args, stdin=source, stdout=out, stderr=err, env=env, start_new_session=shielded)
+        child = _popen(args, shielded, stdin=source, stdout=out, stderr=err, env=env)
         told = main and not shielded  # a signal is passed on to it
         if told:
             _state.children.append(child)
@@ -173,14 +173,34 @@ def start(args: Sequence[str], env: dict[str, str] | None = None) -> Started:
     """
     out, err = _buffer(), _buffer()
     try:
-        child = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, start_new_session=True
-        )
+        child = _popen(args, True, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
     except BaseException:
         out.close()
         err.close()
         raise
     return Started(list(args), child, out, err)
+
+
+def _popen(args: Sequence[str], own_session: bool, **options: Any) -> subprocess.Popen[bytes]:
+    """Start a program; `own_session`: in a session of its own, out of reach of the
+    signals the terminal sends to inc's process group.
+
+    A new session alone leaves a gap: between fork and `setsid` the child is still in
+    our group, with default handlers, and a Ctrl-C there kills it (one `git rev-parse`
+    in ten under a stream of group signals). A HEAD read killed so made a finished
+    commit look undone. Our signals are blocked while the child is made; it inherits
+    that mask, so what reaches it before `setsid` stays pending, and never arrives: a
+    git in its own session only reads or puts one entry back, and ends in milliseconds.
+    Our own pending signal is delivered as soon as the mask is restored.
+    """
+    if not own_session:
+        return subprocess.Popen(args, **options)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        return subprocess.Popen(args, start_new_session=True, **options)
+    finally:
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _buffer() -> IO[bytes]:
