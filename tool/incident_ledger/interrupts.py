@@ -20,7 +20,6 @@ import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from .errors import Interrupted
@@ -30,12 +29,12 @@ from .errors import Interrupted
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-@dataclass
 class _State:
-    depth: int = 0  # how many deferred() steps are open
-    pending: int | None = None  # a signal noted during a step, raised when it ends
-    received: int | None = None  # the first signal of this command, for cli.main
-    children: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.depth = 0  # how many deferred() steps are open
+        self.pending: int | None = None  # a signal noted during a step, raised when it ends
+        self.received: int | None = None  # the first signal of this command, for cli.main
+        self.children: list[subprocess.Popen[bytes]] = []
 
 
 _state = _State()

@@ -13,7 +13,6 @@ import contextlib
 import errno
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -72,10 +71,10 @@ def write_and_commit(
         raise
 
 
-@dataclass
 class _Done:
-    written: bool = False
-    committed: bool = False
+    def __init__(self) -> None:
+        self.written = False
+        self.committed = False
 
     def describe(self, relative: str) -> str:
         if self.committed:

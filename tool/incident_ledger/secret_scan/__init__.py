@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any, NamedTuple
 
@@ -60,19 +59,19 @@ class Finding(NamedTuple):
     kind: str  # the detector's secret_type, e.g. "AWS Access Key"
 
 
-@dataclass
 class Scanner:
     """The named detect-secrets detectors (class names), ready to scan texts."""
 
-    names: tuple[str, ...]
-    fast: bool = True  # loaded from source; False: detect-secrets imported as usual
-    # Whole-text gate regexes cost more to compile (~6 ms) than they save on a text or two:
-    # a command that writes one record tests only the gates' literals (which costs the
-    # patterns' parse), then scans line by line with the detectors the literals admit,
-    # compiling only their patterns.
-    gate_after: int = 2
-    _scanned: int = 0
-    _allowlist: tuple[Callable[..., bool], Callable[..., Any]] | None = field(default=None, repr=False)
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.fast = True  # loaded from source; False: detect-secrets imported as usual
+        # Whole-text gate regexes cost more to compile (~6 ms) than they save on a text or
+        # two: a command that writes one record tests only the gates' literals (which costs
+        # the patterns' parse), then scans line by line with the detectors the literals
+        # admit, compiling only their patterns.
+        self.gate_after = 2
+        self._scanned = 0
+        self._allowlist: tuple[Callable[..., bool], Callable[..., Any]] | None = None
 
     @cached_property
     def detectors(self) -> list[Any]:

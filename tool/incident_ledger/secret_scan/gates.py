@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -27,7 +26,6 @@ _NEWLINE = ord("\n")
 # Line breaks str.splitlines() knows besides "\n": text holding one is gated line by line.
 
 
-@dataclass
 class Gate:
     """A pattern in a form tried once on the whole text instead of on every line.
 
@@ -42,10 +40,17 @@ class Gate:
     compiled when first tried: the literal test alone costs only the parse.
     """
 
-    pattern: Any  # a compiled pattern, or a detector's `_LazyPattern`
-    literal: bytes = b""  # UTF-8: one pass of the bytes per literal, whatever the text holds
-    ignore_case: bool = False
-    make_regex: Callable[[], re.Pattern[str]] | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        pattern: Any,  # a compiled pattern, or a detector's `_LazyPattern`
+        literal: bytes = b"",  # UTF-8: one pass of the bytes per literal, whatever the text holds
+        ignore_case: bool = False,
+        make_regex: Callable[[], re.Pattern[str]] | None = None,
+    ) -> None:
+        self.pattern = pattern
+        self.literal = literal
+        self.ignore_case = ignore_case
+        self.make_regex = make_regex
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:

@@ -19,7 +19,6 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +40,24 @@ _ESCAPED_NUL = re.compile(r"\\(0|x00|u0000|U00000000)")
 _ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]", re.MULTILINE)
 
 
-@dataclass
 class Document:
     """A record's data, where each part of it stands, and what the reader objected to."""
 
-    path: str
-    data: dict[str, Any]
-    locations: dict[KeyPath, Location]
-    problems: list[Problem] = field(default_factory=list)
-    first_line: str = ""
-    text: str = field(default="", repr=False)  # the source, for scans the data cannot serve (secrets)
+    def __init__(
+        self,
+        path: str,
+        data: dict[str, Any],
+        locations: dict[KeyPath, Location],
+        problems: list[Problem] | None = None,
+        first_line: str = "",
+        text: str = "",
+    ) -> None:
+        self.path = path
+        self.data = data
+        self.locations = locations
+        self.problems = problems if problems is not None else []
+        self.first_line = first_line
+        self.text = text  # the source, for scans the data cannot serve (secrets)
 
     def locate(self, keypath: KeyPath) -> Location:
         """Line and column of the deepest known part of `keypath` (the root is 1:1)."""
