@@ -81,6 +81,31 @@ def test_git_asked_ahead_where_the_repository_is_is_waited_for(run_cli: Any, rep
     assert _children() == before
 
 
+def test_the_author_asked_ahead_is_the_one_written_and_always_waited_for(run_cli: Any, repo: Path) -> None:
+    # A writing command without --author asks git for user.name as its options are read.
+    before = _children()
+    made = run_cli(repo, "new", "Search is slow", "--summary", "Slow.", "--detected-by", "monitoring")
+    assert made.exit_code == 0, made
+    assert _children() == before
+    record = next((repo / "incidents").rglob("*.yaml"))
+    assert "    author: Dana Whitfield\n" in record.read_text(encoding="utf-8")
+    # Refused before the name is needed: git's answer is still waited for.
+    refused = run_cli(repo, "log", "INC-20261123-ZZZZ", "Checked the dashboards")
+    assert refused.exit_code == 1, refused
+    assert "no incident INC-20261123-ZZZZ" in refused.stderr
+    assert _children() == before
+    # Given, it wins, and nothing is left either way.
+    given = run_cli(repo, "log", record.stem, "Checked", "--author", "Sam Okafor")
+    assert given.exit_code == 0, given
+    assert "    author: Sam Okafor\n" in record.read_text(encoding="utf-8")
+    assert _children() == before
+    git(repo, "config", "--unset", "user.name")
+    unknown = run_cli(repo, "log", record.stem, "Checked")
+    assert unknown.exit_code == 2, unknown
+    assert "who is writing this?" in unknown.stderr
+    assert _children() == before
+
+
 # Run in a process of its own, in its own group, so that the signals reach only it and its
 # children: git in its own session, started the two ways inc starts one, again and again.
 _SHIELDED_GITS = """

@@ -58,10 +58,17 @@ ReadBefore = Callable[[], gitrepo.Before] | None
 class Ledger:
     """The records of one repository, at one moment (`now` is the clock every check uses)."""
 
-    def __init__(self, root: Path, now: datetime, layout: gitrepo.Layout | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        now: datetime,
+        layout: gitrepo.Layout | None = None,
+        asked_name: Callable[[], str | None] | None = None,
+    ) -> None:
         self.root = root
         self.now = now
         self.layout = layout  # the repository's layout when the caller has found it already
+        self._asked_name = asked_name  # git's user.name, when the caller asked git for it ahead
 
     @cached_property
     def schema(self) -> Schema:
@@ -111,7 +118,7 @@ class Ledger:
     def author(self, given: str | None) -> str:
         if given:
             return given
-        name = gitrepo.config_value(self.root, "user.name")
+        name = self._asked_name() if self._asked_name else gitrepo.config_value(self.root, "user.name")
         if not name:
             raise UsageError("who is writing this? set git's identity (git config user.name 'NAME') or pass --author")
         return name

@@ -6,6 +6,7 @@ group can import every command without a cycle.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -30,6 +31,7 @@ class State:
         # Where inc runs is asked of git now, beside the modules the command loads first.
         asked = asking_repository_of(self.cwd)
         self._asked = {self.cwd: asked} if asked else {}
+        self.asked_name: Callable[[], str | None] | None = None  # git's user.name (ask_name)
 
     @cached_property
     def root(self) -> Path:
@@ -51,11 +53,23 @@ class State:
             return found
         return self.cwd if folder == self.cwd else self.root
 
+    def ask_name(self) -> None:
+        """Ask git now for user.name, the default author, beside the modules the
+        command loads; the command's ledger waits for the answer when it needs it."""
+        if self.asked_name is None:
+            from ..errors import LedgerError
+            from ..gitrepo import asking_config
+
+            with contextlib.suppress(LedgerError):  # no git: the ledger says so when it asks
+                self.asked_name = asking_config(self.cwd, "user.name")
+
     def close(self) -> None:
         """At the command's end: wait for what git was asked and nobody needed."""
         for asked in self._asked.values():
             asked()
         self._asked.clear()
+        if self.asked_name is not None:
+            self.asked_name()
 
     def layout(self, root: Path) -> Any:
         """The repository layout already found for `root` (gitrepo.Layout), or None."""
@@ -104,7 +118,7 @@ def open_ledger(state: State) -> Any:
     """The repository's ledger, at the command's clock."""
     from ..ledger import Ledger
 
-    return Ledger(state.root, state.now(), state.layout(state.root))
+    return Ledger(state.root, state.now(), state.layout(state.root), state.asked_name)
 
 
 def moment_at(state: State, at: str | None) -> Any:
@@ -147,9 +161,12 @@ def common(timeline: bool = True) -> Callable[[F], F]:
         command = click.option("--no-commit", is_flag=True, help="Only write the file; leave committing to you.")(
             command
         )
-        command = click.option("--author", metavar="WHO", help="Who writes the entry (default: git's user.name).")(
-            command
-        )
+        command = click.option(
+            "--author",
+            metavar="WHO",
+            help="Who writes the entry (default: git's user.name).",
+            callback=_ask_name_unless_given,
+        )(command)
         if timeline:
             command = click.option(
                 "--at",
@@ -159,6 +176,14 @@ def common(timeline: bool = True) -> Callable[[F], F]:
         return command
 
     return decorate
+
+
+def _ask_name_unless_given(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if not value:
+        state = ctx.find_object(State)
+        if state is not None:
+            state.ask_name()
+    return value
 
 
 def note_option(command: F) -> F:

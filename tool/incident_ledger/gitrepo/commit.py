@@ -156,7 +156,17 @@ def check_can_commit(root: Path, found: Layout | None = None) -> None:
 
 
 def config_value(root: Path, key: str) -> str | None:
-    done = git(root, "config", "--get", key, check=False)
+    return _value_of(git(root, "config", "--get", key, check=False))
+
+
+def asking_config(root: Path, key: str) -> Callable[[], str | None]:
+    """`config_value`, with git started now to run beside what inc does next; the
+    function given waits for the answer."""
+    started = git_start(root, "config", "--get", key)
+    return lambda: _value_of(started.wait())
+
+
+def _value_of(done: subprocess.CompletedProcess[bytes]) -> str | None:
     value = done.stdout.decode("utf-8", "replace").strip()
     return value if done.returncode == 0 and value else None
 
