@@ -29,8 +29,7 @@ class State:
         self._roots: dict[Path, Path | None] = {}  # one `git rev-parse` per folder asked about
         self._layouts: dict[Path, Any] = {}  # what that `git rev-parse` says a commit there needs
         # Where inc runs is asked of git now, beside the modules the command loads first.
-        asked = asking_repository_of(self.cwd)
-        self._asked = {self.cwd: asked} if asked else {}
+        self._asked = asking_repository_of(self.cwd)
         self.asked_name: Callable[[], str | None] | None = None  # git's user.name (ask_name)
 
     @cached_property
@@ -44,8 +43,11 @@ class State:
         where = self.cwd / path
         folder = where if where.is_dir() else where.parent
         if folder not in self._roots:
-            asked = self._asked.pop(folder, None)
-            self._roots[folder], layout = asked() if asked else repository_of(folder)
+            if folder == self.cwd and self._asked is not None:
+                self._roots[folder], layout = self._asked()
+                self._asked = None
+            else:
+                self._roots[folder], layout = repository_of(folder)
             if self._roots[folder] == folder:  # the layout holds for the folder it was found from
                 self._layouts[folder] = layout
         found = self._roots[folder]
@@ -65,9 +67,9 @@ class State:
 
     def close(self) -> None:
         """At the command's end: wait for what git was asked and nobody needed."""
-        for asked in self._asked.values():
-            asked()
-        self._asked.clear()
+        if self._asked is not None:
+            self._asked()
+            self._asked = None
         if self.asked_name is not None:
             self.asked_name()
 

@@ -23,7 +23,6 @@ cheaper form that every line-level match implies (see `Gate`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import cached_property, partial
 from typing import Any, NamedTuple
@@ -32,6 +31,7 @@ from . import gates as gates_module
 from .gates import CASE_TWINS, Gate, Text, gate_facts, gate_for
 from .source import (
     Unavailable,
+    file_stamp,
     import_allowlist,
     import_detectors,
     keep_remembered,
@@ -39,12 +39,6 @@ from .source import (
     load_detectors,
     remembered,
 )
-
-
-def _stamp(file: str) -> tuple[int, int]:
-    found = os.stat(file)
-    return (found.st_mtime_ns, found.st_size)
-
 
 __all__ = ["CASE_TWINS", "FILENAME", "Finding", "Scanner", "Text", "gate_for"]
 
@@ -86,7 +80,7 @@ class Scanner:
     def gates(self) -> list[tuple[Any, list[Gate]]]:
         # What a gate needs of its pattern comes from the pattern's parse: kept between
         # runs, under the pattern and this version of the gates.
-        version = ("gate", *_stamp(gates_module.__file__))
+        version = ("gate", *file_stamp(gates_module.__file__))
         found = [
             (d, [gate_for(p, remembered((*version, p.pattern, p.flags), partial(gate_facts, p))) for p in d.denylist])
             for d in self.detectors
@@ -145,7 +139,7 @@ class Scanner:
                 folded = view.lowered if gate.ignore_case else data
                 if folded is not None and literal not in folded:
                     continue
-            if literals_only or gate.opens(view):
+            if literals_only or gate.searched(view):
                 opened.add(index)
         return [detector for index, detector in enumerate(self.detectors) if index in opened]
 

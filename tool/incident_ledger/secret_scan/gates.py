@@ -63,11 +63,16 @@ class Gate:
             return None
 
     def opens(self, text: Text) -> bool:
-        regex = self.regex  # first: a regex that cannot be made leaves no literal to test
+        _ = self.regex  # made first: a regex that cannot be made leaves no literal to test
         if self.literal:  # text without the literal every match holds: no line can match
             folded = text.lowered if self.ignore_case else text.data
             if folded is not None and self.literal not in folded:
                 return False
+        return self.searched(text)
+
+    def searched(self, text: Text) -> bool:
+        """`opens` once the literal is known to be in the text: the pattern's search."""
+        regex = self.regex
         if regex is not None:
             return regex.search(text.whole) is not None
         return any(self.pattern.search(line) for line in text.lines)

@@ -142,6 +142,12 @@ def _compiled(file: Path, wanted: frozenset[str], namespace: dict[str, Any], dro
         raise Unavailable(f"{file}: {type(error).__name__}: {error}") from None
 
 
+def file_stamp(file: str) -> tuple[int, int]:
+    """A source file's modification time and size: what the cached pieces are kept under."""
+    found = os.stat(file)
+    return (found.st_mtime_ns, found.st_size)
+
+
 class _CodeCache:
     """The compiled code `_load` runs (and what the gates found in the patterns), kept as
     Python keeps a module's bytecode.
@@ -161,8 +167,7 @@ class _CodeCache:
         self.changed = False
 
     def _stamp(self) -> tuple[Any, ...]:
-        own = os.stat(__file__)
-        return ("inc-detector-codes-1", sys.version, own.st_mtime_ns, own.st_size)
+        return ("inc-detector-codes-1", sys.version, *file_stamp(__file__))
 
     def codes(self) -> dict[tuple[Any, ...], Any]:
         if self._codes is None:
