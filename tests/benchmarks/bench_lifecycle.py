@@ -10,6 +10,8 @@ turns within each run (a busy machine weighs on all of them alike):
   command exists, and a stage command (`inc resolve`, on another record each run) against
   plain `git add FILE && git commit` of a file after the same kind of edit (target:
   within 4x);
+- a Python that only imports the libraries every writing command loads (click, PyYAML,
+  jsonschema-rs): the floor under inc's own work, for reading the ratios above;
 - `inc list` over every record, without and with the record cache, against a process
   that only parses every record with the strict reader (target: within 1.5x).
 Prints medians, and for the writes the median of each run's ratio to the git run next
@@ -168,13 +170,19 @@ def at(day: str, run: int, step: int) -> str:
     return f"{day}T{9 + run // 15:02d}:{4 * (run % 15) + step:02d}:00Z"
 
 
-def bench_writes(root: Path, env: dict[str, str], runs: int, inc: str) -> dict[str, list[float]]:
-    """Each run: plain git, then each inc command, on the same kind of change."""
+# What every writing command loads before it does anything of its own: Python, the CLI
+# library, the YAML parser and the schema validator (which loads email.utils and decimal).
+LIBRARIES = "import click, yaml, jsonschema_rs"
+
+
+def bench_writes(root: Path, env: dict[str, str], runs: int, inc: str, python: str) -> dict[str, list[float]]:
+    """Each run: plain git, then each inc command, on the same kind of change, and a
+    Python that only loads the libraries a writing command needs (the floor under inc)."""
     incident_id, day = record_id(7)
     relative = f"incidents/{day[:4]}/{incident_id}.yaml"
     file = root / relative
     has_update = subprocess.run([inc, "update", "--help"], cwd=root, env=env, capture_output=True).returncode == 0
-    times: dict[str, list[float]] = {"git": [], "log": [], "resolve": []}
+    times: dict[str, list[float]] = {"git": [], "libraries": [], "log": [], "resolve": []}
     if has_update:
         times["update"] = []
     for run in range(runs):
@@ -184,6 +192,7 @@ def bench_writes(root: Path, env: dict[str, str], runs: int, inc: str) -> dict[s
         )
         file.write_bytes(file.read_bytes() + entry.encode())
         times["git"].append(timed(["sh", "-c", f"git add -- {relative} && git commit -q -m 'plain {run}'"], root, env))
+        times["libraries"].append(timed([python, "-c", LIBRARIES], root, env))
         times["log"].append(timed([inc, "log", incident_id, f"inc entry {run}", "--at", at(day, run, 1)], root, env))
         if has_update:
             times["update"].append(
@@ -239,10 +248,16 @@ def main() -> None:
         inc, python = str(bin_dir / "inc"), str(bin_dir / "python")
         print(f"inc: {options.install} install ({inc})")
         print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-        writes = bench_writes(root, env, options.runs, inc)
+        writes = bench_writes(root, env, options.runs, inc, python)
         git_runs = writes.pop("git")
         git_commit = statistics.median(git_runs)
         print(f"git add && git commit        median {git_commit * 1000:7.1f} ms  (baseline)")
+        floor = writes.pop("libraries")
+        print(
+            f"python: {LIBRARIES:<20} median {statistics.median(floor) * 1000:7.1f} ms  "
+            f"{statistics.median(floor) / git_commit:5.2f}x git, median of each run's ratio "
+            f"{statistics.median(a / b for a, b in zip(floor, git_runs, strict=True)):5.2f}x  (no target: the floor)"
+        )
         for name, runs in writes.items():
             median = statistics.median(runs)
             paired = statistics.median(a / b for a, b in zip(runs, git_runs, strict=True))
