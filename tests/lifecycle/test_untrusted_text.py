@@ -15,6 +15,7 @@ from incident_ledger.safetext import escape_unsafe, one_line, shown
 RLO = "\u202e"
 ESC = "\x1b"
 PDF = "\u202c"
+BEL = "\a"
 
 
 @pytest.mark.parametrize(
@@ -135,3 +136,11 @@ def test_validate_prints_a_hostile_file_name_escaped(repo: Path, run_cli) -> Non
 def test_new_incident_keeps_working_with_unicode_text(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
     incident_id = new_incident(inc_ok, repo, "--service", "checkout-api")
     assert "services:\n  - checkout-api" in record_path(repo, incident_id).read_text(encoding="utf-8")
+
+
+def test_a_hostile_folder_name_after_dash_c_is_shown_escaped(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / f"gone{ESC}]0;owned{BEL}{RLO}"
+    result = run_cli(folder, "list")
+    assert result.exit_code == 2, result
+    assert ESC not in result.stderr and BEL not in result.stderr and RLO not in result.stderr, result
+    assert f"'{tmp_path}/gone\\x1b]0;owned\\x07\\u202e' is not a directory" in result.stderr

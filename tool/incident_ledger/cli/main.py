@@ -77,7 +77,9 @@ def inc(ctx: click.Context, directory: Path | None) -> None:
     live in schemas/. Run `inc COMMAND --help` for each command.
     """
     if directory is not None and not directory.is_dir():
-        raise click.BadParameter(f"{directory} is not a directory", param_hint="-C")
+        from ..safetext import shown
+
+        raise click.BadParameter(f"{shown(str(directory), 200)} is not a directory", param_hint="-C")
     ctx.obj = State(directory)
     ctx.call_on_close(ctx.obj.close)
 
