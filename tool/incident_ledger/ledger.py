@@ -173,13 +173,20 @@ class Ledger:
         self, incident_id: str, relative: str, edit: Edit, given: Mapping[str, str], state: ReadBefore
     ) -> Outcome:
         old, text, document = self.read(incident_id)
-        editable = yamledit.Editable(relative, text)
         entries = len(timeline(document.data))
-        done = edit(editable.data, document.data)
-        what, detail = done if isinstance(done, tuple) else (done, _appended_text(editable.data, entries))
-        new_text = self._checked_text(relative, editable, text, given)
-        stage = str(editable.data.get("status"))
-        detail = detail or str(editable.data.get("title", ""))
+        # First on a plain copy, written into the text where it changes (no round trip);
+        # the round-trip writer when the change is not one `spliced` writes.
+        data: Any = _plain_copy(document.data)
+        with yamledit.plain_values():
+            done = edit(data, document.data)
+        new_text = yamledit.spliced(text, document, data)
+        if new_text is None or not self._reads_back(relative, new_text, yamledit.plain(data), given):
+            editable = yamledit.Editable(relative, text)
+            done = edit(editable.data, document.data)
+            new_text, data = self._checked_text(relative, editable, text, given), editable.data
+        what, detail = done if isinstance(done, tuple) else (done, _appended_text(data, entries))
+        stage = str(data.get("status"))
+        detail = detail or str(data.get("title", ""))
         return self._store(incident_id, relative, old, new_text, what, stage, detail, state)
 
     def append_entry(
@@ -367,6 +374,15 @@ def _appended_text(data: Any, before: int) -> str | None:
     added = timeline(data)[before:]
     text = added[-1].get("text") if added else None
     return str(text) if text is not None else None
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of parsed data whose mappings and lists an edit may change."""
+    if isinstance(value, dict):
+        return {key: _plain_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(item) for item in value]
+    return value
 
 
 def _relative(problems: list[Problem], relative: str) -> list[Problem]:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from . import yamlio
@@ -176,6 +177,137 @@ def item_lines(dash: str, item: Entry) -> str | None:
     return "".join(lines) if lines else None
 
 
+def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | None:
+    """`text` with the changes from `document.data` to `new` (the same record after a
+    command's edit, as plain data) written where `Editable.text()` would write them; every
+    other byte stays. None when a change is not one written here: a key removed or moved,
+    a nested mapping changed, a value not written exactly as ruamel writes it, a layout
+    other than one key per line at the margin. The caller then round-trips, and reads
+    the result back either way.
+
+    What is written here: a top-level key whose one-line value changes (`status`), a new
+    top-level key with a text, a list or a mapping of those (`resolved_at`, `resolution`),
+    placed before the key that follows it, and items added at the end of a top-level list
+    (the timeline entry). ruamel costs a stage command ~35 ms to load, before its round
+    trip of the whole record.
+    """
+    old = document.data
+    if "\r" in text or not text.endswith("\n") or [k for k in new if k in old] != list(old):
+        return None
+    lines = text.split("\n")[:-1]
+    starts = _key_lines(document, lines)
+    if starts is None:
+        return None
+    layout = _Layout(text)
+    replaced: dict[int, str] = {}
+    inserted: dict[int, list[str]] = {}
+    names = list(new)
+    for index, key in enumerate(names):
+        later = next((k for k in names[index + 1 :] if k in old), None)
+        before = starts[later] if later is not None else len(lines)  # where the key's lines end
+        if key not in old:
+            block = layout.block(key, new[key])
+        elif new[key] == old[key]:
+            continue
+        elif isinstance(old[key], list) and isinstance(new[key], list):
+            block = _added_items(document, lines, key, old[key], new[key])
+        else:
+            block = None
+            line = lines[starts[key]]
+            if before == starts[key] + 1 and line == f"{key}: {_written(old[key])}":
+                shown = _written(new[key])
+                if shown is not None:
+                    replaced[starts[key]] = f"{key}: {shown}"
+                    continue
+        if block is None:
+            return None
+        inserted.setdefault(before, []).extend(block)
+    out: list[str] = []
+    for number, line in enumerate(lines):
+        out += inserted.get(number, [])
+        out.append(replaced.get(number, line))
+    out += inserted.get(len(lines), [])
+    return "\n".join(out) + "\n"
+
+
+def _key_lines(document: yamlio.Document, lines: list[str]) -> dict[str, int] | None:
+    """The line (0-based) each top-level key starts, when each starts one at the margin."""
+    starts = {}
+    for key in document.data:
+        at = document.locations.get((key,))
+        if at is None or at[1] != 1 or not lines[at[0] - 1].startswith(f"{key}:"):
+            return None
+        starts[key] = at[0] - 1
+    return starts
+
+
+def _added_items(
+    document: yamlio.Document, lines: list[str], key: str, old: list[Any], new: list[Any]
+) -> list[str] | None:
+    """The lines of the items `new` adds at the end of the block list `old`, indented like its last item."""
+    if not old or new[: len(old)] != old or len(new) == len(old):
+        return None
+    at = document.locations.get((key, len(old) - 1))
+    if at is None:
+        return None
+    dash = lines[at[0] - 1][: at[1] - 1]
+    if dash.strip() != "-" or not dash.startswith(" " * dash.index("-")):
+        return None
+    return _items(dash, new[len(old) :])
+
+
+def _items(dash: str, items: list[Any]) -> list[str] | None:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            written = item_lines(dash, item)
+            if written is None:
+                return None
+            out += written.rstrip("\n").split("\n")
+        else:
+            shown = _written(item)
+            if shown is None:
+                return None
+            out.append(f"{dash}{shown}")
+    return out
+
+
+def _written(value: Any) -> str | None:
+    """A scalar as ruamel writes it in a block mapping, when written here; else None."""
+    if type(value) is Quoted:
+        return f'"{value}"' if _WRITTEN_QUOTED.fullmatch(value) else None
+    if type(value) is str and _WRITTEN_PLAIN.fullmatch(value) and "#" not in value:
+        return value if value.lower() not in _NOT_TEXT and len(value) < _WIDTH // 4 else None
+    return None
+
+
+class _Layout:
+    """How this file indents what is nested (as `_yaml` tells ruamel), to write new keys alike."""
+
+    def __init__(self, text: str) -> None:
+        match = _MAPPING_UNDER_KEY.search(text)
+        self.mapping = len(match.group(2)) if match else 2
+        self.offset, self.content = _sequence_indent(text)
+
+    def block(self, key: str, value: Any, indent: str = "") -> list[str] | None:
+        shown = _written(value)
+        if shown is not None:
+            return [f"{indent}{key}: {shown}"]
+        if isinstance(value, list) and value:
+            dash = indent + " " * self.offset + "-" + " " * (self.content - self.offset - 1)
+            items = _items(dash, value)
+            return None if items is None else [f"{indent}{key}:", *items]
+        if isinstance(value, dict) and value and not indent:
+            out = [f"{key}:"]
+            for name, nested in value.items():
+                lines = self.block(name, nested, " " * self.mapping) if _KEY.fullmatch(name) else None
+                if lines is None:
+                    return None
+                out += lines
+            return out
+        return None
+
+
 def text_scalar(value: str) -> str:
     """A string as a command writes it: plain when every reader agrees, else quoted or a block."""
     if "\n" in value.rstrip("\n") and not _BLOCK_UNSAFE.search(value):
@@ -183,6 +315,23 @@ def text_scalar(value: str) -> str:
     if _plain_reads_back(value):
         return value
     return Quoted(value)
+
+
+# Set while a command's edit runs on plain data (`plain_values`).
+_plain = False
+
+
+@contextmanager
+def plain_values() -> Iterator[None]:
+    """While an edit runs on a plain copy of the record (for `spliced`): the value makers
+    below give `str`, `Quoted`, `Block`, dicts and lists instead of ruamel's types, so the
+    edit loads no ruamel. One command edits one record at a time, in one thread."""
+    global _plain
+    before, _plain = _plain, True
+    try:
+        yield
+    finally:
+        _plain = before
 
 
 def text_value(value: str) -> Any:
@@ -196,6 +345,8 @@ def time_value(value: str) -> Any:
 
 
 def _ruamel_scalar(value: Any) -> Any:
+    if _plain:
+        return value
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
     if isinstance(value, Quoted):
@@ -223,6 +374,8 @@ def _plain_reads_back(value: str) -> bool:
 
 def mapping(pairs: Iterable[tuple[str, Any]]) -> CommentedMap:
     """A new mapping (timeline entry, action item) with its keys in the order given."""
+    if _plain:
+        return dict(pairs)  # type: ignore[return-value]
     from ruamel.yaml.comments import CommentedMap
 
     result = CommentedMap()
@@ -232,6 +385,8 @@ def mapping(pairs: Iterable[tuple[str, Any]]) -> CommentedMap:
 
 
 def sequence(items: Iterable[Any]) -> CommentedSeq:
+    if _plain:
+        return list(items)  # type: ignore[return-value]
     from ruamel.yaml.comments import CommentedSeq
 
     return CommentedSeq(list(items))
@@ -260,8 +415,13 @@ def set_field(data: CommentedMap, key: str, value: Any, order: list[str]) -> Non
             position = later[0]
     if position >= len(keys):
         data[key] = value
-    else:
+    elif hasattr(data, "insert"):  # ruamel's mapping
         data.insert(position, key, value)
+    else:  # a plain dict (`plain_values`): the same place, by rebuilding its order
+        pairs = list(data.items())
+        pairs.insert(position, (key, value))
+        data.clear()
+        data.update(pairs)
 
 
 def plain(value: Any) -> Any:

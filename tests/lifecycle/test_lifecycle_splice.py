@@ -1,0 +1,167 @@
+"""A command's change written into the text where it changes (`yamledit.spliced`): the
+same bytes the round-trip writer writes, or the round trip when it cannot be."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lifecycle_helpers import commits, new_incident, record_path
+from project_paths import PROJECT
+
+from incident_ledger import yamledit, yamlio
+from incident_ledger.ledger import Ledger
+
+RECORDS = sorted((PROJECT / "incidents").rglob("*.yaml")) + sorted((PROJECT / "tests/examples/valid").glob("*.yaml"))
+AT = datetime(2026, 11, 23, 11, tzinfo=timezone.utc)
+LEDGER = Ledger(PROJECT, AT)
+ORDER = LEDGER.field_order
+
+
+def _entry(text: str) -> dict[str, Any]:
+    return yamledit.editable(LEDGER.entry(AT, "status", "Dana Whitfield", text, "resolved"))
+
+
+def _add_entry(data: Any, text: str) -> None:
+    if isinstance(data.get("timeline"), list):
+        data["timeline"].append(_entry(text))
+    else:
+        yamledit.set_field(data, "timeline", yamledit.sequence([_entry(text)]), ORDER)
+
+
+def resolve(data: Any) -> None:
+    """As `inc resolve --summary ... --step ...` changes a record."""
+    yamledit.set_field(data, "resolved_at", yamledit.time_value("2026-11-23T11:00:00Z"), ORDER)
+    resolution = [
+        ("summary", yamledit.text_value("Rolled back the deploy.")),
+        ("steps", yamledit.sequence([yamledit.text_value("Rolled back 4f2a9c1."), yamledit.text_value("Purged")])),
+    ]
+    yamledit.set_field(data, "resolution", yamledit.mapping(resolution), ORDER)
+    data["status"] = "resolved"
+    _add_entry(data, "Resolved: Rolled back the deploy.")
+
+
+def classify(data: Any) -> None:
+    """As `inc classify` sets the classification, new or changed."""
+    for name, value in (("severity", "SEV2"), ("impact", "high"), ("urgency", "high"), ("priority", "P1")):
+        yamledit.set_field(data, name, value, ORDER)
+    if isinstance(data.get("services"), list):  # lists are extended, as apply_fields does
+        data["services"].append(yamledit.text_value("checkout-api"))
+    else:
+        yamledit.set_field(data, "services", yamledit.sequence([yamledit.text_value("checkout-api")]), ORDER)
+    data["status"] = "classified"
+    _add_entry(data, "Classified SEV2, priority P1.")
+
+
+def add_action(data: Any) -> None:
+    """As `inc action add` adds an item (values quoted, and text ruamel quotes itself)."""
+    item = yamledit.mapping(
+        [
+            ("id", "A9"),
+            ("title", yamledit.text_value("Alert on pool saturation: 80% for 5 min")),
+            ("owner", yamledit.text_value("Sam Okafor")),
+            ("due", yamledit.time_value("2026-12-01")),
+            ("status", "open"),
+        ]
+    )
+    if isinstance(data.get("action_items"), list) and data["action_items"]:
+        data["action_items"].append(item)
+    else:
+        yamledit.set_field(data, "action_items", yamledit.sequence([item]), ORDER)
+    _add_entry(data, "Action item A9 added.")
+
+
+def several_lines(data: Any) -> None:
+    """A block value, which only the round trip writes."""
+    yamledit.set_field(data, "summary", yamledit.text_value("First line.\nSecond line.\n"), ORDER)
+
+
+EDITS: list[Callable[[Any], None]] = [resolve, classify, add_action, several_lines]
+NESTED = sum("resolution" in yamlio.read(f).data for f in RECORDS)
+EXPECTED = {"resolve": len(RECORDS) - NESTED, "classify": len(RECORDS), "add_action": len(RECORDS), "several_lines": 0}
+
+
+def _both_ways(text: str, edit: Callable[[Any], None]) -> tuple[str | None, str]:
+    document = yamlio.parse("r.yaml", text)
+    data = copy.deepcopy(document.data)
+    with yamledit.plain_values():
+        edit(data)
+    fast = yamledit.spliced(text, document, data)
+    editable = yamledit.Editable("r.yaml", text)
+    edit(editable.data)
+    return fast, editable.text()
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda e: e.__name__)
+def test_spliced_text_is_what_the_round_trip_writes(edit: Callable[[Any], None]) -> None:
+    spliced = 0
+    for file in RECORDS:
+        fast, slow = _both_ways(file.read_text(encoding="utf-8"), edit)
+        if fast is not None:
+            assert fast == slow, file.name
+            spliced += 1
+    # The splice must be the usual way, not a path that never runs: it writes every shipped
+    # record's change but where a nested mapping changes (a resolution already there) or a
+    # value is a block.
+    assert spliced == EXPECTED[edit.__name__], spliced
+
+
+ODD = [
+    "status: investigating  # a comment on the line\ntimeline:\n  - at: '1'\n    kind: note\n",  # comment kept
+    'status: "investigating"\ntimeline:\n  - at: "1"\n    kind: note\n',  # quoted by hand
+    "status: investigating\ntimeline:\n- at: '1'\n  kind: note\n",  # indentless list
+    "status: investigating\ntimeline:\n    -   at: '1'\n        kind: note\n",  # wide indents
+    "status: investigating\r\ntimeline:\r\n  - at: '1'\r\n    kind: note\r\n",  # CRLF
+    "status: investigating\ntimeline: [{at: '1', kind: note}]\n",  # a flow list
+    "status: investigating\ntimeline:\n  - at: '1'\n    kind: note\nlinks:\n  - https://x\n",  # timeline not last
+]
+
+
+@pytest.mark.parametrize("text", ODD)
+def test_odd_layouts_are_spliced_as_the_round_trip_writes_or_left_to_it(text: str) -> None:
+    fast, slow = _both_ways(text, resolve)
+    assert fast is None or fast == slow
+    assert yamlio.parse("r.yaml", fast or slow).data["status"] == "resolved"
+
+
+def test_what_is_not_written_here_goes_the_round_trip() -> None:
+    text = "status: investigating  # why\ntimeline:\n  - at: '1'\n    kind: note\n"
+    assert _both_ways(text, resolve)[0] is None  # the comment on the changed line
+    assert _both_ways("title: x\n", several_lines)[0] is None  # a block value
+    nested = "status: resolved\nresolution:\n  summary: a\ntimeline:\n  - at: '1'\n"
+    assert _both_ways(nested, resolve)[0] is None  # a nested mapping that changes
+
+
+def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
+    incident_id = new_incident(inc_ok, repo)
+    count = commits(repo)
+    steps = [
+        ["classify", incident_id, "--severity", "SEV2", "--impact", "high", "--urgency", "high", "--category",
+         "availability", "--service", "search", "--impact-assessment", "Slow search.", "--at", "2026-11-23T11:00:00Z"],
+        ["investigate", incident_id, "--commander", "Dana Whitfield", "--at", "2026-11-23T11:05:00Z"],
+        ["resolve", incident_id, "--summary", "Rolled back.", "--step", "Rolled back the deploy.",
+         "--at", "2026-11-23T11:30:00Z"],
+    ]  # fmt: skip
+    probe = (
+        "import sys\nfrom incident_ledger.cli import main\n"
+        f"codes = [main(step) for step in {steps!r}]\n"
+        "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'ruamel'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
+    assert done.stdout == "[0, 0, 0] []\n", done.stderr
+    assert commits(repo) == count + 3
+    record = yamlio.read(record_path(repo, incident_id)).data
+    assert (record["status"], record["severity"], record["priority"], record["commander"]) == (
+        "resolved", "SEV2", "P1", "Dana Whitfield",
+    )  # fmt: skip
+    assert record["resolution"] == {"summary": "Rolled back.", "steps": ["Rolled back the deploy."]}
+    assert [e["stage"] for e in record["timeline"] if e["kind"] == "status"][-3:] == [
+        "classified", "investigating", "resolved",
+    ]  # fmt: skip
+    inc_ok(repo, "validate")
