@@ -8,11 +8,13 @@ What a command writes must read back unchanged with the strict reader (`yamlio`)
 that YAML 1.1 reads as something else (`no`, `on`, `2026-11-03`, `1e3`, `0777`) is
 written double-quoted, and timestamps are always quoted, as the schema's docs ask.
 
-ruamel.yaml is loaded only by what needs it (about 13 ms, a good part of a command that
-appends one timeline entry): a new entry is plain data (`Entry`, whose values say how
-they are written: `Quoted`, `Block` or plain), which `appended` writes as text itself
-when every value is one it writes exactly as ruamel does, and `editable` turns into
-ruamel's types where a command edits the document.
+ruamel.yaml is loaded only by what needs it (~35 ms, more than a command's own work): a
+new entry is plain data (`Entry`, whose values say how they are written: `Quoted`,
+`Block` or plain), which `appended` writes as text itself when every value is one it
+writes exactly as ruamel does. A command's edit runs first on a plain copy of the record
+(`plain_values`), and `spliced` writes the difference into the text where ruamel would;
+the round trip (`Editable`, `editable` turning plain data into ruamel's types) is the way
+for what those two do not write. Tests hold both ways to the same bytes.
 """
 
 from __future__ import annotations
