@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lifecycle_helpers import commits, new_incident, record_path
+from lifecycle_helpers import commits, git, new_incident, record_path
 from project_paths import PROJECT
 
 from incident_ledger import yamledit, yamlio
@@ -164,4 +164,20 @@ def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_
     assert [e["stage"] for e in record["timeline"] if e["kind"] == "status"][-3:] == [
         "classified", "investigating", "resolved",
     ]  # fmt: skip
+    inc_ok(repo, "validate")
+
+
+def test_a_record_with_a_document_end_marker_takes_entries_and_stages(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
+    # Written after the `...` that ends the document, an entry would not parse: the
+    # command goes the round trip instead of calling a valid record unreadable.
+    incident_id = new_incident(inc_ok, repo)
+    file = record_path(repo, incident_id)
+    file.write_text(file.read_text(encoding="utf-8") + "...\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "end marker")
+    inc_ok(repo, "log", incident_id, "Still looking.", "--at", "2026-11-23T11:00:00Z")
+    inc_ok(repo, "cancel", incident_id, "--reason", "A false alarm.", "--at", "2026-11-23T11:05:00Z")
+    record = yamlio.read(file).data
+    assert record["status"] == "cancelled"
+    assert [e["text"] for e in record["timeline"][-2:]] == ["Still looking.", "Cancelled: A false alarm."]
+    assert git(repo, "status", "--porcelain") == ""
     inc_ok(repo, "validate")
