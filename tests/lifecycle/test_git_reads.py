@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from lifecycle_helpers import git
 
-from incident_ledger import gitrepo
+from incident_ledger import gitrepo, interrupts
 
 
 def _children() -> set[str]:
@@ -106,6 +106,24 @@ def test_the_author_asked_ahead_is_the_one_written_and_always_waited_for(run_cli
     assert _children() == before
 
 
+def test_the_author_is_the_ledgers_own_where_git_stops_looking_above_inc(
+    run_cli: Any, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From a folder git will not look above (GIT_CEILING_DIRECTORIES), the name asked where
+    # inc runs would be the global one, or none: the ledger's repository is asked instead.
+    made = run_cli(repo, "new", "Search is slow", "--summary", "Slow.", "--detected-by", "monitoring")
+    assert made.exit_code == 0, made
+    record = next((repo / "incidents").rglob("*.yaml"))
+    (repo / "notes").mkdir()
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(repo))
+    before = _children()
+    logged = run_cli(repo / "notes", "log", record.stem, "From the notes folder")
+    assert logged.exit_code == 0, logged
+    assert _children() == before
+    assert record.read_text(encoding="utf-8").endswith("    author: Dana Whitfield\n    text: From the notes folder\n")
+    assert git(repo, "log", "-1", "--format=%an") == "Dana Whitfield\n"
+
+
 # Run in a process of its own, in its own group, so that the signals reach only it and its
 # children: git in its own session, started the two ways inc starts one, again and again.
 _SHIELDED_GITS = """
@@ -155,3 +173,18 @@ def test_a_ctrl_c_never_kills_a_git_that_runs_in_its_own_session(repo: Path) -> 
     assert counts["stopped"] > 50, counts  # the signals came, between the programs and during them
     assert counts["runs"] > 100, counts
     assert counts["killed"] == 0, counts
+
+
+def test_a_program_started_in_its_own_session_can_still_be_stopped(tmp_path: Path) -> None:
+    # git in a session of its own is out of the terminal's reach, never out of `kill`'s:
+    # it and the hooks it runs start with no signal blocked.
+    if not Path("/proc/self/status").exists():
+        pytest.skip("this system does not show a process's signal mask")
+    show = ["grep", "^SigBlk:", "/proc/self/status"]
+    with interrupts.handled():
+        with interrupts.deferred():
+            shielded = interrupts.run(show).stdout.decode()
+        started = interrupts.start(show).wait().stdout.decode()
+    for shown in (shielded, started):
+        blocked = int(shown.split()[1], 16)
+        assert not any(blocked & (1 << (number - 1)) for number in interrupts.SIGNALS), shown

@@ -20,7 +20,7 @@ import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO
 
 from .errors import Interrupted
 
@@ -55,6 +55,9 @@ def handled() -> Iterator[None]:
     try:
         yield
     finally:
+        # The command is over: a signal while the handlers go back is only noted, never
+        # raised past the code that reports how the command ended.
+        _state.depth += 1
         for number, handler in previous.items():
             signal.signal(number, handler)
 
@@ -114,7 +117,7 @@ def run(
     program shares our signals: the terminal's Ctrl-C reaches it, and one sent to inc
     alone is passed on, so it stops soon and cleanly. Inside a step anything else (the
     reads that decide, the writes that put a file back) must not be cut short: it runs
-    in a session of its own, which the terminal's signals do not reach.
+    in a session of its own, which the terminal's signals do not reach (see `_cut_short`).
 
     Output goes through temporary files, not pipes: a hook that leaves a process behind
     (a `sleep` in a shell script whose shell was stopped) would hold a pipe open and
@@ -124,36 +127,87 @@ def run(
     shielded = _state.depth > 0 and not stoppable and main
     with deferred(), _buffer() as source, _buffer() as out, _buffer() as err:
         source.write(stdin or b"")
-        source.seek(0)
-        child = _popen(args, shielded, stdin=source, stdout=out, stderr=err, env=env)
-        told = main and not shielded  # a signal is passed on to it
-        if told:
-            _state.children.append(child)
-        try:
-            child.wait()
-        finally:
+        for _ in range(_ATTEMPTS):
+            source.seek(0)
+            child = subprocess.Popen(args, stdin=source, stdout=out, stderr=err, env=env, start_new_session=shielded)
+            told = main and not shielded  # a signal is passed on to it
             if told:
-                _state.children.remove(child)
+                _state.children.append(child)
+            try:
+                child.wait()
+            finally:
+                if told:
+                    _state.children.remove(child)
+            if not (shielded and _cut_short(child)):
+                break
+            _empty(out, err)
         out.seek(0)
         err.seek(0)
         return subprocess.CompletedProcess(list(args), child.returncode, out.read(), err.read())
 
 
+# A program in a session of its own can still be reached by the terminal's signal in the
+# moment after fork, before it has entered that session (and before it has run): the
+# signal kills it there, once in ten starts under a stream of Ctrl-Cs, more on a busy
+# machine. A HEAD read killed so made a finished commit look undone. Such a program is
+# started again; the bound only stops a program that always ends by SIGINT (a wrapper
+# script that kills itself) from looping. Blocking our signals around the start instead
+# would leave them blocked in git and in every hook it runs, so that not even `kill PID`
+# could stop them. The programs started so only read, or put back one index entry:
+# starting one again repeats nothing it did.
+_ATTEMPTS = 100
+
+
+def _cut_short(child: subprocess.Popen[bytes]) -> bool:
+    """Whether a program of its own session ended by a signal inc got too: one sent to
+    our process group before the program had left it, so before it did anything."""
+    code = child.returncode
+    return code is not None and code < 0 and -code in SIGNALS and _state.received is not None
+
+
+def _empty(*files: IO[bytes]) -> None:
+    for file in files:
+        file.seek(0)
+        file.truncate()
+
+
 class Started:
     """A program `start` began; `wait` waits for its end and gives what it printed."""
 
-    def __init__(self, args: list[str], child: subprocess.Popen[bytes], out: IO[bytes], err: IO[bytes]) -> None:
-        self._args = args
-        self._child = child
-        self._out = out
-        self._err = err
+    def __init__(self, args: Sequence[str], env: dict[str, str] | None) -> None:
+        self._args = list(args)
+        self._env = env
+        self._out = _buffer()
+        try:
+            self._err = _buffer()
+        except BaseException:
+            self._out.close()
+            raise
+        self._child: subprocess.Popen[bytes] | None = None
         self._done: subprocess.CompletedProcess[bytes] | None = None
+
+    def spawn(self) -> None:
+        self._child = subprocess.Popen(
+            self._args, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=self._env,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        self._out.close()
+        self._err.close()
 
     def wait(self) -> subprocess.CompletedProcess[bytes]:
         """The program's end (waited for once; a signal meanwhile is raised after it)."""
         if self._done is None:
+            assert self._child is not None
             with deferred():
                 self._child.wait()
+                for _ in range(_ATTEMPTS - 1):
+                    if not _cut_short(self._child):
+                        break
+                    _empty(self._out, self._err)
+                    self.spawn()
+                    self._child.wait()
                 with self._out, self._err:
                     self._out.seek(0)
                     self._err.seek(0)
@@ -170,36 +224,17 @@ def start(args: Sequence[str], env: dict[str, str] | None = None) -> Started:
     session of its own, which the terminal's signals do not reach, so a Ctrl-C meanwhile
     stops inc at the next step, never the program half-way.
     """
-    out, err = _buffer(), _buffer()
+    started = Started(args, env)
     try:
-        child = _popen(args, True, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
+        with deferred():  # a signal while the program starts is raised once it is known
+            started.spawn()
     except BaseException:
-        out.close()
-        err.close()
+        if started._child is None:
+            started.close()
+        else:  # started, then a signal came: wait for it, as for every program we start
+            started.wait()
         raise
-    return Started(list(args), child, out, err)
-
-
-def _popen(args: Sequence[str], own_session: bool, **options: Any) -> subprocess.Popen[bytes]:
-    """Start a program; `own_session`: in a session of its own, out of reach of the
-    signals the terminal sends to inc's process group.
-
-    A new session alone leaves a gap: between fork and `setsid` the child is still in
-    our group, with default handlers, and a Ctrl-C there kills it (one `git rev-parse`
-    in ten under a stream of group signals). A HEAD read killed so made a finished
-    commit look undone. Our signals are blocked while the child is made; it inherits
-    that mask, so what reaches it before `setsid` stays pending, and never arrives: a
-    git in its own session only reads or puts one entry back, and ends in milliseconds.
-    Our own pending signal is delivered as soon as the mask is restored.
-    """
-    if not own_session:
-        return subprocess.Popen(args, **options)
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS) if hasattr(signal, "pthread_sigmask") else None
-    try:
-        return subprocess.Popen(args, start_new_session=True, **options)
-    finally:
-        if previous is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return started
 
 
 def _buffer() -> IO[bytes]:
