@@ -31,6 +31,7 @@ class State:
         # Where inc runs is asked of git now, beside the modules the command loads first.
         self._asked = asking_repository_of(self.cwd)
         self.asked_name: Callable[[], str | None] | None = None  # git's user.name (ask_name)
+        self._in_git_here = False  # git found a work tree from where inc runs
 
     @cached_property
     def root(self) -> Path:
@@ -48,6 +49,8 @@ class State:
                 self._asked = None
             else:
                 self._roots[folder], layout = repository_of(folder)
+            if folder == self.cwd:
+                self._in_git_here = layout is not None
             if self._roots[folder] == folder:  # the layout holds for the folder it was found from
                 self._layouts[folder] = layout
         found = self._roots[folder]
@@ -65,13 +68,22 @@ class State:
             with contextlib.suppress(LedgerError):  # no git: the ledger says so when it asks
                 self.asked_name = asking_config(self.cwd, "user.name")
 
+    def name_for_root(self) -> Callable[[], str | None] | None:
+        """The user.name git was asked for, when it is the ledger's: asked where inc runs, it
+        is the config of the repository found from there, which holds the ledger's folder.
+        (Where git found none, say above GIT_CEILING_DIRECTORIES, the ledger asks itself.)"""
+        _ = self.root
+        return self.asked_name if self._in_git_here else None
+
     def close(self) -> None:
         """At the command's end: wait for what git was asked and nobody needed."""
-        if self._asked is not None:
-            self._asked()
-            self._asked = None
-        if self.asked_name is not None:
-            self.asked_name()
+        try:
+            if self._asked is not None:
+                self._asked()
+                self._asked = None
+        finally:  # a signal raised while waiting for the first: still wait for the second
+            if self.asked_name is not None:
+                self.asked_name()
 
     def layout(self, root: Path) -> Any:
         """The repository layout already found for `root` (gitrepo.Layout), or None."""
@@ -120,7 +132,7 @@ def open_ledger(state: State) -> Any:
     """The repository's ledger, at the command's clock."""
     from ..ledger import Ledger
 
-    return Ledger(state.root, state.now(), state.layout(state.root), state.asked_name)
+    return Ledger(state.root, state.now(), state.layout(state.root), state.name_for_root())
 
 
 def moment_at(state: State, at: str | None) -> Any:
