@@ -188,3 +188,38 @@ def test_a_program_started_in_its_own_session_can_still_be_stopped(tmp_path: Pat
     for shown in (shielded, started):
         blocked = int(shown.split()[1], 16)
         assert not any(blocked & (1 << (number - 1)) for number in interrupts.SIGNALS), shown
+
+
+def test_a_program_killed_after_it_started_is_not_started_again() -> None:
+    # After a Ctrl-C (noted during the step), `kill PID` still stops a shielded program: only
+    # one cut short while it was being started is started again.
+    import threading
+
+    from incident_ledger.errors import Interrupted
+
+    results: list[int] = []
+    timer = threading.Timer(0.3, lambda: _kill_children(signal.SIGTERM))
+    with interrupts.handled(), pytest.raises(Interrupted), interrupts.deferred():
+        os.kill(os.getpid(), signal.SIGINT)  # noted; raised when the step ends
+        started = time.monotonic()
+        timer.start()
+        results.append(interrupts.run(["sleep", "5"]).returncode)
+        elapsed = time.monotonic() - started
+    timer.join()
+    assert results == [-signal.SIGTERM]
+    assert elapsed < 3, elapsed
+
+
+def _kill_children(number: int) -> None:
+    for child in _children():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(child), number)
+
+
+def test_signal_handling_ends_with_no_step_left_open() -> None:
+    # After a command, inc run in the same process (tests, a script) is outside any step:
+    # its git commands share its signals again, and nothing noted is raised later.
+    with interrupts.handled():
+        pass
+    assert interrupts._state.depth == 0
+    assert interrupts._state.pending is None

@@ -34,6 +34,7 @@ class _State:
         self.depth = 0  # how many deferred() steps are open
         self.pending: int | None = None  # a signal noted during a step, raised when it ends
         self.received: int | None = None  # the first signal of this command, for cli.main
+        self.count = 0  # signals handled so far (see _cut_short)
         self.children: list[subprocess.Popen[bytes]] = []
 
 
@@ -60,6 +61,8 @@ def handled() -> Iterator[None]:
         _state.depth += 1
         for number, handler in previous.items():
             signal.signal(number, handler)
+        _state.depth -= 1
+        _state.pending = None
 
 
 def received() -> int | None:
@@ -68,6 +71,7 @@ def received() -> int | None:
 
 
 def _on_signal(number: int, frame: object) -> None:
+    _state.count += 1
     if _state.received is None:
         _state.received = number
     for child in list(_state.children):
@@ -129,7 +133,9 @@ def run(
         source.write(stdin or b"")
         for _ in range(_ATTEMPTS):
             source.seek(0)
+            before = _state.count
             child = subprocess.Popen(args, stdin=source, stdout=out, stderr=err, env=env, start_new_session=shielded)
+            signalled = _state.count != before
             told = main and not shielded  # a signal is passed on to it
             if told:
                 _state.children.append(child)
@@ -138,7 +144,7 @@ def run(
             finally:
                 if told:
                     _state.children.remove(child)
-            if not (shielded and _cut_short(child)):
+            if not (shielded and _cut_short(child, signalled)):
                 break
             _empty(out, err)
         out.seek(0)
@@ -150,19 +156,22 @@ def run(
 # moment after fork, before it has entered that session (and before it has run): the
 # signal kills it there, once in ten starts under a stream of Ctrl-Cs, more on a busy
 # machine. A HEAD read killed so made a finished commit look undone. Such a program is
-# started again; the bound only stops a program that always ends by SIGINT (a wrapper
-# script that kills itself) from looping. Blocking our signals around the start instead
+# started again (`_cut_short` says which); the bound only stops a program that always
+# ends by SIGINT (a wrapper script that kills itself) from looping. Blocking our signals around the start instead
 # would leave them blocked in git and in every hook it runs, so that not even `kill PID`
-# could stop them. The programs started so only read, or put back one index entry:
-# starting one again repeats nothing it did.
+# could stop them. The programs started so only read, put back one index entry, or mark
+# a new file with `add --intent-to-add`: starting one again repeats nothing it did.
 _ATTEMPTS = 100
 
 
-def _cut_short(child: subprocess.Popen[bytes]) -> bool:
-    """Whether a program of its own session ended by a signal inc got too: one sent to
-    our process group before the program had left it, so before it did anything."""
+def _cut_short(child: subprocess.Popen[bytes], signalled: bool) -> bool:
+    """Whether a program of its own session ended by a signal that inc got too while the
+    program was being started (`signalled`): one sent to our process group before the
+    program had left it, so before it did anything. (Popen returns once the program runs;
+    inc's handler runs before that.) A program killed later (`kill PID`, a hung hook)
+    was meant to stop, and is not started again."""
     code = child.returncode
-    return code is not None and code < 0 and -code in SIGNALS and _state.received is not None
+    return signalled and code is not None and code < 0 and -code in SIGNALS
 
 
 def _empty(*files: IO[bytes]) -> None:
@@ -184,13 +193,16 @@ class Started:
             self._out.close()
             raise
         self._child: subprocess.Popen[bytes] | None = None
+        self._signalled = False  # a signal came while the program was being started
         self._done: subprocess.CompletedProcess[bytes] | None = None
 
     def spawn(self) -> None:
+        before = _state.count
         self._child = subprocess.Popen(
             self._args, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=self._env,
             start_new_session=True,
         )  # fmt: skip
+        self._signalled = _state.count != before
 
     def close(self) -> None:
         self._out.close()
@@ -203,10 +215,13 @@ class Started:
             with deferred():
                 self._child.wait()
                 for _ in range(_ATTEMPTS - 1):
-                    if not _cut_short(self._child):
+                    if not _cut_short(self._child, self._signalled):
                         break
                     _empty(self._out, self._err)
-                    self.spawn()
+                    try:
+                        self.spawn()
+                    except OSError:  # git gone meanwhile: the ended program is the answer
+                        break
                     self._child.wait()
                 with self._out, self._err:
                     self._out.seek(0)
