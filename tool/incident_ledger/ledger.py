@@ -176,7 +176,7 @@ class Ledger:
         entries = len(timeline(document.data))
         # First on a plain copy, written into the text where it changes (no round trip);
         # the round-trip writer when the change is not one `spliced` writes.
-        data: Any = _plain_copy(document.data)
+        data: Any = yamledit.plain(document.data)  # a copy: the edit changes its mappings and lists
         with yamledit.plain_values():
             done = edit(data, document.data)
         new_text = yamledit.spliced(text, document, data)
@@ -304,26 +304,31 @@ class Ledger:
         except RecordError as error:
             raise _invalid(_REFUSED, error.problems) from None
         try:
-            document = yamlio.parse(str(self.root / relative), new_text)
+            document = self._parse(relative, new_text)
         except RecordError:  # written past what the text's layout allows (a `...` end marker)
             return False
         if document.data != expected:
             return False
-        problems = _relative(check_document(document, self.context), relative)
+        problems = self._problems(relative, document)
         if problems:
             raise lifecycle.refusal(problems, given, self.now)
         return True
 
     def _check(self, relative: str, text: str) -> tuple[yamlio.Document, list[Problem]]:
         """`inc validate`'s checks on one record's text, reported with its repository path."""
-        # The rules resolve a relative path against the process's folder, so they get the
-        # absolute one; messages show the path from the repository's top, as validate does.
-        absolute = str(self.root / relative)
         try:
-            document = yamlio.parse(absolute, text)
+            document = self._parse(relative, text)
         except RecordError as error:
             raise _invalid(f"{relative} cannot be read; fix it first", _relative(error.problems, relative)) from None
-        return document, _relative(check_document(document, self.context), relative)
+        return document, self._problems(relative, document)
+
+    def _parse(self, relative: str, text: str) -> yamlio.Document:
+        # The rules resolve a relative path against the process's folder, so they get the
+        # absolute one; messages show the path from the repository's top (`_problems`).
+        return yamlio.parse(str(self.root / relative), text)
+
+    def _problems(self, relative: str, document: yamlio.Document) -> list[Problem]:
+        return _relative(check_document(document, self.context), relative)
 
     # -- values commands write ----------------------------------------------------------
 
@@ -378,15 +383,6 @@ def _appended_text(data: Any, before: int) -> str | None:
     added = timeline(data)[before:]
     text = added[-1].get("text") if added else None
     return str(text) if text is not None else None
-
-
-def _plain_copy(value: Any) -> Any:
-    """A copy of parsed data whose mappings and lists an edit may change."""
-    if isinstance(value, dict):
-        return {key: _plain_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain_copy(item) for item in value]
-    return value
 
 
 def _relative(problems: list[Problem], relative: str) -> list[Problem]:
