@@ -20,7 +20,7 @@ import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, Any
 
 from .errors import Interrupted
 
@@ -133,9 +133,7 @@ def run(
         source.write(stdin or b"")
         for _ in range(_ATTEMPTS):
             source.seek(0)
-            before = _state.count
-            child = subprocess.Popen(args, stdin=source, stdout=out, stderr=err, env=env, start_new_session=shielded)
-            signalled = _state.count != before
+            child, signalled = _spawn(args, shielded, stdin=source, stdout=out, stderr=err, env=env)
             told = main and not shielded  # a signal is passed on to it
             if told:
                 _state.children.append(child)
@@ -157,11 +155,18 @@ def run(
 # signal kills it there, once in ten starts under a stream of Ctrl-Cs, more on a busy
 # machine. A HEAD read killed so made a finished commit look undone. Such a program is
 # started again (`_cut_short` says which); the bound only stops a program that always
-# ends by SIGINT (a wrapper script that kills itself) from looping. Blocking our signals around the start instead
-# would leave them blocked in git and in every hook it runs, so that not even `kill PID`
-# could stop them. The programs started so only read, put back one index entry, or mark
+# ends by SIGINT (a wrapper script that kills itself) from looping. Blocking our signals
+# around the start instead would leave them blocked in git and in every hook it runs, so
+# that not even `kill PID` could stop them. The programs started so only read, put back one index entry, or mark
 # a new file with `add --intent-to-add`: starting one again repeats nothing it did.
 _ATTEMPTS = 100
+
+
+def _spawn(args: Sequence[str], own_session: bool, **options: Any) -> tuple[subprocess.Popen[bytes], bool]:
+    """Start a program; and whether inc handled a signal while it was being started."""
+    before = _state.count
+    child = subprocess.Popen(args, start_new_session=own_session, **options)
+    return child, _state.count != before
 
 
 def _cut_short(child: subprocess.Popen[bytes], signalled: bool) -> bool:
@@ -196,13 +201,14 @@ class Started:
         self._signalled = False  # a signal came while the program was being started
         self._done: subprocess.CompletedProcess[bytes] | None = None
 
+    @property
+    def spawned(self) -> bool:
+        return self._child is not None
+
     def spawn(self) -> None:
-        before = _state.count
-        self._child = subprocess.Popen(
-            self._args, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=self._env,
-            start_new_session=True,
-        )  # fmt: skip
-        self._signalled = _state.count != before
+        self._child, self._signalled = _spawn(
+            self._args, True, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=self._env
+        )
 
     def close(self) -> None:
         self._out.close()
@@ -244,7 +250,7 @@ def start(args: Sequence[str], env: dict[str, str] | None = None) -> Started:
         with deferred():  # a signal while the program starts is raised once it is known
             started.spawn()
     except BaseException:
-        if started._child is None:
+        if not started.spawned:
             started.close()
         else:  # started, then a signal came: wait for it, as for every program we start
             started.wait()
