@@ -46,6 +46,27 @@ def test_a_signal_while_a_hook_runs(
     assert (code, out, err) == (128 + number, "", f"inc: interrupted by {name}; {done}\n")
 
 
+def test_a_signal_after_a_commit_whose_head_cannot_be_read_puts_nothing_back(
+    repo: Path, inc_ok: Any, inc_bin: str, tmp_path: Path
+) -> None:
+    """The post-commit hook leaves HEAD unreadable, then Ctrl-C comes: the commit exists
+    on `main`, so the record stays as committed and inc says it could not tell."""
+    incident = new_incident(inc_ok, repo)
+    path = f"incidents/2026/{incident}.yaml"
+    script = repo / ".git" / "hooks" / "post-commit"
+    script.write_text(
+        f'#!/bin/sh\nprintf "ref: refs/heads/nowhere\\n" > .git/HEAD\ntouch "{tmp_path}/mark"\nexec sleep 60\n'
+    )
+    script.chmod(0o755)
+    process = start(inc_bin, repo, "log", incident, "Paged the database team")
+    await_file(tmp_path / "mark", process)
+    send(process, signal.SIGINT, group=True)
+    note = f"{path} was written; whether it was committed could not be read from HEAD"
+    assert finish(process) == (130, "", f"inc: interrupted by SIGINT; {note}\n")
+    assert "Paged the database team" in git(repo, "log", "-1", "--format=%s", "main")
+    assert (repo / path).read_text() == git(repo, "show", f"main:{path}")
+
+
 def test_a_new_record_stopped_in_its_pre_commit_hook_leaves_no_file_or_folder(
     repo: Path, inc_bin: str, tmp_path: Path
 ) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lifecycle_helpers import TITLE, commits, git, last_commit_files, snapshot
+from lifecycle_helpers import TITLE, commits, git, last_commit_files, new_incident, snapshot
 from project_paths import SCHEMAS
 
 NEW = ["new", TITLE, "--summary", "EU customers could not pay.", "--detected-by", "monitoring"]
@@ -261,3 +261,23 @@ def test_init_makes_a_new_repository_whatever_git_dir_says(
     assert (tmp_path / "fresh" / ".git").is_dir()
     assert git_env(env, "log", "--format=%H") == before
     assert git_env(env, "status", "--porcelain") == ""
+
+
+def test_a_commit_whose_head_cannot_be_read_afterwards_is_not_undone(repo: Path, inc_ok: Any, inc_bin: str) -> None:
+    """A post-commit hook leaves HEAD unreadable (as could a tool that kills inc's read of
+    it): the commit was made on `main`, so the record must not be put back; inc says it
+    cannot tell and leaves the written record, which is the committed one."""
+    incident = new_incident(inc_ok, repo)
+    path = f"incidents/2026/{incident}.yaml"
+    made = commits(repo)
+    hook(repo / ".git", "post-commit", 'printf "ref: refs/heads/nowhere\\n" > "$(git rev-parse --git-dir)/HEAD"\n')
+    done = run_inc(inc_bin, repo, "log", incident, "Paged the database team")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"inc: error: {path} was written, but HEAD could not be read after `git commit`, so inc cannot tell whether the"
+        f" commit was made; nothing was put back. See `git status` and `git log -1 -- {path}`\n"
+    )
+    assert git(repo, "rev-list", "--count", "main") == f"{made + 1}\n"
+    assert git(repo, "log", "-1", "--format=%s", "main").endswith(": Paged the database team\n")
+    assert (repo / path).read_bytes().decode() == git(repo, "show", f"main:{path}")
+    assert "Paged the database team" in (repo / path).read_text()

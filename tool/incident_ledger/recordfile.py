@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from . import gitrepo, interrupts
 from .errors import Interrupted, LedgerError
@@ -75,10 +76,13 @@ class _Done:
     def __init__(self) -> None:
         self.written = False
         self.committed = False
+        self.unknown = False
 
     def describe(self, relative: str) -> str:
         if self.committed:
             return f"{relative} was committed before inc stopped"
+        if self.unknown:
+            return f"{relative} was written; whether it was committed could not be read from HEAD"
         return f"{relative} was written, not committed" if self.written else "nothing was changed"
 
 
@@ -112,6 +116,9 @@ def _commit_alone(
         made = gitrepo.committed_on(root, parent)
     finally:
         compared.wait()
+    if made is None:
+        done.unknown = True
+        _cannot_tell(relative, failure)
     if made:
         done.committed = True
         committed = gitrepo.match_head(root, relative, compared)
@@ -127,6 +134,17 @@ def _commit_alone(
     if failure is None:  # pragma: no cover - git said it committed, HEAD says not
         failure = LedgerError("git ended without making the commit; nothing was changed")
     raise failure
+
+
+def _cannot_tell(relative: str, failure: BaseException | None) -> NoReturn:
+    """HEAD could not be read after `git commit`: put nothing back, since a commit that
+    was made would then hold a change the work tree no longer has, and say so."""
+    if isinstance(failure, Interrupted):
+        raise failure
+    raise LedgerError(
+        f"{relative} was written, but HEAD could not be read after `git commit`, so inc cannot tell whether"
+        f" the commit was made; nothing was put back. See `git status` and `git log -1 -- {relative}`"
+    ) from None
 
 
 def _read(file: Path) -> bytes | None:

@@ -252,17 +252,22 @@ def _head_of(done: subprocess.CompletedProcess[bytes]) -> str | None:
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
-def committed_on(root: Path, parent: str | None) -> bool:
-    """Whether HEAD is now a new commit made on `parent` (None: on a branch yet unborn).
+def committed_on(root: Path, parent: str | None) -> bool | None:
+    """Whether HEAD is now a new commit made on `parent` (None: on a branch yet unborn);
+    None when HEAD cannot be read, so that nobody can tell.
 
     How a commit attempt ended is read here, from HEAD, never from git's exit status: a
     signal can stop git after it moved the branch (in a post-commit hook) or before.
+    A read that fails is not an answer: a hook may have left HEAD unreadable, or
+    something may have killed this very read, after a commit that was made.
     """
     done = git(root, "rev-list", "--parents", "--max-count=1", "HEAD", "--", check=False)
     ids = done.stdout.decode().split()
-    if done.returncode != 0 or not ids or ids[0] == parent:
-        return False
-    return ids[1:2] == ([parent] if parent else [])
+    if done.returncode == 0 and ids:
+        return ids[0] != parent and ids[1:2] == ([parent] if parent else [])
+    if parent is None and done.returncode > 0:
+        return False  # the branch is still unborn: git ended before making the commit
+    return None
 
 
 def comparing_with_head(root: Path, path: str) -> interrupts.Started:
