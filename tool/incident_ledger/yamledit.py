@@ -37,7 +37,9 @@ _WIDTH = 1 << 16
 _SEQUENCE_UNDER_KEY = re.compile(r"^( *)[^\s#][^\n]*:[ \t]*\n( *)-( +)\S", re.MULTILINE)
 # Characters a literal block cannot carry as they are (YAML folds other line breaks
 # into newlines, and control characters need escapes): such text is written quoted.
-_BLOCK_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_BLOCK_UNSAFE = frozenset(
+    map(chr, [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF])
+)
 _MAPPING_UNDER_KEY = re.compile(r"^([^\s#-][^\n:]*):[ \t]*\n( +)[^\s#-][^\n]*:", re.MULTILINE)
 
 
@@ -312,7 +314,7 @@ class _Layout:
 
 def text_scalar(value: str) -> str:
     """A string as a command writes it: plain when every reader agrees, else quoted or a block."""
-    if "\n" in value.rstrip("\n") and not _BLOCK_UNSAFE.search(value):
+    if "\n" in value.rstrip("\n") and _BLOCK_UNSAFE.isdisjoint(value):
         return Block(value)
     if _plain_reads_back(value):
         return value
