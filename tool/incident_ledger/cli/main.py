@@ -17,21 +17,22 @@ from ..safetext import escape_unsafe, one_line
 from .options import State
 
 # Each command, as `name: module.function` in this package. A command's module is loaded
-# when the command runs (or help lists it), so `inc log` does not load `inc export`.
+# when the command runs (or help lists it): `inc log` builds the click options of its own
+# group only, not those of `inc export` or of the stage commands.
 COMMANDS = {
-    "new": "lifecycle.new",
-    "classify": "lifecycle.classify",
-    "investigate": "lifecycle.investigate",
-    "resolve": "lifecycle.resolve",
-    "recover": "lifecycle.recover",
-    "close": "lifecycle.close",
-    "review": "lifecycle.review",
-    "advance": "lifecycle.advance",
-    "log": "lifecycle.log",
-    "update": "lifecycle.update",
-    "reopen": "lifecycle.reopen",
-    "cancel": "lifecycle.cancel",
-    "duplicate": "lifecycle.duplicate",
+    "new": "opening.new",
+    "classify": "stages.classify",
+    "investigate": "stages.investigate",
+    "resolve": "stages.resolve",
+    "recover": "stages.recover",
+    "close": "stages.close",
+    "review": "stages.review",
+    "advance": "stages.advance",
+    "log": "entries.log",
+    "update": "entries.update",
+    "reopen": "corrections.reopen",
+    "cancel": "corrections.cancel",
+    "duplicate": "corrections.duplicate",
     "init": "init.init",
     "action": "actions.action",
     "actions": "actions.actions",
