@@ -266,6 +266,9 @@ def test_the_detectors_compiled_code_is_kept_and_an_unreadable_cache_is_ignored(
     assert written.file.is_file()
     kept = cache_at(written.file)
     assert {Path(key[0]).name for key in kept.codes()} >= {"base.py", "aws.py", "github_token.py", "allowlist.py"}
+    # Which plugin defines which detector is kept too: no plugin's source is read again.
+    (classes,) = [found for key, found in kept.codes().items() if key[0] == "detector-modules"]
+    assert classes["GitHubTokenDetector"] == "github_token.py" and classes["AWSKeyDetector"] == "aws.py"
     compiled.clear()
     assert Scanner(PLUGINS).scan(text) == reference(text)
     assert compiled == []  # every piece came from the cache

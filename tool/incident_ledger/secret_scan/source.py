@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -62,16 +62,17 @@ def _is_stdlib(node: ast.stmt) -> bool:
     return False
 
 
-_CLASS = re.compile(r"^class (\w+)\(", re.MULTILINE)
+# Both are needed only when the cache of compiled code misses: compiled by `re` then.
+_CLASS = r"(?m)^class (\w+)\("
 # Where a top-level class or function starts: the module is parsed piece by piece.
-_DEFINITION = re.compile(r"^(?:class|def) (\w+)", re.MULTILINE)
+_DEFINITION = r"(?m)^(?:class|def) (\w+)"
 
 
 def _statements(file: Path, source: str, names: set[str]) -> list[ast.stmt]:
     """The module's statements before its first definition and the named definitions:
     parsing only these spares most of the parse (verification code is the bulk of some
     modules). Anything unexpected (a definition split inside a string) parses it whole."""
-    starts = [(m.start(), m.group(1)) for m in _DEFINITION.finditer(source)]
+    starts = [(m.start(), m.group(1)) for m in re.finditer(_DEFINITION, source)]
     pieces = [source[: starts[0][0]] if starts else source]
     for index, (start, name) in enumerate(starts):
         if name in names:
@@ -257,21 +258,40 @@ def _import_deferring_re(name: str, globals: Any = None, locals: Any = None, fro
 _DETECTOR_BUILTINS = {**vars(builtins), "__import__": _import_deferring_re}
 
 
+def _classes_in(plugins: Path, listing: list[tuple[str, int, int]]) -> dict[str, str]:
+    """Each class of the plugin modules, by the name of the first module that defines it."""
+    modules: dict[str, str] = {}
+    for file_name, *_ in listing:
+        try:
+            source = (plugins / file_name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise Unavailable(f"{plugins / file_name}: {error}") from None
+        for found in re.finditer(_CLASS, source):
+            modules.setdefault(found.group(1), file_name)
+    return modules
+
+
 def load_detectors(names: tuple[str, ...]) -> list[Any]:
     package = _package()
     base: dict[str, Any] = {"__name__": f"{__name__}.base"}
     # BasePlugin, the base above it, carries verification (requests) and baselines.
     _load(package / "plugins" / "base.py", ["RegexBasedDetector"], base, drop_bases=["BasePlugin"])
     regex_based = base["RegexBasedDetector"]
-    modules: dict[str, Path] = {}
-    for plugin in sorted((package / "plugins").glob("*.py")):
-        for found in _CLASS.finditer(plugin.read_text(encoding="utf-8")):
-            modules.setdefault(found.group(1), plugin)
+    plugins = package / "plugins"
+    try:
+        listing = sorted(
+            (entry.name, *file_stamp(entry.path)) for entry in os.scandir(plugins) if entry.name.endswith(".py")
+        )
+    except OSError as error:
+        raise Unavailable(f"{plugins}: {error}") from None
+    # Which module defines which detector: reading every plugin's source costs more than
+    # loading the detectors, so it is kept with their code, under each plugin's stamp.
+    modules = remembered(("detector-modules", str(plugins), *listing), partial(_classes_in, plugins, listing))
     detectors = []
     for name in names:
-        module = modules.get(name)
-        if module is None:
-            raise Unavailable(f"no detector {name} in {package / 'plugins'}")
+        if name not in modules:
+            raise Unavailable(f"no detector {name} in {plugins}")
+        module = plugins / modules[name]
         namespace: dict[str, Any] = {
             "__name__": f"{__name__}.{module.stem}",
             "__builtins__": _DETECTOR_BUILTINS,
