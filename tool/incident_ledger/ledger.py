@@ -29,7 +29,7 @@ from .safetext import one_line, shown
 from .schema import Schema, schema_dir
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
-_SUFFIX = re.compile(r"[0-9A-Z-]{1,17}\Z")
+_SUFFIX = r"[0-9A-Z-]{1,17}\Z"
 _REFUSED = "the change would leave the record invalid, so nothing was written"
 _TIMELINE = "timeline"
 # Written last in a record, as the shipped records do: the timeline only grows, at the end.
@@ -93,7 +93,7 @@ class Ledger:
                 raise LedgerError(f"no incident {text} in {self.root / INCIDENTS_DIR}")
             return text
         # Checked before it is compared with anything: only id characters can be a suffix.
-        if not _SUFFIX.match(text):
+        if not re.match(_SUFFIX, text):
             raise UsageError(
                 f"{shown(given)} is not an incident id or the end of one (ids look like INC-20261103-4HQ2)"
             )

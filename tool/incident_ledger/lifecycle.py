@@ -15,13 +15,11 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
 from .errors import LedgerError, Problem, UsageError
-from .process import Process
+from .process import DAY_FORM, Process
 from .records import format_time, parse_time
 from .report import refused
 from .safetext import shown
 from .schema import Schema
-
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 class Refusal(LedgerError):
@@ -139,14 +137,14 @@ def parse_moment(text: str | None, now: datetime, option: str = "--at") -> datet
     return moment
 
 
-_SPAN = re.compile(r"(?:([0-9]+)\s*d)?\s*(?:([0-9]+)\s*h)?\s*(?:([0-9]+)\s*m(?:in)?)?\Z")
+_SPAN = r"(?:([0-9]+)\s*d)?\s*(?:([0-9]+)\s*h)?\s*(?:([0-9]+)\s*m(?:in)?)?\Z"
 
 
 def parse_next(text: str, at: datetime, option: str = "--next") -> datetime:
     """When the next stakeholder update is due: a span after `at` (30m, 2h, 1h30m, 1d) or
     an ISO-8601 time with a zone, later than `at`."""
     moment = parse_time(text)
-    span = _SPAN.match(text.strip().lower()) if moment is None else None
+    span = re.match(_SPAN, text.strip().lower()) if moment is None else None
     if span and any(span.groups()):
         days, hours, minutes = (int(part or 0) for part in span.groups())
         moment = at + timedelta(days=days, hours=hours, minutes=minutes)
@@ -162,7 +160,7 @@ def parse_next(text: str, at: datetime, option: str = "--next") -> datetime:
 
 
 def parse_day(text: str, option: str = "--due") -> str:
-    if not _DATE.match(text):
+    if not re.match(DAY_FORM, text):
         raise UsageError(f"{option} {shown(text)} is not a date; write it as YYYY-MM-DD")
     try:
         date.fromisoformat(text)

@@ -87,7 +87,8 @@ RESTRICTED = "restricted"
 # A new record is for the organisation until someone decides it may be public.
 DEFAULT_VISIBILITY = "internal"
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# A day as records and options write it; compiled by `re` when first matched.
+DAY_FORM = r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"
 
 
 def bundled_log_kinds() -> list[str]:
@@ -130,7 +131,7 @@ def today(moment: datetime) -> date:
 
 def day(value: object) -> date | None:
     """A `YYYY-MM-DD` date, or None when the value is not one."""
-    if not isinstance(value, str) or not _DATE.match(value):
+    if not isinstance(value, str) or not re.match(DAY_FORM, value):
         return None
     try:
         return date.fromisoformat(value)

@@ -298,7 +298,7 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
             where,
             f"{name}: {shown(error.instance)} is not a valid {error.validator_value}{_FORMAT_HINTS.get(error.validator_value, '')}",
         )
-    elif kind == "pattern" and (limit := _LENGTH_LIMIT.fullmatch(error.validator_value)):
+    elif kind == "pattern" and (limit := re.fullmatch(_LENGTH_LIMIT, error.validator_value)):
         yield where, _too_long(name, error.instance, int(limit["most"]))
     elif kind == "pattern":
         hint = error.schema.get("description") or f"the pattern {error.validator_value}"
@@ -326,7 +326,7 @@ def _explain(schema: Schema, error: Any) -> Iterator[tuple[tuple[Any, ...], str]
 # A length limit on free text is written as this pattern rather than maxLength: editors
 # running yaml-language-server count maxLength in UTF-16 code units (an emoji counts twice),
 # a pattern in characters, as CI does.
-_LENGTH_LIMIT = re.compile(r"\^\[\\s\\S\]\{0,(?P<most>[0-9]+)\}\$")
+_LENGTH_LIMIT = r"\^\[\\s\\S\]\{0,(?P<most>[0-9]+)\}\$"
 
 
 def _too_long(name: str, value: str, most: int) -> str:

@@ -37,7 +37,7 @@ MAX_BYTES = 1024 * 1024
 
 # YAML's escapes for NUL inside double quotes; a cheap gate before looking for one.
 _ESCAPED_NUL = re.compile(r"\\(0|x00|u0000|U00000000)")
-_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\[\]{}]", re.MULTILINE)
+_ANCHOR_OR_ALIAS = r"(?m)(?:^|[\s\[{,])[&*][^\s,\[\]{}]"
 
 
 class Document:
@@ -102,7 +102,7 @@ def decode(path: str, raw: bytes) -> str:
 def parse(path: str, text: str) -> Document:
     """Parse one record's text; raise RecordError when nothing usable can be read."""
     early: list[Problem] = []
-    if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text):
+    if ("&" in text or "*" in text) and re.search(_ANCHOR_OR_ALIAS, text):
         early = anchor_problems(path, text)
     deep = nesting_problem(path, text)
     if deep is not None:
