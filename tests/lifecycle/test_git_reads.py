@@ -44,7 +44,7 @@ def test_reading_before_says_what_the_reads_one_by_one_say(repo: Path) -> None:
     for path in ("incidents/a.yaml", "incidents/untracked.yaml"):
         with gitrepo.reading_before(repo, path) as state:
             found = state()
-        assert found == gitrepo.Before(gitrepo.index_entry(repo, path), gitrepo.head_commit(repo))
+        assert (found.entry, found.parent) == (gitrepo.index_entry(repo, path), gitrepo.head_commit(repo))
     assert found.entry == ""  # the untracked path
     assert found.parent == git(repo, "rev-parse", "HEAD").strip()
     assert gitrepo.index_entry(repo, "incidents/a.yaml").startswith("100644 ")
@@ -53,7 +53,8 @@ def test_reading_before_says_what_the_reads_one_by_one_say(repo: Path) -> None:
 def test_reading_before_on_an_unborn_branch(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "-b", "main")
     with gitrepo.reading_before(tmp_path, "incidents/a.yaml") as state:
-        assert state() == gitrepo.Before("", None)
+        found = state()
+    assert (found.entry, found.parent) == ("", None)
 
 
 def test_no_git_process_is_left_when_the_block_fails(repo: Path) -> None:

@@ -9,7 +9,7 @@ breaks the timeline's order is refused by the rule CI runs, before anything is w
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import lifecycle, yamledit
 from .errors import LedgerError, UsageError
@@ -19,15 +19,21 @@ from .records import ID_PATTERN, format_time
 from .schema import Schema
 
 
-class Move(NamedTuple):
+class Move:
     """One stage forward: the fields the command sets, and the options that set them."""
 
-    target: str
-    fields: dict[str, Any]
-    options: dict[str, str]
-    at: datetime
-    author: str
-    note: str | None = None
+    __slots__ = ("at", "author", "entry_text", "fields", "options", "target")
+
+    def __init__(
+        self, target: str, fields: dict[str, Any], options: dict[str, str], at: datetime, author: str,
+        entry_text: str | None = None,
+    ) -> None:  # fmt: skip
+        self.target = target
+        self.fields = fields
+        self.options = options
+        self.at = at
+        self.author = author
+        self.entry_text = entry_text  # None: the stage's default
 
 
 def move(ledger: Ledger, incident_id: str, step: Move, commit: bool) -> Outcome:
@@ -48,7 +54,7 @@ def move(ledger: Ledger, incident_id: str, step: Move, commit: bool) -> Outcome:
         if milestone:
             ledger.set(data, milestone, yamledit.time_value(format_time(step.at)))
         data["status"] = step.target
-        text = step.note or default_note(Process(schema), step.target, proposed)
+        text = step.entry_text or default_note(Process(schema), step.target, proposed)
         add_entry(ledger, data, ledger.entry(step.at, STATUS_ENTRY, step.author, text, step.target))
         return step.target
 
@@ -212,12 +218,15 @@ def stakeholder_update(
     return outcome, promised[-1] if promised else None
 
 
-class NewAction(NamedTuple):
-    title: str
-    owner: str
-    due: str | None  # None: the policy's default for the incident's priority
-    kind: str
-    link: str | None
+class NewAction:
+    __slots__ = ("due", "kind", "link", "owner", "title")
+
+    def __init__(self, title: str, owner: str, due: str | None, kind: str, link: str | None) -> None:
+        self.title = title
+        self.owner = owner
+        self.due = due  # None: the policy's default for the incident's priority
+        self.kind = kind
+        self.link = link
 
 
 def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime, author: str, commit: bool) -> Outcome:
@@ -254,7 +263,8 @@ def add_action(ledger: Ledger, incident_id: str, action: NewAction, at: datetime
         return f"action {action_id} added", action.title
 
     outcome = ledger.change(incident_id, edit, commit, _given(at))
-    return outcome._replace(result=chosen[-1])
+    outcome.result = chosen[-1]
+    return outcome
 
 
 def finish_action(

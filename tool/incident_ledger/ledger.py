@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import gitrepo, lifecycle, yamledit, yamlio
 from .errors import LedgerError, Problem, RecordError, UsageError
@@ -36,15 +36,18 @@ _TIMELINE = "timeline"
 _LAST_FIELDS = ("links", "timeline")
 
 
-class Outcome(NamedTuple):
+class Outcome:
     """What a change did, for the commit message and the user."""
 
-    incident_id: str
-    path: str
-    what: str
-    stage: str
-    committed: bool
-    result: str = ""  # what the command prints (an action id, ...)
+    __slots__ = ("committed", "incident_id", "path", "result", "stage", "what")
+
+    def __init__(self, incident_id: str, path: str, what: str, stage: str, committed: bool, result: str = "") -> None:
+        self.incident_id = incident_id
+        self.path = path
+        self.what = what
+        self.stage = stage
+        self.committed = committed
+        self.result = result  # what the command prints (an action id, ...)
 
 
 # An edit returns what it did (`resolved`, `note`, `action A1 added`), and optionally the

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import LedgerError, Problem, UsageError
 from .process import DAY_FORM, Process
@@ -26,9 +26,12 @@ class Refusal(LedgerError):
     """A move the process does not allow, with what to do instead."""
 
 
-class Missing(NamedTuple):
-    field: str
-    how: str  # the option that sets it, or "write it in the file"
+class Missing:
+    __slots__ = ("field", "how")
+
+    def __init__(self, field: str, how: str) -> None:
+        self.field = field
+        self.how = how  # the option that sets it, or "write it in the file"
 
     def __str__(self) -> str:
         return f"{self.field} ({self.how})"
@@ -172,11 +175,14 @@ def parse_day(text: str, option: str = "--due") -> str:
 # -- refusing by the rules -----------------------------------------------------------
 
 
-class Fix(NamedTuple):
+class Fix:
     """The options of the lifecycle commands that fix what a rule refuses, and how."""
 
-    options: tuple[str, ...]
-    how: str  # a sentence; {now} stands for the command's clock
+    __slots__ = ("how", "options")
+
+    def __init__(self, options: tuple[str, ...], how: str) -> None:
+        self.options = options
+        self.how = how  # a sentence; {now} stands for the command's clock
 
 
 # The lifecycle commands refuse by running `inc validate`'s rules on the record they are

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .errors import LedgerError
 from .records import SCHEMA_FILE, bundled_schemas, parse_time
@@ -200,11 +200,14 @@ def reopenings(record: Record) -> list[Mapping[str, Any]]:
     return [e for e in timeline(record) if e.get("kind") == REOPENED_ENTRY]
 
 
-class Deadline(NamedTuple):
+class Deadline:
     """A post-mortem's due date, and whether it has passed."""
 
-    due: date
-    overdue: bool
+    __slots__ = ("due", "overdue")
+
+    def __init__(self, due: date, overdue: bool) -> None:
+        self.due = due
+        self.overdue = overdue
 
 
 class Process:

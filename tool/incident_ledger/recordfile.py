@@ -97,7 +97,8 @@ def _commit_alone(
     state: Callable[[], gitrepo.Before] | None,
 ) -> None:
     file = root / relative
-    entry, parent = state() if state else gitrepo.Before(gitrepo.index_entry(root, relative), gitrepo.head_commit(root))
+    before_commit = state() if state else gitrepo.Before(gitrepo.index_entry(root, relative), gitrepo.head_commit(root))
+    entry, parent = before_commit.entry, before_commit.parent
     interrupts.checkpoint()  # the last moment to stop with nothing written
     created = [folder for folder in reversed(file.parents) if not folder.exists()]
     failure: BaseException | None = None

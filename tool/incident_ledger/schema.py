@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .errors import LedgerError, Problem, RecordError
 from .records import SCHEMA_FILE, SCHEMAS_DIR, bundled_schemas
@@ -76,9 +76,14 @@ def _fast_validator(document: dict[str, Any]) -> Any:
     return jsonschema_rs.validator_for(document, validate_formats=True)
 
 
-class Milestone(NamedTuple):
-    stage: str
-    field: str
+class Milestone:
+    """A stage and the time field it stamps (`resolved`: `resolved_at`)."""
+
+    __slots__ = ("field", "stage")
+
+    def __init__(self, stage: str, field: str) -> None:
+        self.stage = stage
+        self.field = field
 
 
 class Schema:

@@ -12,7 +12,6 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 from .. import interrupts
 from ..errors import LedgerError, UsageError
@@ -102,15 +101,21 @@ _LOCATING = (
 )
 
 
-class Location(NamedTuple):
+class Location:
     """Where git finds the repository for a folder, as `git rev-parse` says."""
 
-    git_dir: Path
-    common_dir: Path
-    bare: bool
-    inside_git_dir: bool
-    top: Path | None  # the work tree's top folder; None in a bare repository or a git dir
-    git_paths: tuple[Path, ...] = ()  # what `git rev-parse --git-path` says of the names asked for
+    __slots__ = ("bare", "common_dir", "git_dir", "git_paths", "inside_git_dir", "top")
+
+    def __init__(
+        self, git_dir: Path, common_dir: Path, bare: bool, inside_git_dir: bool, top: Path | None,
+        git_paths: tuple[Path, ...] = (),
+    ) -> None:  # fmt: skip
+        self.git_dir = git_dir
+        self.common_dir = common_dir
+        self.bare = bare
+        self.inside_git_dir = inside_git_dir
+        self.top = top  # the work tree's top folder; None in a bare repository or a git dir
+        self.git_paths = git_paths  # what `git rev-parse --git-path` says of the names asked for
 
 
 def locate(directory: Path, git_paths: Sequence[str] = ()) -> Location | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from .. import interrupts
 from ..errors import LedgerError
@@ -33,11 +33,14 @@ _IN_PROGRESS = (
 STATE_PATHS = ("inc.lock", *(name for name, _ in _IN_PROGRESS), "index.lock", "HEAD")
 
 
-class Layout(NamedTuple):
+class Layout:
     """Where a work tree's top is and where git keeps the files that say what it is doing."""
 
-    top: Path
-    paths: dict[str, Path]
+    __slots__ = ("paths", "top")
+
+    def __init__(self, top: Path, paths: dict[str, Path]) -> None:
+        self.top = top
+        self.paths = paths
 
 
 def layout(root: Path) -> Layout | None:
@@ -185,11 +188,14 @@ def _entry_of(done: subprocess.CompletedProcess[bytes]) -> str:
     return done.stdout.decode("utf-8", "surrogateescape")
 
 
-class Before(NamedTuple):
+class Before:
     """What a commit of one path goes back to when it does not happen."""
 
-    entry: str  # the path's index entry (`index_entry`)
-    parent: str | None  # HEAD's commit (`head_commit`)
+    __slots__ = ("entry", "parent")
+
+    def __init__(self, entry: str, parent: str | None) -> None:
+        self.entry = entry  # the path's index entry (`index_entry`)
+        self.parent = parent  # HEAD's commit (`head_commit`)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 
 class Kind(str, enum.Enum):
@@ -26,7 +26,7 @@ class Kind(str, enum.Enum):
         return self.value
 
 
-class Example(NamedTuple):
+class Example:
     """A small record (or a change to one) that a rule refuses or lets through.
 
     For reader rules `text` is a whole file. For the other kinds it is a fragment of a
@@ -34,29 +34,51 @@ class Example(NamedTuple):
     leading comment line stands in for the record's first line.
     """
 
-    text: str | None  # the record; None when the change deletes it
-    # History rules: the record at the base of the change (None: the change adds it).
-    before: str | None = None
-    # Where the record is, when the rule is about paths ("PATH -> TARGET" for a link).
-    path: str | None = None
-    before_path: str | None = None
-    # History rules: the target branch meanwhile has another record at this path.
-    taken: str | None = None
-    # Repository rules: the other records of the repository.
-    others: tuple[str, ...] = ()
+    __slots__ = ("before", "before_path", "others", "path", "taken", "text")
+
+    def __init__(
+        self,
+        text: str | None,
+        before: str | None = None,
+        path: str | None = None,
+        before_path: str | None = None,
+        taken: str | None = None,
+        others: tuple[str, ...] = (),
+    ) -> None:
+        self.text = text  # the record; None when the change deletes it
+        # History rules: the record at the base of the change (None: the change adds it).
+        self.before = before
+        # Where the record is, when the rule is about paths ("PATH -> TARGET" for a link).
+        self.path = path
+        self.before_path = before_path
+        # History rules: the target branch meanwhile has another record at this path.
+        self.taken = taken
+        # Repository rules: the other records of the repository.
+        self.others = others
 
 
-class Rule(NamedTuple):
+class Rule:
     """One rule: its id is what output, README and `inc rules` show."""
 
-    id: str
-    kind: Kind
-    doc: str
-    failing: Example
-    passing: Example
-    # The function that finds the rule's problems; None for reader rules, which the
-    # reader (`yamlio`) checks in its one pass over the file.
-    check: Callable[..., Iterator[Any]] | None = None
+    __slots__ = ("check", "doc", "failing", "id", "kind", "passing")
+
+    def __init__(
+        self,
+        id: str,
+        kind: Kind,
+        doc: str,
+        failing: Example,
+        passing: Example,
+        check: Callable[..., Iterator[Any]] | None = None,
+    ) -> None:
+        self.id = id
+        self.kind = kind
+        self.doc = doc
+        self.failing = failing
+        self.passing = passing
+        # The function that finds the rule's problems; None for reader rules, which the
+        # reader (`yamlio`) checks in its one pass over the file.
+        self.check = check
 
     @property
     def summary(self) -> str:
