@@ -47,3 +47,21 @@ def test_uncommitted_entries_are_judged_against_now(run_cli, repo: Path) -> None
     result = run_cli(repo, "check", "--base", "HEAD", "--head", "WORKTREE")
     assert result.exit_code == 0, result
     assert "warning: back-dated: timeline entry 4 (at 2026-11-20T09:00:00Z) was added 3.1 days later" in result.stderr
+
+
+def test_the_warning_names_a_rule_inc_rules_explains(run_cli, repo: Path) -> None:
+    """`inc check` and `inc rules` read the one registry: the id a warning carries has its
+    page, which says it is a warning."""
+    write(repo, record(INCIDENT, "investigating", "2026-11-10T08:00:00Z"))
+    commit(repo)
+    assert run_cli(repo, "log", INCIDENT, "Noted late", "--at", "2026-11-20T09:00:00Z", "--no-commit").exit_code == 0
+    warned = run_cli(repo, "check", "--base", "HEAD", "--head", "WORKTREE").stderr
+    rule_id = warned.split(": warning: ", 1)[1].split(":", 1)[0]
+    page = run_cli(repo, "rules", rule_id)
+    assert (rule_id, page.exit_code) == ("back-dated", 0)
+    assert page.stdout.splitlines()[:3] == [
+        "back-dated (history rule, a warning: shown, never failing)",
+        "",
+        "A timeline entry is added within a day of the time it states (a warning only).",
+    ]
+    assert "Warned about (only the fields that matter are shown" in page.stdout

@@ -144,7 +144,9 @@ def _history(example: Example) -> list[Problem]:
         change.head_text = head_text
         if not has_conflict_markers(head_text):
             change.head = yamlio.parse(head_path, head_text)
-    return run_history_rules(change, HistoryContext(Schema(PROJECT / "schemas"), "main"))
+    added = parse_time(example.added) if example.added else None
+    context = HistoryContext(Schema(PROJECT / "schemas"), "main", NOW, lambda path, kind, at: added)
+    return run_history_rules(change, context)
 
 
 def _git_status(base_path: str | None, head_path: str | None, link: bool) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -177,15 +177,6 @@ def history(root: Path, relative: str) -> list[RecordCommit]:
         if path == relative
     ]
     return changes[::-1]
-
-
-def back_dated(changes: Iterable[RecordCommit], tolerance_days: float) -> Iterator[tuple[RecordCommit, AddedEntry]]:
-    """Entries written more than `tolerance_days` before the commit that added them."""
-    for change in changes:
-        for entry in change.entries:
-            moment = parse_time(entry.at)
-            if moment is not None and (change.authored - moment).total_seconds() > tolerance_days * 86400:
-                yield change, entry
 
 
 def entry_times(root: Path, revisions: Sequence[str]) -> dict[tuple[str, str, str], datetime]:

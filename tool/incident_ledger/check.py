@@ -9,19 +9,19 @@ follows the size of the change, never the size of the repository.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from . import audit, gitrepo, yamlio
 from .errors import Problem, RecordError, UsageError
-from .process import timeline
 from .recordcheck import check_document
-from .records import INCIDENTS_DIR, RECORD_SUFFIXES, format_time, is_valid_id, parse_time, relative_path
+from .records import INCIDENTS_DIR, RECORD_SUFFIXES, is_valid_id, relative_path
 from .rules.change import HistoryContext, RecordChange
-from .rules.history import run_history_rules
+from .rules.history import WARNINGS, run_history_rules
 from .rules.history_files import has_conflict_markers
-from .rules.record import FUTURE_SLACK, Context
+from .rules.record import Context
 from .schema import Schema, schema_dir
 
 WORKTREE = gitrepo.WORKTREE
@@ -31,7 +31,7 @@ WORKTREE = gitrepo.WORKTREE
 class Outcome:
     problems: list[Problem]
     checked: int  # records present at the head that were checked
-    # What does not fail the check but a reviewer should see (back-dated entries).
+    # What does not fail the check but a reviewer should see: the warning rules' findings.
     warnings: list[Problem] = field(default_factory=list)
 
 
@@ -53,52 +53,34 @@ def check(root: Path, now: datetime, base_ref: str, head_ref: str = "HEAD") -> O
     _pair_delete_add(records)
     _mark_taken(root, prefix, base, records)
     schema = Schema(schema_dir(root))
-    history = HistoryContext(schema, base_ref)
+    revisions = f"{start}..{'HEAD' if head == WORKTREE else head}"
+    history = HistoryContext(schema, base_ref, now, _entry_times(root, revisions, now if head == WORKTREE else None))
     context = Context(schema, root, now)
     problems = list(reader.problems)
+    warnings: list[Problem] = []
     for record in records:
-        problems += run_history_rules(record, history)
+        for problem in run_history_rules(record, history):
+            (warnings if problem.rule in WARNINGS else problems).append(problem)
         if record.head is not None:
             problems += check_document(record.head, context)
-    warnings = back_dated(root, f"{start}..{'HEAD' if head == WORKTREE else head}", head == WORKTREE, records, now)
     return Outcome(sorted(set(problems)), sum(1 for r in records if r.head_path), sorted(warnings))
 
 
-# A timeline entry whose time lies more than this before the commit that adds it was
-# written afterwards: allowed (`--at` records the past), but a reviewer should know.
-BACKDATE_TOLERANCE = timedelta(days=1)
-BACKDATED = "back-dated"
+def _entry_times(
+    root: Path, revisions: str, uncommitted: datetime | None
+) -> Callable[[str, str, str], datetime | None]:
+    """When the commits of `revisions` added each timeline entry (`HistoryContext.added_at`);
+    an entry none of them added is work not yet committed, added `uncommitted` (None: not
+    known). git's log is read once, when a rule first asks."""
+    times: dict[tuple[str, str, str], datetime] | None = None
 
+    def added_at(path: str, kind: str, at: str) -> datetime | None:
+        nonlocal times
+        if times is None:
+            times = audit.entry_times(root, [revisions])
+        return times.get((path, kind, at)) or uncommitted
 
-def back_dated(root: Path, revisions: str, worktree: bool, records: list[RecordChange], now: datetime) -> list[Problem]:
-    """Warnings for the timeline entries appended to existing records that are back-dated
-    against the commit that adds them (uncommitted ones, with --head WORKTREE, against now).
-
-    A new record is not judged: it documents the past as a whole, and its first commit
-    says when it was written.
-    """
-    touched = [r for r in records if r.base is not None and r.head is not None and r.head_path]
-    if not touched:
-        return []
-    times = audit.entry_times(root, [revisions])
-    warnings = []
-    for record in touched:
-        assert record.head is not None and record.head_path is not None
-        before = len(timeline(record.base.data)) if record.base else 0  # (always a base here)
-        for index, entry in enumerate(timeline(record.head.data)[before:], start=before):
-            written = str(entry.get("at"))
-            moment = parse_time(written)
-            added = times.get((record.head_path, str(entry.get("kind")), written)) or (now if worktree else None)
-            # A commit dated after the clock says the clocks disagree, not that the entry was late.
-            if moment is None or added is None or added > now + FUTURE_SLACK or added - moment <= BACKDATE_TOLERANCE:
-                continue
-            days = (added - moment).total_seconds() / 86400
-            line, col = record.head.locate(("timeline", index, "at"))
-            warnings.append(Problem(record.head_path, line, col, BACKDATED, (
-                f"timeline entry {index + 1} (at {written}) was added {days:.1f} days later, on "
-                f"{format_time(added)}; recording the past is fine, but say in its text that it was added afterwards"
-            )))  # fmt: skip
-    return warnings
+    return added_at
 
 
 def _commit(root: Path, ref: str, option: str) -> str:

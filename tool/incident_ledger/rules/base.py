@@ -34,7 +34,7 @@ class Example:
     leading comment line stands in for the record's first line.
     """
 
-    __slots__ = ("before", "before_path", "others", "path", "taken", "text")
+    __slots__ = ("added", "before", "before_path", "others", "path", "taken", "text")
 
     def __init__(
         self,
@@ -44,6 +44,7 @@ class Example:
         before_path: str | None = None,
         taken: str | None = None,
         others: tuple[str, ...] = (),
+        added: str | None = None,
     ) -> None:
         self.text = text  # the record; None when the change deletes it
         # History rules: the record at the base of the change (None: the change adds it).
@@ -55,12 +56,14 @@ class Example:
         self.taken = taken
         # Repository rules: the other records of the repository.
         self.others = others
+        # History rules: when the change was committed (None: as the entries it adds say).
+        self.added = added
 
 
 class Rule:
     """One rule: its id is what output, README and `inc rules` show."""
 
-    __slots__ = ("check", "doc", "failing", "id", "kind", "passing")
+    __slots__ = ("check", "doc", "failing", "id", "kind", "passing", "warning")
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class Rule:
         failing: Example,
         passing: Example,
         check: Callable[..., Iterator[Any]] | None = None,
+        warning: bool = False,
     ) -> None:
         self.id = id
         self.kind = kind
@@ -79,6 +83,8 @@ class Rule:
         # The function that finds the rule's problems; None for reader rules, which the
         # reader (`yamlio`) checks in its one pass over the file.
         self.check = check
+        # A warning is shown to the reviewer and never fails the command.
+        self.warning = warning
 
     @property
     def summary(self) -> str:
@@ -115,9 +121,12 @@ class Declare:
         self.registry = registry
         self.kind = kind
 
-    def __call__(self, rule_id: str, *, failing: Example, passing: Example) -> Callable[[AnyCheck], AnyCheck]:
+    def __call__(
+        self, rule_id: str, *, failing: Example, passing: Example, warning: bool = False
+    ) -> Callable[[AnyCheck], AnyCheck]:
         def register(check: AnyCheck) -> AnyCheck:
-            self.registry.append(Rule(rule_id, self.kind, clean_doc(check.__doc__), failing, passing, check))
+            doc = clean_doc(check.__doc__)
+            self.registry.append(Rule(rule_id, self.kind, doc, failing, passing, check, warning))
             return check
 
         return register

@@ -8,7 +8,9 @@ rules (`rules.history`) judge it. Stage order and milestones come from `schema.S
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -45,10 +47,18 @@ class RecordChange:
     taken_on_ref: str | None = None
 
 
+def _not_known(path: str, kind: str, at: str) -> datetime | None:
+    return None
+
+
 @dataclass(frozen=True)
 class HistoryContext:
     schema: Schema
     ref: str
+    now: datetime
+    # When the change added a timeline entry (record path, entry kind, its `at` as written):
+    # the time of the commit that added it, or None when not known.
+    added_at: Callable[[str, str, str], datetime | None] = _not_known
 
     @cached_property
     def process(self) -> Process:

@@ -35,7 +35,8 @@ def listing(rules: tuple[Rule, ...] = RULES) -> str:
 
 def page(rule: Rule) -> str:
     """The rule's whole documentation with its failing and passing example."""
-    parts = [f"{rule.id} ({rule.kind} rule)", rule.summary]
+    kind = f"{rule.kind} rule, a warning: shown, never failing" if rule.warning else f"{rule.kind} rule"
+    parts = [f"{rule.id} ({kind})", rule.summary]
     if rule.details:
         parts.append(textwrap.fill(rule.details, WIDTH, break_on_hyphens=False))
     if rule.kind is Kind.READER:
@@ -47,7 +48,8 @@ def page(rule: Rule) -> str:
         ]
     else:
         parts += [
-            "Refused (only the fields that matter are shown; the rest of the record is valid):",
+            f"{'Warned about' if rule.warning else 'Refused'} (only the fields that matter are shown; the rest of the"
+            " record is valid):",
             _example(rule.failing, rule.kind),
             "Passes:",
             _example(rule.passing, rule.kind),
@@ -68,6 +70,8 @@ def _example(example: Example, kind: Kind) -> str:
     else:
         sections.append(("This record:" if example.others else None, example.text or ""))
     sections += [("Another record of the repository:", other) for other in example.others]
+    if example.added:
+        sections.append((f"The change was committed on {example.added}.", ""))
     if example.taken:
         sections.append((f"Meanwhile the target branch got another record at {example.taken}.", ""))
     lines = []

@@ -14,9 +14,11 @@ from .change import Finding, HistoryContext, RecordChange, place
 from .history_fields import FIELD_RULES
 from .history_files import FILE_RULES
 
-__all__ = ["HISTORY_RULES", "HistoryContext", "RecordChange", "run_history_rules"]
+__all__ = ["HISTORY_RULES", "WARNINGS", "HistoryContext", "RecordChange", "run_history_rules"]
 
 HISTORY_RULES: list[Rule] = [*FILE_RULES, *FIELD_RULES]
+# The ids of the rules whose findings are warnings: shown, never failing the check.
+WARNINGS = frozenset(rule.id for rule in HISTORY_RULES if rule.warning)
 
 
 def run_history_rules(change: RecordChange, context: HistoryContext) -> list[Problem]:

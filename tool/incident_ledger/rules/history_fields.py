@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from ..process import (
@@ -17,6 +18,7 @@ from ..process import (
     STATUS_ENTRY,
     narrows_visibility,
 )
+from ..records import format_time, parse_time
 from ..yamlio import Document, KeyPath
 from .base import Declare, Example, Kind, Rule
 from .change import (
@@ -33,6 +35,7 @@ from .change import (
     timeline,
 )
 from .examples import CLASSIFIED_ENTRY, INVESTIGATING_ENTRY, RESOLVED_ENTRY, action_item, timeline_entry
+from .record import FUTURE_SLACK
 
 FIELD_RULES: list[Rule] = []
 history_rule = Declare(FIELD_RULES, Kind.HISTORY)
@@ -301,3 +304,51 @@ def _first_item_difference(before: Any, after: Any) -> KeyPath:
             if index >= len(old) or old[index] != item:
                 return ("action_items", index)
     return ("action_items",)
+
+
+# How long after the time it states an entry may be added before a reviewer is told.
+BACKDATE_TOLERANCE = timedelta(days=1)
+_PAGED = timeline_entry("10:45", NOTE_ENTRY, "Paged the database team.")
+
+
+@history_rule(
+    "back-dated",
+    failing=Example(
+        "timeline:\n" + INVESTIGATING_ENTRY + _PAGED,
+        before="timeline:\n" + INVESTIGATING_ENTRY,
+        added="2026-11-06T09:00:00Z",
+    ),
+    passing=Example(
+        "timeline:\n" + INVESTIGATING_ENTRY + _PAGED,
+        before="timeline:\n" + INVESTIGATING_ENTRY,
+        added="2026-11-03T11:00:00Z",
+    ),
+    warning=True,
+)
+def entries_added_in_time(change: RecordChange, context: HistoryContext) -> Iterator[Finding]:
+    """A timeline entry is added within a day of the time it states (a warning only).
+
+    Recording the past is allowed (`--at`), but an entry appended to a record more than a
+    day after its time reads as written live unless its text says it was added
+    afterwards. `inc check` judges each entry a change appends against the commit that
+    adds it (or now, for work not yet committed) and warns; it never fails. A new record
+    is not judged: it documents the past as a whole. Nor is a commit dated after the
+    checker's clock: the clocks disagree.
+    """
+    both = base_and_head(change)
+    if both is None or change.head_path is None:
+        return
+    first = len(timeline(both[0]))
+    for index, entry in enumerate(timeline(both[1])[first:], start=first):
+        written = str(field(entry, "at"))
+        moment = parse_time(written)
+        added = context.added_at(change.head_path, str(field(entry, "kind")), written)
+        if moment is None or added is None or added > context.now + FUTURE_SLACK:
+            continue
+        if added - moment > BACKDATE_TOLERANCE:
+            days = (added - moment).total_seconds() / 86400
+            yield (
+                ("timeline", index, "at"),
+                f"timeline entry {index + 1} (at {written}) was added {days:.1f} days later, on "
+                f"{format_time(added)}; recording the past is fine, but say in its text that it was added afterwards",
+            )
