@@ -34,13 +34,13 @@ if TYPE_CHECKING:
 
 # Wide enough that ruamel never folds a long line a person wrote on one line.
 _WIDTH = 1 << 16
-_SEQUENCE_UNDER_KEY = re.compile(r"^( *)[^\s#][^\n]*:[ \t]*\n( *)-( +)\S", re.MULTILINE)
+_SEQUENCE_UNDER_KEY = r"(?m)^( *)[^\s#][^\n]*:[ \t]*\n( *)-( +)\S"
 # Characters a literal block cannot carry as they are (YAML folds other line breaks
 # into newlines, and control characters need escapes): such text is written quoted.
 _BLOCK_UNSAFE = frozenset(
     map(chr, [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF])
 )
-_MAPPING_UNDER_KEY = re.compile(r"^([^\s#-][^\n:]*):[ \t]*\n( +)[^\s#-][^\n]*:", re.MULTILINE)
+_MAPPING_UNDER_KEY = r"(?m)^([^\s#-][^\n:]*):[ \t]*\n( +)[^\s#-][^\n]*:"
 
 
 def _yaml(text: str) -> YAML:
@@ -50,7 +50,7 @@ def _yaml(text: str) -> YAML:
     yaml.preserve_quotes = True
     yaml.width = _WIDTH
     offset, content = _sequence_indent(text)
-    match = _MAPPING_UNDER_KEY.search(text)
+    match = re.search(_MAPPING_UNDER_KEY, text)
     mapping = len(match.group(2)) if match else 2
     # Written as the file is: `mapping` is how far nested keys are indented, `sequence`
     # where a list item's content starts and `offset` where its dash stands.
@@ -63,7 +63,7 @@ def _sequence_indent(text: str) -> tuple[int, int]:
 
     The shipped records use `key:` / `  - item` (2 and 4); indentless lists are 0 and 2.
     """
-    match = _SEQUENCE_UNDER_KEY.search(text)
+    match = re.search(_SEQUENCE_UNDER_KEY, text)
     if match is None:
         return 2, 4
     offset = max(0, len(match.group(2)) - len(match.group(1)))
@@ -289,7 +289,7 @@ class _Layout:
     """How this file indents what is nested (as `_yaml` tells ruamel), to write new keys alike."""
 
     def __init__(self, text: str) -> None:
-        match = _MAPPING_UNDER_KEY.search(text)
+        match = re.search(_MAPPING_UNDER_KEY, text)
         self.mapping = len(match.group(2)) if match else 2
         self.offset, self.content = _sequence_indent(text)
 

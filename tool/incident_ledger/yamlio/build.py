@@ -29,15 +29,17 @@ _YAML11_BOOLS = frozenset(
 )
 # Every plain value starting with a letter that YAML 1.1 or 1.2 reads as other than text.
 _WORDS = _NULLS | _TRUE | _FALSE | _YAML11_BOOLS
-_INT = re.compile(r"[-+]?[0-9]+\Z")
-_INT_OTHER_BASE = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-_SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z")
-_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z")
-_UNDERSCORE_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?\Z")
-_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|\Z)")
+# The forms of the values that do not start with a letter, rare in records: `re` compiles
+# each pattern the first time a value gets that far.
+_INT = r"[-+]?[0-9]+\Z"
+_INT_OTHER_BASE = r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z"
+_FLOAT = r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z"
+_SPECIAL_FLOAT = r"[-+]?\.(inf|Inf|INF)\Z|\.(nan|NaN|NAN)\Z"
+_SEXAGESIMAL = r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z"
+_UNDERSCORE_NUMBER = r"[-+]?[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?\Z"
+_DATE_LIKE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|\Z)"
 # YAML 1.1 wants a sign in a float's exponent: `1.5e3` is text to it, a number to YAML 1.2.
-_UNSIGNED_EXPONENT = re.compile(r".*[eE][0-9]+\Z")
+_UNSIGNED_EXPONENT = r".*[eE][0-9]+\Z"
 
 
 class Builder:
@@ -171,7 +173,7 @@ class Builder:
             return text in _TRUE
         if text in _YAML11_BOOLS:
             return self.ambiguous(node, "a boolean in YAML 1.1 and text in YAML 1.2")
-        if _INT.match(text):
+        if re.match(_INT, text):
             digits = text.lstrip("+-")
             if len(digits) > 1 and digits[0] == "0":
                 return self.ambiguous(node, "an octal number in YAML 1.1 and decimal in YAML 1.2")
@@ -179,30 +181,30 @@ class Builder:
                 self.problem(mark(node), YAML_VALUE.id, f"number with {len(digits)} digits is too large")
                 return None
             return int(text)
-        if _INT_OTHER_BASE.match(text):
+        if re.match(_INT_OTHER_BASE, text):
             if text.startswith("0o"):
                 return self.ambiguous(node, "a number in YAML 1.2 and text in YAML 1.1")
             return int(text, 16)
-        if _FLOAT.match(text):
+        if re.match(_FLOAT, text):
             if "." not in text:
                 return self.ambiguous(node, "a number in YAML 1.2 and text in YAML 1.1")
-            if _UNSIGNED_EXPONENT.match(text):
+            if re.match(_UNSIGNED_EXPONENT, text):
                 return self.ambiguous(node, "a number in YAML 1.2 and text in YAML 1.1")
             value = float(text)
             if value in (float("inf"), float("-inf")):
                 self.problem(mark(node), YAML_VALUE.id, f"number {shown(text)} is too large")
                 return None
             return value
-        if _SPECIAL_FLOAT.match(text):
+        if re.match(_SPECIAL_FLOAT, text):
             self.problem(
                 mark(node),
                 YAML_VALUE.id,
                 f"{shown(text)} is infinity or not-a-number, which no record field accepts; quote it if it is text",
             )
             return None
-        if _SEXAGESIMAL.match(text) or _UNDERSCORE_NUMBER.match(text):
+        if re.match(_SEXAGESIMAL, text) or re.match(_UNDERSCORE_NUMBER, text):
             return self.ambiguous(node, "a number in YAML 1.1 and text in YAML 1.2")
-        if _DATE_LIKE.match(text):
+        if re.match(_DATE_LIKE, text):
             return self.ambiguous(node, "a date in YAML 1.1 readers and text in YAML 1.2")
         return text
 

@@ -15,7 +15,9 @@ from ..rules.reader import NOT_A_RECORD, YAML_ALIAS, YAML_SYNTAX
 from .loader import MAX_DEPTH, Loader, mark
 
 # The characters YAML 1.2 refuses in a stream (c-printable's complement).
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A pattern string: compiling this class costs more than parsing a record, and only a
+# file that failed to parse is searched with it.
+_NOT_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 
 def syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
@@ -70,7 +72,7 @@ def _unclosed_quote_line(lines: list[str], error_line: int) -> int | None:
 
 
 def unprintable_problem(path: str, text: str, error: Exception) -> Problem:
-    found = _NOT_PRINTABLE.search(text)
+    found = re.search(_NOT_PRINTABLE, text)
     if found is None:
         return Problem(path, 1, 1, YAML_SYNTAX.id, f"YAML syntax error: {error}".split("\n")[0])
     at = found.start()
