@@ -281,3 +281,47 @@ def test_a_commit_whose_head_cannot_be_read_afterwards_is_not_undone(repo: Path,
     assert git(repo, "log", "-1", "--format=%s", "main").endswith(": Paged the database team\n")
     assert (repo / path).read_bytes().decode() == git(repo, "show", f"main:{path}")
     assert "Paged the database team" in (repo / path).read_text()
+
+
+def test_a_first_commit_whose_head_cannot_be_read_afterwards_is_not_undone(tmp_path: Path, inc_bin: str) -> None:
+    """On a branch yet unborn a failed read of HEAD is no answer either: the commit was
+    made on `main` (the only commit of the repository), so the record stays."""
+    root = tmp_path / "fresh"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    identity(root)
+    shutil.copytree(SCHEMAS, root / "schemas")
+    hook(root / ".git", "post-commit", 'printf "ref: refs/heads/nowhere\\n" > "$(git rev-parse --git-dir)/HEAD"\n')
+    done = run_inc(inc_bin, root, *NEW)
+    assert done.returncode == 1, done.stderr
+    assert "HEAD could not be read after `git commit`, so inc cannot tell whether the commit was made" in done.stderr
+    (path,) = git(root, "show", "--name-only", "--format=", "main").split()
+    assert (root / path).read_text() == git(root, "show", f"main:{path}")
+
+
+def test_a_refused_commit_whose_head_cannot_be_read_says_what_git_said(repo: Path, inc_ok: Any, inc_bin: str) -> None:
+    incident = new_incident(inc_ok, repo)
+    path = f"incidents/2026/{incident}.yaml"
+    hook(repo / ".git", "pre-commit", 'echo "lint: refused by policy" >&2\n'
+         'printf "ref: refs/heads/nowhere\\n" > "$(git rev-parse --git-dir)/HEAD"\nexit 1\n')  # fmt: skip
+    done = run_inc(inc_bin, repo, "log", incident, "Paged the database team")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"inc: error: git refused the commit: lint: refused by policy; {path} was written, but HEAD could not be"
+        f" read after `git commit`, so inc cannot tell whether the commit was made; nothing was put back. See"
+        f" `git status` and `git log -1 -- {path}`\n"
+    )
+    assert "Paged the database team" not in git(repo, "log", "-1", "--format=%s", "main")
+
+
+def test_a_refused_first_commit_in_a_repository_without_commits_is_undone(tmp_path: Path, inc_bin: str) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    identity(root)
+    shutil.copytree(SCHEMAS, root / "schemas")
+    hook(root / ".git", "pre-commit", 'echo "lint: refused by policy" >&2\nexit 1\n')
+    done = run_inc(inc_bin, root, *NEW)
+    assert (done.returncode, done.stderr) == (1, "inc: error: git refused the commit: lint: refused by policy\n")
+    assert git(root, "status", "--porcelain") == "?? schemas/\n"
+    assert not (root / "incidents").exists()

@@ -4,7 +4,8 @@ The file is written atomically (a temporary file renamed over it), its folders m
 on failure, removed again. With a commit message the write and `git commit` are one
 step: whatever stops it (a refused commit, a signal, a full disk), either the commit
 exists and the file and its index entry are as the commit has them, or both are byte
-for byte as they were.
+for byte as they were. Only when HEAD cannot be read after `git commit` (a hook broke it)
+is nothing put back: the written file stays, and the command says it cannot tell.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def write_and_commit(
     message, commit it alone: one step that ends either way, never half-way.
 
     Either the commit exists and the file and its index entry are as the commit has
-    them, or the file and its index entry are byte for byte as they were. A signal
+    them, or the file and its index entry are byte for byte as they were; when HEAD
+    cannot be read after `git commit`, the file stays written and the error says so
+    (putting it back could undo a change a commit holds). A signal
     (Ctrl-C, SIGTERM) meanwhile is held until the step has ended one way or the other
     (see `interrupts`), then reported with what was done. `state` gives the index entry
     and HEAD to go back to, when the caller started reading them (`gitrepo.reading_before`).
@@ -102,21 +105,25 @@ def _commit_alone(
     interrupts.checkpoint()  # the last moment to stop with nothing written
     created = [folder for folder in reversed(file.parents) if not folder.exists()]
     failure: BaseException | None = None
-    written = False
+    written = started = False
     try:
         _write_new_folders(root, relative, content)
         written = True
         interrupts.checkpoint()  # written but git not started: put back below
+        started = True
         gitrepo.commit_one(root, relative, message, new=not entry, when=when)
     except BaseException as error:  # a refused commit, a signal, a full disk
         failure = error
-    # Whether the commit happened is read from HEAD, whatever ended git: a signal during
-    # a post-commit hook stops git after the commit, one during a pre-commit hook before.
-    compared = gitrepo.comparing_with_head(root, relative)  # beside committed_on: read only if it did
-    try:
-        made = gitrepo.committed_on(root, parent)
-    finally:
-        compared.wait()
+    compared: interrupts.Started | None = None
+    made: bool | None = False  # git never started: nothing was committed
+    if started:
+        # Whether the commit happened is read from HEAD, whatever ended git: a signal during
+        # a post-commit hook stops git after the commit, one during a pre-commit hook before.
+        compared = gitrepo.comparing_with_head(root, relative)  # beside committed_on: read only if it did
+        try:
+            made = gitrepo.committed_on(root, parent)
+        finally:
+            compared.wait()
     if made is None:
         done.unknown = True
         _cannot_tell(relative, failure)
@@ -142,8 +149,9 @@ def _cannot_tell(relative: str, failure: BaseException | None) -> NoReturn:
     was made would then hold a change the work tree no longer has, and say so."""
     if isinstance(failure, Interrupted):
         raise failure
+    why = f"{failure}; " if failure is not None else ""  # what git said, when it refused
     raise LedgerError(
-        f"{relative} was written, but HEAD could not be read after `git commit`, so inc cannot tell whether"
+        f"{why}{relative} was written, but HEAD could not be read after `git commit`, so inc cannot tell whether"
         f" the commit was made; nothing was put back. See `git status` and `git log -1 -- {relative}`"
     ) from None
 

@@ -271,9 +271,14 @@ def committed_on(root: Path, parent: str | None) -> bool | None:
     ids = done.stdout.decode().split()
     if done.returncode == 0 and ids:
         return ids[0] != parent and ids[1:2] == ([parent] if parent else [])
-    if parent is None and done.returncode > 0:
-        return False  # the branch is still unborn: git ended before making the commit
+    if parent is None and done.returncode > 0 and _no_commit_at_all(root):
+        return False  # the branch is still unborn and no commit exists anywhere: git made none
     return None
+
+
+def _no_commit_at_all(root: Path) -> bool:
+    found = git(root, "rev-list", "--max-count=1", "--all", check=False)
+    return found.returncode == 0 and not found.stdout.strip()
 
 
 def comparing_with_head(root: Path, path: str) -> interrupts.Started:
