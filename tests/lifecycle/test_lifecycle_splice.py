@@ -17,6 +17,7 @@ from project_paths import PROJECT
 
 from incident_ledger import yamledit, yamlio
 from incident_ledger.ledger import Ledger
+from incident_ledger.records import modeline
 
 RECORDS = sorted((PROJECT / "incidents").rglob("*.yaml")) + sorted((PROJECT / "tests/examples/valid").glob("*.yaml"))
 AT = datetime(2026, 11, 23, 11, tzinfo=timezone.utc)
@@ -181,3 +182,65 @@ def test_a_record_with_a_document_end_marker_takes_entries_and_stages(repo: Path
     assert [e["text"] for e in record["timeline"][-2:]] == ["Still looking.", "Cancelled: A false alarm."]
     assert git(repo, "status", "--porcelain") == ""
     inc_ok(repo, "validate")
+
+
+NEW_FIELDS = [
+    {"title": "Search is slow", "summary": "Slow.", "detected_by": "staff", "services": [], "visibility": "internal"},
+    {
+        "title": "Checkout: 'EU' #1 down",
+        "summary": "Card payments fail (30 %) since the deploy; rolled back",
+        "detected_by": "monitoring",
+        "reported_by": "Sean O'Brien",
+        "services": ["checkout-api", "payments", "checkout-api"],
+        "visibility": "restricted",
+        "exercise": True,
+        "started_at": datetime(2026, 11, 23, 9, 58, tzinfo=timezone.utc),
+    },
+    {"title": "yes", "summary": "2026-11-03", "detected_by": "1e3", "services": ["null", "on"], "visibility": "public"},
+    {
+        "title": 'The "pay" button',
+        "summary": "Zahlungen schlagen fehl.",
+        "detected_by": "staff",
+        "visibility": "internal",
+    },
+    {"title": "Zahlungen schlagen fehl", "summary": "Karten — 30 %.", "detected_by": "staff", "visibility": "internal"},
+    {"title": "Two lines", "summary": "First line.\nSecond line.\n", "detected_by": "staff", "visibility": "internal"},
+]
+
+
+@pytest.mark.parametrize("given", NEW_FIELDS, ids=["plain", "quoted", "yaml-1.1-words", "escape", "unicode", "block"])
+def test_a_new_record_is_written_as_the_round_trip_writes_it(given: dict[str, Any]) -> None:
+    fields = {"exercise": False, "reported_by": None, "started_at": None, "services": [], **given, "detected_at": AT}
+    relative = "incidents/2026/INC-20261123-AB12.yaml"
+    head = f"{modeline(PROJECT / relative, PROJECT)}\nschema_version: 1\n"
+    with yamledit.plain_values():
+        record = {"schema_version": 1, **LEDGER._first_fields("INC-20261123-AB12", fields, AT, "Dana W", None)}
+    fast = yamledit.spliced(head, yamlio.parse(relative, head), record)
+    editable = yamledit.Editable(relative, head)
+    for name, value in LEDGER._first_fields("INC-20261123-AB12", fields, AT, "Dana W", None).items():
+        editable.data[name] = value
+    if given["title"] in ("Two lines", 'The "pay" button', "Zahlungen schlagen fehl"):
+        # A block of lines, an escaped quote, text beyond ASCII: the round trip writes them.
+        assert fast is None
+    else:
+        assert fast == editable.text()
+
+
+def test_inc_new_loads_no_round_trip_writer(repo: Path) -> None:
+    step = ["new", "Checkout: 'EU' down", "--summary", "Card payments fail.", "--detected-by", "monitoring",
+            "--service", "checkout-api", "--started-at", "2026-11-23T09:58:00Z", "--at", "2026-11-23T10:00:00Z"]  # fmt: skip
+    probe = (
+        "import sys\nfrom incident_ledger.cli import main\n"
+        f"code = main({step!r})\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'ruamel'}))"
+    )
+    count = commits(repo)
+    done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
+    incident_id, summary = done.stdout.splitlines()
+    assert summary == "0 []", done.stderr
+    assert commits(repo) == count + 1
+    record = yamlio.read(record_path(repo, incident_id))
+    assert (record.data["title"], record.data["services"], record.data["started_at"]) == (
+        "Checkout: 'EU' down", ["checkout-api"], "2026-11-23T09:58:00Z",
+    )  # fmt: skip
+    assert record.problems == []

@@ -266,26 +266,39 @@ class Ledger:
         else:  # pragma: no cover - 20 collisions in a space of a million
             raise LedgerError("could not find a free incident id; try again")
         relative = relative_path(incident_id).as_posix()
-        file = self.root / relative
-        editable = yamledit.Editable(relative, f"{modeline(file, self.root)}\nschema_version: 1\n")
-        data = editable.data
-        stage = self.schema.stages[0]
-        values = _new_values({**fields, "reported_by": fields.get("reported_by") or author})
-        values.update(id=incident_id, status=stage)
-        for name in self.field_order:
-            if name in values:
-                data[name] = values[name]
-        text = note or f"Incident opened: {fields['title']}"
-        data["timeline"] = yamledit.sequence(
-            [yamledit.editable(self.entry(detected, STATUS_ENTRY, author, text, stage))]
-        )
+        head = f"{modeline(self.root / relative, self.root)}\nschema_version: 1\n"
         given = {"--at": format_time(detected)}
         if fields.get("started_at"):
             given["--started-at"] = format_time(fields["started_at"])
-        new_text = self._checked_text(relative, editable, "", given)
+        # Written after the first line as `spliced` writes new keys (no round trip), or by
+        # the round-trip writer when a value is one only it writes (a block of lines).
+        with yamledit.plain_values():
+            record = {"schema_version": 1, **self._first_fields(incident_id, fields, detected, author, note)}
+        new_text = yamledit.spliced(head, self._parse(relative, head), record)
+        if new_text is None or not self._reads_back(relative, new_text, yamledit.plain(record), given):
+            editable = yamledit.Editable(relative, head)
+            for name, value in self._first_fields(incident_id, fields, detected, author, note).items():
+                editable.data[name] = value
+            new_text = self._checked_text(relative, editable, "", given)
+        stage = self.schema.stages[0]
         message = commit_message(incident_id, stage, str(fields["title"]), stage)
         write_and_commit(self.root, relative, new_text.encode("utf-8"), None, message if commit else None, self.now)
         return Outcome(incident_id, relative, stage, stage, commit, incident_id)
+
+    def _first_fields(
+        self, incident_id: str, fields: dict[str, Any], detected: datetime, author: str, note: str | None
+    ) -> dict[str, Any]:
+        """A new record's fields after `schema_version`, in the schema's order, with its
+        first timeline entry (values in the types `yamledit`'s makers give at the time)."""
+        stage = self.schema.stages[0]
+        values = _new_values({**fields, "reported_by": fields.get("reported_by") or author})
+        values.update(id=incident_id, status=stage)
+        record = {name: values[name] for name in self.field_order if name in values}
+        text = note or f"Incident opened: {fields['title']}"
+        record["timeline"] = yamledit.sequence(
+            [yamledit.editable(self.entry(detected, STATUS_ENTRY, author, text, stage))]
+        )
+        return record
 
     def _checked_text(self, relative: str, editable: yamledit.Editable, before: str, given: Mapping[str, str]) -> str:
         """The edited text, refused unless it reads back as written and passes every check

@@ -278,6 +278,8 @@ def _items(dash: str, items: list[Any]) -> list[str] | None:
 
 def _written(value: Any) -> str | None:
     """A scalar as ruamel writes it in a block mapping, when written here; else None."""
+    if type(value) is bool:
+        return "true" if value else "false"
     if type(value) is Quoted:
         return f'"{value}"' if _WRITTEN_QUOTED.fullmatch(value) else None
     if type(value) is str and _WRITTEN_PLAIN.fullmatch(value) and "#" not in value:
