@@ -283,14 +283,20 @@ def test_a_commit_whose_head_cannot_be_read_afterwards_is_not_undone(repo: Path,
     assert "Paged the database team" in (repo / path).read_text()
 
 
-def test_a_first_commit_whose_head_cannot_be_read_afterwards_is_not_undone(tmp_path: Path, inc_bin: str) -> None:
-    """On a branch yet unborn a failed read of HEAD is no answer either: the commit was
-    made on `main` (the only commit of the repository), so the record stays."""
+def without_commits(tmp_path: Path) -> Path:
+    """A repository with the schemas in its work tree and no commit yet (the branch unborn)."""
     root = tmp_path / "fresh"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     identity(root)
     shutil.copytree(SCHEMAS, root / "schemas")
+    return root
+
+
+def test_a_first_commit_whose_head_cannot_be_read_afterwards_is_not_undone(tmp_path: Path, inc_bin: str) -> None:
+    """On a branch yet unborn a failed read of HEAD is no answer either: the commit was
+    made on `main` (the only commit of the repository), so the record stays."""
+    root = without_commits(tmp_path)
     hook(root / ".git", "post-commit", 'printf "ref: refs/heads/nowhere\\n" > "$(git rev-parse --git-dir)/HEAD"\n')
     done = run_inc(inc_bin, root, *NEW)
     assert done.returncode == 1, done.stderr
@@ -315,11 +321,7 @@ def test_a_refused_commit_whose_head_cannot_be_read_says_what_git_said(repo: Pat
 
 
 def test_a_refused_first_commit_in_a_repository_without_commits_is_undone(tmp_path: Path, inc_bin: str) -> None:
-    root = tmp_path / "fresh"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    identity(root)
-    shutil.copytree(SCHEMAS, root / "schemas")
+    root = without_commits(tmp_path)
     hook(root / ".git", "pre-commit", 'echo "lint: refused by policy" >&2\nexit 1\n')
     done = run_inc(inc_bin, root, *NEW)
     assert (done.returncode, done.stderr) == (1, "inc: error: git refused the commit: lint: refused by policy\n")
