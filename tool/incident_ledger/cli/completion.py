@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from click.shell_completion import CompletionItem
 
 from .options import State
 
-Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]]
+if TYPE_CHECKING:  # loaded when completing: every command names its completers, few complete
+    from click.shell_completion import CompletionItem
+
+Completer = Callable[[click.Context, click.Parameter, str], "list[CompletionItem]"]
 
 
 def _root(ctx: click.Context) -> Path:
@@ -25,6 +28,8 @@ def _root(ctx: click.Context) -> Path:
 
 def incident_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """The ids of the records under incidents/, newest first, that start with what is typed."""
+    from click.shell_completion import CompletionItem
+
     from ..records import INCIDENTS_DIR, RECORD_SUFFIXES, is_valid_id
 
     folder = _root(ctx) / INCIDENTS_DIR
@@ -40,6 +45,8 @@ def field_values(*keypath: str) -> Completer:
     """The values the repository's schema allows for the field at `keypath`."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
         from ..schema import Schema, schema_dir
 
         values = Schema(schema_dir(_root(ctx))).values_of(keypath)
