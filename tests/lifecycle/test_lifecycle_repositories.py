@@ -327,3 +327,16 @@ def test_a_refused_first_commit_in_a_repository_without_commits_is_undone(tmp_pa
     assert (done.returncode, done.stderr) == (1, "inc: error: git refused the commit: lint: refused by policy\n")
     assert git(root, "status", "--porcelain") == "?? schemas/\n"
     assert not (root / "incidents").exists()
+
+
+def test_a_refused_first_commit_on_an_orphan_branch_is_undone(repo: Path, inc_bin: str) -> None:
+    """The branch is unborn but the repository has commits (`git checkout --orphan`, a
+    fetch): HEAD cannot be read before or after, and the branch it names still does not
+    exist, so git made no commit and everything is put back."""
+    git(repo, "checkout", "-q", "--orphan", "ledger")
+    hook(repo / ".git", "pre-commit", 'echo "lint: refused by policy" >&2\nexit 1\n')
+    before = git(repo, "status", "--porcelain")
+    done = run_inc(inc_bin, repo, *NEW)
+    assert (done.returncode, done.stderr) == (1, "inc: error: git refused the commit: lint: refused by policy\n")
+    assert git(repo, "status", "--porcelain") == before
+    assert list((repo / "incidents").iterdir()) == []

@@ -102,6 +102,7 @@ def _commit_alone(
     file = root / relative
     before_commit = state() if state else gitrepo.Before(gitrepo.index_entry(root, relative), gitrepo.head_commit(root))
     entry, parent = before_commit.entry, before_commit.parent
+    branch = gitrepo.unborn_branch(root) if parent is None else None  # the first commit's branch
     interrupts.checkpoint()  # the last moment to stop with nothing written
     created = [folder for folder in reversed(file.parents) if not folder.exists()]
     failure: BaseException | None = None
@@ -121,7 +122,7 @@ def _commit_alone(
         # a post-commit hook stops git after the commit, one during a pre-commit hook before.
         compared = gitrepo.comparing_with_head(root, relative)  # beside committed_on: read only if it did
         try:
-            made = gitrepo.committed_on(root, parent)
+            made = gitrepo.committed_on(root, parent, branch)
         finally:
             compared.wait()
     if made is None:

@@ -280,10 +280,13 @@ def _written(value: Any) -> str | None:
     """A scalar as ruamel writes it in a block mapping, when written here; else None."""
     if type(value) is bool:
         return "true" if value else "false"
+    if type(value) not in (Quoted, str) or len(value) >= _WIDTH // 4:
+        return None  # (ruamel folds a long line: the round trip writes it)
     if type(value) is Quoted:
         return f'"{value}"' if _WRITTEN_QUOTED.fullmatch(value) else None
-    if type(value) is str and _WRITTEN_PLAIN.fullmatch(value) and "#" not in value:
-        return value if value.lower() not in _NOT_TEXT and len(value) < _WIDTH // 4 else None
+    text: str = value
+    if _WRITTEN_PLAIN.fullmatch(text) and "#" not in text and text.lower() not in _NOT_TEXT:
+        return text
     return None
 
 

@@ -36,6 +36,7 @@ from .commit import (
     match_head,
     reading_before,
     restore_index_entry,
+    unborn_branch,
 )
 
 if TYPE_CHECKING:
@@ -135,5 +136,6 @@ __all__ = [
     "resolve_commit",
     "restore_index_entry",
     "toplevel",
+    "unborn_branch",
     "unchanged_blobs",
 ]

@@ -258,9 +258,9 @@ def _head_of(done: subprocess.CompletedProcess[bytes]) -> str | None:
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
-def committed_on(root: Path, parent: str | None) -> bool | None:
-    """Whether HEAD is now a new commit made on `parent` (None: on a branch yet unborn);
-    None when HEAD cannot be read, so that nobody can tell.
+def committed_on(root: Path, parent: str | None, branch: str | None = None) -> bool | None:
+    """Whether HEAD is now a new commit made on `parent` (None: on a branch yet unborn,
+    `branch`, as `unborn_branch` named it before the commit); None when nobody can tell.
 
     How a commit attempt ended is read here, from HEAD, never from git's exit status: a
     signal can stop git after it moved the branch (in a post-commit hook) or before.
@@ -271,14 +271,21 @@ def committed_on(root: Path, parent: str | None) -> bool | None:
     ids = done.stdout.decode().split()
     if done.returncode == 0 and ids:
         return ids[0] != parent and ids[1:2] == ([parent] if parent else [])
-    if parent is None and done.returncode > 0 and _no_commit_at_all(root):
-        return False  # the branch is still unborn and no commit exists anywhere: git made none
+    if parent is None and done.returncode > 0 and branch is not None:
+        # A branch still unborn is one git made no commit on; one that exists now, with
+        # HEAD unreadable, may hold it.
+        found = git(root, "rev-parse", "--verify", "--quiet", branch, check=False)
+        if found.returncode == 1 and not found.stdout.strip():
+            return False
     return None
 
 
-def _no_commit_at_all(root: Path) -> bool:
-    found = git(root, "rev-list", "--max-count=1", "--all", check=False)
-    return found.returncode == 0 and not found.stdout.strip()
+def unborn_branch(root: Path) -> str | None:
+    """The branch HEAD names (`refs/heads/main`), read before a first commit on it; None
+    when HEAD is detached or cannot be read."""
+    done = git(root, "symbolic-ref", "--quiet", "HEAD", check=False)
+    name = done.stdout.decode("utf-8", "surrogateescape").strip()
+    return name if done.returncode == 0 and name else None
 
 
 def comparing_with_head(root: Path, path: str) -> interrupts.Started:
