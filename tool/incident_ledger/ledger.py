@@ -177,16 +177,7 @@ class Ledger:
     ) -> Outcome:
         old, text, document = self.read(incident_id)
         entries = len(timeline(document.data))
-        # First on a plain copy, written into the text where it changes (no round trip);
-        # the round-trip writer when the change is not one `spliced` writes.
-        data: Any = yamledit.plain(document.data)  # a copy: the edit changes its mappings and lists
-        with yamledit.plain_values():
-            done = edit(data, document.data)
-        new_text = yamledit.spliced(text, document, data)
-        if new_text is None or not self._reads_back(relative, new_text, yamledit.plain(data), given):
-            editable = yamledit.Editable(relative, text)
-            done = edit(editable.data, document.data)
-            new_text, data = self._checked_text(relative, editable, text, given), editable.data
+        new_text, data, done = self._edited(relative, text, document, lambda data: edit(data, document.data), given)
         what, detail = done if isinstance(done, tuple) else (done, _appended_text(data, entries))
         stage = str(data.get("status"))
         detail = detail or str(data.get("title", ""))
@@ -270,16 +261,12 @@ class Ledger:
         given = {"--at": format_time(detected)}
         if fields.get("started_at"):
             given["--started-at"] = format_time(fields["started_at"])
-        # Written after the first line as `spliced` writes new keys (no round trip), or by
-        # the round-trip writer when a value is one only it writes (a block of lines).
-        with yamledit.plain_values():
-            record = {"schema_version": 1, **self._first_fields(incident_id, fields, detected, author, note)}
-        new_text = yamledit.spliced(head, self._parse(relative, head), record)
-        if new_text is None or not self._reads_back(relative, new_text, yamledit.plain(record), given):
-            editable = yamledit.Editable(relative, head)
+
+        def fill(data: Any) -> None:  # the fields after `schema_version`, in order
             for name, value in self._first_fields(incident_id, fields, detected, author, note).items():
-                editable.data[name] = value
-            new_text = self._checked_text(relative, editable, "", given)
+                data[name] = value
+
+        new_text, _, _ = self._edited(relative, head, self._parse(relative, head), fill, given)
         stage = self.schema.stages[0]
         message = commit_message(incident_id, stage, str(fields["title"]), stage)
         write_and_commit(self.root, relative, new_text.encode("utf-8"), None, message if commit else None, self.now)
@@ -299,6 +286,28 @@ class Ledger:
             [yamledit.editable(self.entry(detected, STATUS_ENTRY, author, text, stage))]
         )
         return record
+
+    def _edited(
+        self,
+        relative: str,
+        text: str,
+        document: yamlio.Document,
+        edit: Callable[[Any], Any],
+        given: Mapping[str, str],
+    ) -> tuple[str, Any, Any]:
+        """The text after `edit` (which changes the record's data it is given), the data
+        after it and what `edit` returned, checked. The edit runs first on a plain copy,
+        written into the text where it changes (no round trip); again on the round-trip
+        writer's document when the change is not one `spliced` writes."""
+        data: Any = yamledit.plain(document.data)  # a copy: the edit changes its mappings and lists
+        with yamledit.plain_values():
+            done = edit(data)
+        new_text = yamledit.spliced(text, document, data)
+        if new_text is None or not self._reads_back(relative, new_text, yamledit.plain(data), given):
+            editable = yamledit.Editable(relative, text)
+            done = edit(editable.data)
+            new_text, data = self._checked_text(relative, editable, text, given), editable.data
+        return new_text, data, done
 
     def _checked_text(self, relative: str, editable: yamledit.Editable, before: str, given: Mapping[str, str]) -> str:
         """The edited text, refused unless it reads back as written and passes every check
