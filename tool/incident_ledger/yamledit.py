@@ -49,12 +49,8 @@ def _yaml(text: str) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = _WIDTH
-    offset, content = _sequence_indent(text)
-    match = re.search(_MAPPING_UNDER_KEY, text)
-    mapping = len(match.group(2)) if match else 2
-    # Written as the file is: `mapping` is how far nested keys are indented, `sequence`
-    # where a list item's content starts and `offset` where its dash stands.
-    yaml.indent(mapping=mapping, sequence=content, offset=offset)
+    layout = _Layout(text)
+    yaml.indent(mapping=layout.mapping, sequence=layout.content, offset=layout.offset)
     return yaml
 
 
@@ -291,11 +287,13 @@ def _written(value: Any) -> str | None:
 
 
 class _Layout:
-    """How this file indents what is nested (as `_yaml` tells ruamel), to write new keys alike."""
+    """How this file indents what is nested: what `_yaml` tells ruamel, and how `spliced`
+    writes new keys alike."""
 
     def __init__(self, text: str) -> None:
         match = re.search(_MAPPING_UNDER_KEY, text)
-        self.mapping = len(match.group(2)) if match else 2
+        self.mapping = len(match.group(2)) if match else 2  # how far nested keys are indented
+        # Where a list item's dash stands, and where its content starts.
         self.offset, self.content = _sequence_indent(text)
 
     def block(self, key: str, value: Any, indent: str = "") -> list[str] | None:
