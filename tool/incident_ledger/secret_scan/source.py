@@ -90,10 +90,10 @@ def _load(file: Path, names: Iterable[str], namespace: dict[str, Any], drop_base
     `drop_bases`. Imports only their verification code needs are not run."""
     wanted, dropped = frozenset(names), frozenset(drop_bases)
     try:
-        stat = file.stat()
+        stamp = file_stamp(str(file))
     except OSError as error:
         raise Unavailable(f"{file}: {error}") from None
-    key = (str(file), stat.st_mtime_ns, stat.st_size, *sorted(wanted), "", *sorted(dropped), "", *sorted(namespace))
+    key = (str(file), *stamp, *sorted(wanted), "", *sorted(dropped), "", *sorted(namespace))
     codes = _CODES.codes()
     code = codes.get(key)
     if code is None:
