@@ -157,8 +157,9 @@ def run(
 # started again (`_cut_short` says which); the bound only stops a program that always
 # ends by SIGINT (a wrapper script that kills itself) from looping. Blocking our signals
 # around the start instead would leave them blocked in git and in every hook it runs, so
-# that not even `kill PID` could stop them. The programs started so only read, put back one index entry, or mark
-# a new file with `add --intent-to-add`: starting one again repeats nothing it did.
+# that not even `kill PID` could stop them. The programs started so only read, put back
+# one index entry, or mark a new file with `add --intent-to-add`: starting one again
+# repeats nothing it did.
 _ATTEMPTS = 100
 
 
