@@ -185,6 +185,10 @@ def test_every_kind_of_credential_is_found(gated: Scanner) -> None:
         (r"(?i)aws_key", "AW\u017f_KEY"),  # matched case-insensitively, but not by str.lower()
         (r"(a)b\1tok", "abatok"),  # a back-reference to a group before the literal
         (r"(?>x+)tok[0-9]", "xxtok1"),
+        (r"(ghp|gho)_[a-z]{3}", "a: gho_abc"),  # one of an alternation's strings
+        (r"xo[xy](?:a|bc)-[0-9]", "xoybc-1"),  # a class and an alternation: xoxa-, xoxbc-, xoya-, xoybc-
+        (r"(?i)(ghp|gho)_[a-z]{3}", "GHO_ABC"),
+        (r"(a|b)(c|)d", "a: ad"),  # an empty alternative
     ],
 )
 def test_a_gate_opens_wherever_its_pattern_matches_a_line(pattern: str, text: str) -> None:
@@ -193,6 +197,15 @@ def test_a_gate_opens_wherever_its_pattern_matches_a_line(pattern: str, text: st
     compiled = re.compile(pattern)
     assert any(compiled.search(line) for line in text.splitlines())
     assert gate_for(compiled).opens(Text(text))
+
+
+def test_text_holding_none_of_an_alternations_strings_is_not_searched() -> None:
+    import re
+
+    gate = gate_for(re.compile(r"(ghp|gho|ghu)_[A-Za-z0-9]{4}"))
+    assert (gate.literal, gate.choices) == (b"", (b"ghp_", b"gho_", b"ghu_"))
+    assert [gate.admits(Text(t)) for t in ("ghu_", "a gho_ b", "gh_ ghp ghu-", "")] == [True, True, False, False]
+    assert gate.opens(Text("x: ghu_AbC9\n")) and not gate.opens(Text("x: ghx_AbC9\n"))
 
 
 def test_the_case_twins_are_all_the_characters_a_case_insensitive_ascii_letter_matches() -> None:
@@ -238,9 +251,11 @@ def test_a_layout_the_loader_does_not_know_falls_back_to_importing() -> None:
 
 def test_a_first_text_compiles_only_the_patterns_its_gates_literals_admit() -> None:
     scanner = Scanner(PLUGINS)
-    assert scanner.scan("text: The pool ran dry at 10:02; rolled back.\n") == []
-    private = next(d for d in scanner.detectors if d.__class__.__name__ == "PrivateKeyDetector")
-    assert private.denylist and all("compiled" not in vars(p) for p in private.denylist)
+    # It holds `_` and `-`, which GitHub's and GitLab's token prefixes (`ghp_`, `glpat-`) end with.
+    assert scanner.scan("text: The db_pool ran dry at 10:02; rolled back (see the run-book).\n") == []
+    for name in ("PrivateKeyDetector", "GitHubTokenDetector", "GitLabTokenDetector", "SlackDetector"):
+        detector = next(d for d in scanner.detectors if d.__class__.__name__ == name)
+        assert detector.denylist and all("compiled" not in vars(p) for p in detector.denylist), name
     text = f"text: {CREDENTIALS['private key']}\n"
     assert scanner.scan(text) == reference(text) != []
 

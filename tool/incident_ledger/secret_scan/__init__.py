@@ -133,11 +133,13 @@ class Scanner:
         for index, gate in self._flat_gates:
             if index in opened:
                 continue
-            # The literal test of Gate.opens, inline: it runs for every gate of every record.
-            literal = gate.literal
-            if literal:
+            # The literal test of Gate.admits, inline: it runs for every gate of every record.
+            literal, choices = gate.literal, gate.choices
+            if literal or choices:
                 folded = view.lowered if gate.ignore_case else data
-                if folded is not None and literal not in folded:
+                if folded is not None and (
+                    literal not in folded if literal else not any(choice in folded for choice in choices)
+                ):
                     continue
             if literals_only or gate.searched(view):
                 opened.add(index)

@@ -23,7 +23,6 @@ except ImportError:  # pragma: no cover - Python 3.10
 
 _LITERAL = _sre_parse.LITERAL
 _NEWLINE = ord("\n")
-# Line breaks str.splitlines() knows besides "\n": text holding one is gated line by line.
 
 
 class Gate:
@@ -36,8 +35,10 @@ class Gate:
     Where the pattern has a literal part, only the pattern from that literal on is
     tried (every match contains a match of it), which lets the regex engine skip to
     the literal instead of trying every position; text without the literal (compared
-    in lower case for case-insensitive patterns) is not searched at all. The regex is
-    compiled when first tried: the literal test alone costs only the parse.
+    in lower case for case-insensitive patterns) is not searched at all. A part that
+    matches only a few strings (`(ghp|gho)_`, `xox[bp]-`) serves as well: text holding
+    none of these `choices` is not searched. The regex is compiled when first tried:
+    the literal test alone costs only the parse.
     """
 
     def __init__(
@@ -46,9 +47,11 @@ class Gate:
         literal: bytes = b"",  # UTF-8: one pass of the bytes per literal, whatever the text holds
         ignore_case: bool = False,
         make_regex: Callable[[], re.Pattern[str]] | None = None,
+        choices: tuple[bytes, ...] = (),  # instead of `literal`: every match holds one of these
     ) -> None:
         self.pattern = pattern
         self.literal = literal
+        self.choices = choices
         self.ignore_case = ignore_case
         self.make_regex = make_regex
 
@@ -59,16 +62,23 @@ class Gate:
         try:
             return self.make_regex()
         except Exception:  # a surprise from the private compiler: the pattern alone, line by line
-            self.literal = b""
+            self.literal, self.choices = b"", ()
             return None
 
     def opens(self, text: Text) -> bool:
         _ = self.regex  # made first: a regex that cannot be made leaves no literal to test
-        if self.literal:  # text without the literal every match holds: no line can match
-            folded = text.lowered if self.ignore_case else text.data
-            if folded is not None and self.literal not in folded:
-                return False
-        return self.searched(text)
+        # Text without the literal every match holds: no line can match.
+        return self.admits(text) and self.searched(text)
+
+    def admits(self, text: Text) -> bool:
+        """Whether the text holds the literal, or one of the choices, every match holds."""
+        literal, choices = self.literal, self.choices
+        if not (literal or choices):
+            return True
+        folded = text.lowered if self.ignore_case else text.data
+        if folded is None:
+            return True
+        return literal in folded if literal else any(choice in folded for choice in choices)
 
     def searched(self, text: Text) -> bool:
         """`opens` once the literal is known to be in the text: the pattern's search."""
@@ -129,23 +139,25 @@ def _holds(data: bytes, sequences: tuple[bytes, ...]) -> bool:
 
 
 # How a pattern is gated: on its own, line by line; the whole pattern on the whole text;
-# or the pattern from its longest literal on (the tail) on the whole text.
+# or the pattern from its literal part on (the tail) on the whole text.
 LINES, WHOLE, TAIL = 0, 1, 2
-# What `facts` finds in a pattern: how it is gated, its literal (UTF-8; lower case when
-# the pattern ignores case), whether it ignores case, and where its literal starts.
-Facts = tuple[int, bytes, bool, int]
+# What `facts` finds in a pattern: how it is gated; its literals (UTF-8; lower case when
+# the pattern ignores case): the one every match holds, or the choices one of which
+# every match holds; whether it ignores case; and where its literal part starts.
+Facts = tuple[int, tuple[bytes, ...], bool, int]
 
 
 def gate_for(pattern: Any, facts: Facts | None = None) -> Gate:
     """The gate of one pattern; `facts` are what `facts(pattern)` said of it (kept
     between runs by the caller: parsing 37 patterns costs more than a record's scan)."""
-    how, literal, ignore_case, start = facts if facts is not None else gate_facts(pattern)
+    how, literals, ignore_case, start = facts if facts is not None else gate_facts(pattern)
     if how == LINES:
         return Gate(pattern)
     source, flags = pattern.pattern, pattern.flags
+    literal, choices = (literals[0], ()) if len(literals) == 1 else (b"", literals)
     if how == WHOLE:
-        return Gate(pattern, literal, ignore_case, lambda: re.compile(source, flags | re.MULTILINE))
-    return Gate(pattern, literal, ignore_case, lambda: _compile_tail(source, flags, start))
+        return Gate(pattern, literal, ignore_case, lambda: re.compile(source, flags | re.MULTILINE), choices)
+    return Gate(pattern, literal, ignore_case, lambda: _compile_tail(source, flags, start), choices)
 
 
 def gate_facts(pattern: Any) -> Facts:
@@ -153,18 +165,19 @@ def gate_facts(pattern: Any) -> Facts:
     try:
         parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
         if not _line_safe(parsed.data):
-            return (LINES, b"", False, 0)
-        start, literal = _longest_literal(parsed.data)
+            return (LINES, (), False, 0)
+        start, strings = _literal_part(parsed.data)
         ignore_case = bool((pattern.flags | parsed.state.flags) & re.IGNORECASE)
         if ignore_case:
-            literal = literal.lower() if literal.isascii() else ""
-        if any(c in _BREAKS or c == "\n" for c in literal):
-            literal = ""  # the gates look at the lines joined with "\n"
-        if not literal or _refers_back(parsed.data[start:]):
-            return (WHOLE, literal.encode(), ignore_case, 0)
-        return (TAIL, literal.encode(), ignore_case, start)
+            strings = tuple(s.lower() for s in strings) if all(s.isascii() for s in strings) else ()
+        if any(c in _BREAKS or c == "\n" for s in strings for c in s):
+            strings = ()  # the gates look at the lines joined with "\n"
+        literals = tuple(dict.fromkeys(s.encode() for s in strings))
+        if not literals or _refers_back(parsed.data[start:]):
+            return (WHOLE, literals, ignore_case, 0)
+        return (TAIL, literals, ignore_case, start)
     except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
-        return (LINES, b"", False, 0)
+        return (LINES, (), False, 0)
 
 
 def _compile_tail(source: str, flags: int, start: int) -> re.Pattern[str]:
@@ -174,18 +187,54 @@ def _compile_tail(source: str, flags: int, start: int) -> re.Pattern[str]:
     return compiled
 
 
-def _longest_literal(items: list[tuple[Any, Any]]) -> tuple[int, str]:
-    """The longest run of plain characters in the pattern's top-level sequence, and where it starts."""
-    best = (0, "")
-    index = 0
-    while index < len(items):
-        end = index
-        while end < len(items) and items[end][0] is _LITERAL:
-            end += 1
-        if end - index > len(best[1]):
-            best = (index, "".join(chr(value) for _, value in items[index:end]))
-        index = end + 1
-    return best
+# The most strings a literal part may stand for (`(ghp|gho|ghu|ghs|ghr)_` stands for five).
+_MOST_CHOICES = 16
+
+
+def _literal_part(items: list[tuple[Any, Any]]) -> tuple[int, tuple[str, ...]]:
+    """The run of the pattern's top-level sequence that matches only a few strings, the
+    shortest of them as long as can be (then the fewest), and where it starts; no
+    strings when the pattern has no such run."""
+    best: tuple[int, int, int, tuple[str, ...]] = (0, 0, 0, ())  # shortest, -count, start, strings
+    for start in range(len(items)):
+        strings: tuple[str, ...] | None = ("",)
+        for end in range(start, len(items)):
+            strings = _joined(strings, _strings([items[end]]))
+            if strings is None:
+                break
+            rank = (min(map(len, strings)), -len(strings))
+            if rank > best[:2]:
+                best = (*rank, start, strings)
+    return best[2], best[3]
+
+
+def _strings(items: Any) -> tuple[str, ...] | None:
+    """The strings a parsed sequence matches when they are few: plain characters,
+    classes of plain characters, alternatives and groups of these; else None."""
+    found: tuple[str, ...] | None = ("",)
+    for op, value in items:
+        options: tuple[str, ...] | None
+        if op is _LITERAL:
+            options = (chr(value),)
+        elif op is _sre_parse.IN and all(kind is _LITERAL for kind, _ in value):
+            options = tuple(chr(member) for _, member in value)
+        elif op is _sre_parse.BRANCH:
+            parts = [_strings(alternative.data) for alternative in value[1]]
+            options = None if None in parts else tuple(s for part in parts if part for s in part)
+        elif op is _sre_parse.SUBPATTERN and not value[1] and not value[2]:  # a group, no flags of its own
+            options = _strings(value[3].data)
+        else:
+            return None
+        found = _joined(found, options)
+    return found
+
+
+def _joined(before: tuple[str, ...] | None, after: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Each string of `before` followed by each of `after`; None when either is unknown
+    or they make too many."""
+    if before is None or not after or len(before) * len(after) > _MOST_CHOICES:
+        return None
+    return tuple(b + a for b in before for a in after)
 
 
 def _walk(items: Any) -> Iterator[tuple[Any, Any]]:
