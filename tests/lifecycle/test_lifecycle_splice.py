@@ -78,14 +78,40 @@ def add_action(data: Any) -> None:
     _add_entry(data, "Action item A9 added.")
 
 
+def finish_action(data: Any) -> None:
+    """As `inc action done` marks the first open action item done."""
+    items = data.get("action_items") or []
+    item = next((i for i in items if i.get("status") == "open"), None)
+    if item is not None:
+        item["status"] = "done"
+        order = list(LEDGER.schema.document["$defs"]["action_item"]["properties"])
+        yamledit.set_field(item, "done_at", yamledit.time_value("2026-11-23T11:00:00Z"), order)
+    _add_entry(data, "Action item done.")
+
+
 def several_lines(data: Any) -> None:
     """A block value, which only the round trip writes."""
     yamledit.set_field(data, "summary", yamledit.text_value("First line.\nSecond line.\n"), ORDER)
 
 
-EDITS: list[Callable[[Any], None]] = [resolve, classify, add_action, several_lines]
+def _open_item_status_lines(file: Path) -> list[str]:
+    document = yamlio.read(file)
+    items = document.data.get("action_items") or []
+    at = [document.locations[("action_items", n, "status")] for n, i in enumerate(items) if i.get("status") == "open"]
+    return [document.text.split("\n")[line - 1] for line, _ in at[:1]]
+
+
+EDITS: list[Callable[[Any], None]] = [resolve, classify, add_action, finish_action, several_lines]
 NESTED = sum("resolution" in yamlio.read(f).data for f in RECORDS)
-EXPECTED = {"resolve": len(RECORDS) - NESTED, "classify": len(RECORDS), "add_action": len(RECORDS), "several_lines": 0}
+# An open item's status line with a comment on it goes the round trip; the others are spliced.
+COMMENTED = sum("#" in line for f in RECORDS for line in _open_item_status_lines(f))
+EXPECTED = {
+    "resolve": len(RECORDS) - NESTED,
+    "classify": len(RECORDS),
+    "add_action": len(RECORDS),
+    "finish_action": len(RECORDS) - COMMENTED,
+    "several_lines": 0,
+}
 
 
 def _both_ways(text: str, edit: Callable[[Any], None]) -> tuple[str | None, str]:
@@ -137,6 +163,36 @@ def test_what_is_not_written_here_goes_the_round_trip() -> None:
     assert _both_ways("title: x\n", several_lines)[0] is None  # a block value
     nested = "status: resolved\nresolution:\n  summary: a\ntimeline:\n  - at: '1'\n"
     assert _both_ways(nested, resolve)[0] is None  # a nested mapping that changes
+    item = "action_items:\n  - id: A1\n    status: open{}\n{}timeline:\n  - at: '1'\n"
+    assert _both_ways(item.format("  # late", ""), finish_action)[0] is None  # the comment on the changed line
+    assert _both_ways(item.format("", "  # due next week\n"), finish_action)[0] is None  # a comment where done_at goes
+    assert _both_ways(item.format("", "\n"), finish_action)[0] is None  # a blank line there
+
+
+ITEMS = [
+    # the item's last key, in the list's last item, then its first key, then in the middle
+    "action_items:\n  - id: A1\n    status: done\n  - id: A2\n    status: open\ntimeline:\n  - at: '1'\n",
+    "action_items:\n  - status: open\n    id: A1\ntimeline:\n  - at: '1'\n",
+    "action_items:\n- id: A1\n  status: open\n  link: https://x\n- id: A2\n  status: done\ntimeline:\n- at: '1'\n",
+    "action_items:\n    -   id: A1\n        status: open\n    -   id: A2\n        status: open\ntimeline:\n    -   at: '1'\n",
+]
+# Where ruamel puts a key after a blank line or a comment is its own: those go the round trip.
+NOT_SPLICED = ["action_items:\n  - id: A1\n    status: open\n\n# later\ntimeline:\n  - at: '1'\n"]
+
+
+@pytest.mark.parametrize(
+    "text", ITEMS + NOT_SPLICED, ids=["last-item-last-key", "first-key", "indentless", "wide", "after-a-comment"]
+)
+def test_a_changed_action_item_is_spliced_as_the_round_trip_writes_it(text: str) -> None:
+    fast, slow = _both_ways(text, finish_action)
+    assert fast == (slow if text in ITEMS else None)
+    data = yamlio.parse("r.yaml", fast or slow).data
+    assert [(i["id"], i["status"], i.get("done_at")) for i in data["action_items"]][:2] in (
+        [("A1", "done", None), ("A2", "done", "2026-11-23T11:00:00Z")],
+        [("A1", "done", "2026-11-23T11:00:00Z")],
+        [("A1", "done", "2026-11-23T11:00:00Z"), ("A2", "done", None)],
+        [("A1", "done", "2026-11-23T11:00:00Z"), ("A2", "open", None)],
+    )
 
 
 def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
@@ -165,6 +221,34 @@ def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_
     assert [e["stage"] for e in record["timeline"] if e["kind"] == "status"][-3:] == [
         "classified", "investigating", "resolved",
     ]  # fmt: skip
+    inc_ok(repo, "validate")
+
+
+def test_marking_an_action_item_done_loads_no_round_trip_writer(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
+    incident_id = new_incident(inc_ok, repo)
+    for title in ("Alert on pool saturation", "Load-test the slow acquirer"):
+        inc_ok(repo, "action", "add", incident_id, title, "--owner", "Sam Okafor", "--due", "2026-12-01",
+               "--at", "2026-11-23T11:00:00Z")  # fmt: skip
+    file = record_path(repo, incident_id)
+    before = file.read_text(encoding="utf-8")
+    count = commits(repo)
+    steps = [["action", "done", incident_id, "A1", "--at", "2026-11-23T12:00:00Z"]]
+    probe = (
+        "import sys\nfrom incident_ledger.cli import main\n"
+        f"codes = [main(step) for step in {steps!r}]\n"
+        "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'ruamel'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
+    assert done.stdout == "[0] []\n", done.stderr
+    assert commits(repo) == count + 1
+    after = file.read_text(encoding="utf-8")
+    first = before.index("  - id: A1")
+    assert after[:first] == before[:first]  # the lines before the item stay
+    record = yamlio.read(file).data
+    assert [(i["id"], i["status"], i.get("done_at")) for i in record["action_items"]] == [
+        ("A1", "done", "2026-11-23T12:00:00Z"), ("A2", "open", None),
+    ]  # fmt: skip
+    assert record["timeline"][-1]["text"] == "Action item A1 done: Alert on pool saturation."
     inc_ok(repo, "validate")
 
 

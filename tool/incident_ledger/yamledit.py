@@ -187,9 +187,10 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
 
     What is written here: a top-level key whose one-line value changes (`status`), a new
     top-level key with a text, a list or a mapping of those (`resolved_at`, `resolution`),
-    placed before the key that follows it, and items added at the end of a top-level list
-    (the timeline entry). ruamel costs a stage command ~35 ms to load, before its round
-    trip of the whole record.
+    placed before the key that follows it, items added at the end of a top-level list
+    (the timeline entry), and in a list's items that are mappings, a one-line value that
+    changes and a new key with a text or a list (an action item's `status`, `done_at`).
+    ruamel costs a stage command ~35 ms to load, before its round trip of the whole record.
     """
     old = document.data
     if "\r" in text or not text.endswith("\n") or [k for k in new if k in old] != list(old):
@@ -210,7 +211,7 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
         elif new[key] == old[key]:
             continue
         elif isinstance(old[key], list) and isinstance(new[key], list):
-            block = _added_items(document, lines, key, old[key], new[key])
+            block = _list_changes(document, lines, layout, key, (old[key], new[key]), before, (replaced, inserted))
         else:
             block = None
             line = lines[starts[key]]
@@ -241,19 +242,102 @@ def _key_lines(document: yamlio.Document, lines: list[str]) -> dict[str, int] | 
     return starts
 
 
-def _added_items(
-    document: yamlio.Document, lines: list[str], key: str, old: list[Any], new: list[Any]
+def _list_changes(
+    document: yamlio.Document,
+    lines: list[str],
+    layout: _Layout,
+    key: str,
+    lists: tuple[list[Any], list[Any]],
+    end: int,
+    edits: tuple[dict[int, str], dict[int, list[str]]],
 ) -> list[str] | None:
-    """The lines of the items `new` adds at the end of the block list `old`, indented like its last item."""
-    if not old or new[: len(old)] != old or len(new) == len(old):
+    """The lines of the items added at the end of the top-level block list `key` (which
+    ends before line `end`), after the changes inside its items, written into `edits`
+    (lines replaced, lines inserted before a line). None when a change is not one written here."""
+    old, new = lists
+    if len(new) < len(old):
         return None
-    at = document.locations.get((key, len(old) - 1))
+    for index, (was, now) in enumerate(zip(old, new, strict=False)):
+        if now == was:
+            continue
+        following = document.locations.get((key, index + 1)) if index + 1 < len(old) else None
+        item_end = following[0] - 1 if following is not None else end
+        if not _item_changes(document, lines, layout, (key, index), (was, now), item_end, edits):
+            return None
+    return _added_items(document, lines, key, len(old), new[len(old) :]) if len(new) > len(old) else []
+
+
+def _item_changes(
+    document: yamlio.Document,
+    lines: list[str],
+    layout: _Layout,
+    path: tuple[str, int],
+    mappings: tuple[Any, Any],
+    end: int,
+    edits: tuple[dict[int, str], dict[int, list[str]]],
+) -> bool:
+    """Write the change of one list item that is a block mapping of one key per line
+    (ending before line `end`) into `edits`: values of one line replaced, new keys
+    inserted before the key that follows them. False when it cannot be written so."""
+    was, now = mappings
+    if not (isinstance(was, dict) and isinstance(now, dict)) or not was or [k for k in now if k in was] != list(was):
+        return False
+    rows: dict[str, int] = {}  # the line each key starts
+    columns = set()
+    for name in was:
+        at = document.locations.get((*path, name))
+        if at is None:
+            return False
+        rows[name] = at[0] - 1
+        columns.add(at[1] - 1)
+    if len(columns) != 1 or list(rows.values()) != sorted(set(rows.values())):
+        return False  # keys not in one column, or not each on a line of its own
+    column = columns.pop()
+    replaced, inserted = edits
+    names = list(now)
+    for position, name in enumerate(names):
+        later = next((n for n in names[position + 1 :] if n in was), None)
+        ends = rows[later] if later is not None else end  # where this key's lines end
+        if name not in was:
+            block = layout.block(name, now[name], " " * column)
+            if block is None or not _ends_a_value(lines[ends - 1]):
+                return False  # (a comment or a blank line there: where ruamel writes the key is its own)
+            inserted.setdefault(ends, []).extend(block)
+        elif now[name] != was[name]:
+            row = rows[name]
+            old_shown, new_shown = _written(was[name]), _written(now[name])
+            prefix = lines[row][:column]
+            if (
+                ends != row + 1
+                or old_shown is None
+                or new_shown is None
+                or lines[row] != f"{prefix}{name}: {old_shown}"
+            ):
+                return False
+            replaced[row] = f"{prefix}{name}: {new_shown}"
+    return True
+
+
+def _ends_a_value(line: str) -> bool:
+    """Whether a line holds YAML content (not a comment or a blank line)."""
+    content = line.lstrip(" ")
+    return bool(content) and not content.startswith("#")
+
+
+def _added_items(
+    document: yamlio.Document, lines: list[str], key: str, before: int, added: list[Any]
+) -> list[str] | None:
+    """The lines of the items `added` at the end of the block list `key` of `before`
+    items, indented like its last item."""
+    if not before or not added:
+        return None
+    at = document.locations.get((key, before - 1))
     if at is None:
         return None
     dash = lines[at[0] - 1][: at[1] - 1]
     if dash.strip() != "-" or not dash.startswith(" " * dash.index("-")):
         return None
-    return _items(dash, new[len(old) :])
+    return _items(dash, added)
 
 
 def _items(dash: str, items: list[Any]) -> list[str] | None:
