@@ -190,6 +190,7 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
     placed before the key that follows it, items added at the end of a top-level list
     (the timeline entry), and in a list's items that are mappings, a one-line value that
     changes and a new key with a text or a list (an action item's `status`, `done_at`).
+    A comment after a changed value stays where ruamel keeps it.
     ruamel costs a stage command ~35 ms to load, before its round trip of the whole record.
     """
     old = document.data
@@ -214,12 +215,10 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
             block = _list_changes(document, lines, layout, key, (old[key], new[key]), before, (replaced, inserted))
         else:
             block = None
-            line = lines[starts[key]]
-            if before == starts[key] + 1 and line == f"{key}: {_written(old[key])}":
-                shown = _written(new[key])
-                if shown is not None:
-                    replaced[starts[key]] = f"{key}: {shown}"
-                    continue
+            written = _changed_line(lines[starts[key]], key, old[key], new[key])
+            if before == starts[key] + 1 and written is not None:
+                replaced[starts[key]] = written
+                continue
         if block is None:
             return None
         inserted.setdefault(before, []).extend(block)
@@ -305,17 +304,30 @@ def _item_changes(
             inserted.setdefault(ends, []).extend(block)
         elif now[name] != was[name]:
             row = rows[name]
-            old_shown, new_shown = _written(was[name]), _written(now[name])
-            prefix = lines[row][:column]
-            if (
-                ends != row + 1
-                or old_shown is None
-                or new_shown is None
-                or lines[row] != f"{prefix}{name}: {old_shown}"
-            ):
+            written = _changed_line(lines[row], name, was[name], now[name], column)
+            if ends != row + 1 or written is None:
                 return False
-            replaced[row] = f"{prefix}{name}: {new_shown}"
+            replaced[row] = written
     return True
+
+
+def _changed_line(line: str, key: str, was: Any, now: Any, column: int = 0) -> str | None:
+    """The line `key: was` (its key at `column`, perhaps a comment after the value) with
+    `now` for the value, as ruamel writes it: a comment stays at its column, or follows
+    one space after a value that reaches it. None when the line is not written so."""
+    before, after = _written(was), _written(now)
+    prefix = line[:column]
+    written = f"{prefix}{key}: {before}"
+    if before is None or after is None or not line.startswith(written):
+        return None
+    changed = f"{prefix}{key}: {after}"
+    comment = line[len(written) :].lstrip(" ")
+    at = len(line) - len(comment)  # the comment's column
+    if not comment:
+        return changed if at == len(written) else None  # (no space after a value ruamel writes)
+    if not comment.startswith("#") or at == len(written):
+        return None
+    return changed.ljust(at) + comment if len(changed) < at else f"{changed} {comment}"
 
 
 def _ends_a_value(line: str) -> bool:
