@@ -195,6 +195,18 @@ def test_a_changed_action_item_is_spliced_as_the_round_trip_writes_it(text: str)
     )
 
 
+def _in_one_process(repo: Path, steps: list[list[str]]) -> str:
+    """Run the commands in one new Python: their exit codes, and whether ruamel was loaded."""
+    probe = (
+        "import sys\nfrom incident_ledger.cli import main\n"
+        f"codes = [main(step) for step in {steps!r}]\n"
+        "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'ruamel'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
     incident_id = new_incident(inc_ok, repo)
     count = commits(repo)
@@ -205,13 +217,7 @@ def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_
         ["resolve", incident_id, "--summary", "Rolled back.", "--step", "Rolled back the deploy.",
          "--at", "2026-11-23T11:30:00Z"],
     ]  # fmt: skip
-    probe = (
-        "import sys\nfrom incident_ledger.cli import main\n"
-        f"codes = [main(step) for step in {steps!r}]\n"
-        "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'ruamel'}))"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
-    assert done.stdout == "[0, 0, 0] []\n", done.stderr
+    assert _in_one_process(repo, steps) == "[0, 0, 0] []\n"
     assert commits(repo) == count + 3
     record = yamlio.read(record_path(repo, incident_id)).data
     assert (record["status"], record["severity"], record["priority"], record["commander"]) == (
@@ -233,13 +239,7 @@ def test_marking_an_action_item_done_loads_no_round_trip_writer(repo: Path, inc_
     before = file.read_text(encoding="utf-8")
     count = commits(repo)
     steps = [["action", "done", incident_id, "A1", "--at", "2026-11-23T12:00:00Z"]]
-    probe = (
-        "import sys\nfrom incident_ledger.cli import main\n"
-        f"codes = [main(step) for step in {steps!r}]\n"
-        "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'ruamel'}))"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
-    assert done.stdout == "[0] []\n", done.stderr
+    assert _in_one_process(repo, steps) == "[0] []\n"
     assert commits(repo) == count + 1
     after = file.read_text(encoding="utf-8")
     first = before.index("  - id: A1")
