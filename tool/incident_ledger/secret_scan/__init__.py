@@ -133,15 +133,13 @@ class Scanner:
         for index, gate in self._flat_gates:
             if index in opened:
                 continue
-            # The literal test of Gate.admits, inline: it runs for every gate of every record.
-            literal, choices = gate.literal, gate.choices
-            if literal or choices:
+            # The literal test of Gate.opens, inline: it runs for every gate of every record.
+            literal = gate.literal
+            if literal:
                 folded = view.lowered if gate.ignore_case else data
-                if folded is not None and (
-                    literal not in folded if literal else not any(choice in folded for choice in choices)
-                ):
+                if folded is not None and literal not in folded:
                     continue
-            if literals_only or gate.searched(view):
+            if gate.holds_a_choice(view) if literals_only else gate.searched(view):
                 opened.add(index)
         return [detector for index, detector in enumerate(self.detectors) if index in opened]
 

@@ -35,10 +35,12 @@ class Gate:
     Where the pattern has a literal part, only the pattern from that literal on is
     tried (every match contains a match of it), which lets the regex engine skip to
     the literal instead of trying every position; text without the literal (compared
-    in lower case for case-insensitive patterns) is not searched at all. A part that
-    matches only a few strings (`(ghp|gho)_`, `xox[bp]-`) serves as well: text holding
-    none of these `choices` is not searched. The regex is compiled when first tried:
-    the literal test alone costs only the parse.
+    in lower case for case-insensitive patterns) is not searched at all. The regex is
+    compiled when first tried: the literal test alone costs only the parse.
+
+    A part that matches only a few strings longer than the literal (`(ghp|gho)_`, whose
+    literal is `_`) gives `choices`: a scan that tests literals only, without compiling
+    the regex, admits no text holding none of them.
     """
 
     def __init__(
@@ -47,7 +49,7 @@ class Gate:
         literal: bytes = b"",  # UTF-8: one pass of the bytes per literal, whatever the text holds
         ignore_case: bool = False,
         make_regex: Callable[[], re.Pattern[str]] | None = None,
-        choices: tuple[bytes, ...] = (),  # instead of `literal`: every match holds one of these
+        choices: tuple[bytes, ...] = (),  # every match holds one of these (encoded as `literal` is)
     ) -> None:
         self.pattern = pattern
         self.literal = literal
@@ -62,23 +64,21 @@ class Gate:
         try:
             return self.make_regex()
         except Exception:  # a surprise from the private compiler: the pattern alone, line by line
-            self.literal, self.choices = b"", ()
+            self.literal = b""
             return None
 
     def opens(self, text: Text) -> bool:
         _ = self.regex  # made first: a regex that cannot be made leaves no literal to test
-        # Text without the literal every match holds: no line can match.
-        return self.admits(text) and self.searched(text)
+        if self.literal:  # text without the literal every match holds: no line can match
+            folded = text.lowered if self.ignore_case else text.data
+            if folded is not None and self.literal not in folded:
+                return False
+        return self.searched(text)
 
-    def admits(self, text: Text) -> bool:
-        """Whether the text holds the literal, or one of the choices, every match holds."""
-        literal, choices = self.literal, self.choices
-        if not (literal or choices):
-            return True
+    def holds_a_choice(self, text: Text) -> bool:
+        """Whether the text holds one of the `choices` (any text, when there are none)."""
         folded = text.lowered if self.ignore_case else text.data
-        if folded is None:
-            return True
-        return literal in folded if literal else any(choice in folded for choice in choices)
+        return folded is None or not self.choices or any(choice in folded for choice in self.choices)
 
     def searched(self, text: Text) -> bool:
         """`opens` once the literal is known to be in the text: the pattern's search."""
@@ -139,22 +139,21 @@ def _holds(data: bytes, sequences: tuple[bytes, ...]) -> bool:
 
 
 # How a pattern is gated: on its own, line by line; the whole pattern on the whole text;
-# or the pattern from its literal part on (the tail) on the whole text.
+# or the pattern from its longest literal on (the tail) on the whole text.
 LINES, WHOLE, TAIL = 0, 1, 2
-# What `facts` finds in a pattern: how it is gated; its literals (UTF-8; lower case when
-# the pattern ignores case): the one every match holds, or the choices one of which
-# every match holds; whether it ignores case; and where its literal part starts.
-Facts = tuple[int, tuple[bytes, ...], bool, int]
+# What `facts` finds in a pattern: how it is gated, its literal (UTF-8; lower case when
+# the pattern ignores case), whether it ignores case, where its literal starts, and its
+# choices (encoded alike).
+Facts = tuple[int, bytes, bool, int, tuple[bytes, ...]]
 
 
 def gate_for(pattern: Any, facts: Facts | None = None) -> Gate:
     """The gate of one pattern; `facts` are what `facts(pattern)` said of it (kept
     between runs by the caller: parsing 37 patterns costs more than a record's scan)."""
-    how, literals, ignore_case, start = facts if facts is not None else gate_facts(pattern)
+    how, literal, ignore_case, start, choices = facts if facts is not None else gate_facts(pattern)
     if how == LINES:
         return Gate(pattern)
     source, flags = pattern.pattern, pattern.flags
-    literal, choices = (literals[0], ()) if len(literals) == 1 else (b"", literals)
     if how == WHOLE:
         return Gate(pattern, literal, ignore_case, lambda: re.compile(source, flags | re.MULTILINE), choices)
     return Gate(pattern, literal, ignore_case, lambda: _compile_tail(source, flags, start), choices)
@@ -165,19 +164,30 @@ def gate_facts(pattern: Any) -> Facts:
     try:
         parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
         if not _line_safe(parsed.data):
-            return (LINES, (), False, 0)
-        start, strings = _literal_part(parsed.data)
+            return (LINES, b"", False, 0, ())
         ignore_case = bool((pattern.flags | parsed.state.flags) & re.IGNORECASE)
-        if ignore_case:
-            strings = tuple(s.lower() for s in strings) if all(s.isascii() for s in strings) else ()
-        if any(c in _BREAKS or c == "\n" for s in strings for c in s):
-            strings = ()  # the gates look at the lines joined with "\n"
-        literals = tuple(dict.fromkeys(s.encode() for s in strings))
-        if not literals or _refers_back(parsed.data[start:]):
-            return (WHOLE, literals, ignore_case, 0)
-        return (TAIL, literals, ignore_case, start)
+        start, strings = _literal_part(parsed.data, 1)
+        literal = next(iter(_gated(strings, ignore_case)), b"")
+        choices = _gated(_literal_part(parsed.data, _MOST_CHOICES)[1], ignore_case)
+        if len(choices) < 2 or min(map(len, choices)) <= len(literal):
+            choices = ()  # no better than the literal
+        if not literal or _refers_back(parsed.data[start:]):
+            return (WHOLE, literal, ignore_case, 0, choices)
+        return (TAIL, literal, ignore_case, start, choices)
     except Exception:  # any surprise from the private parser: the pattern gates itself, line by line
-        return (LINES, (), False, 0)
+        return (LINES, b"", False, 0, ())
+
+
+def _gated(strings: tuple[str, ...], ignore_case: bool) -> tuple[bytes, ...]:
+    """The strings as a gate looks for them (UTF-8, in lower case when the pattern ignores
+    case); none when that cannot be (beyond ASCII ignoring case, a line break)."""
+    if ignore_case:
+        if not all(s.isascii() for s in strings):
+            return ()
+        strings = tuple(s.lower() for s in strings)
+    if any(c in _BREAKS or c == "\n" for s in strings for c in s):
+        return ()  # the gates look at the lines joined with "\n"
+    return tuple(dict.fromkeys(s.encode() for s in strings if s))
 
 
 def _compile_tail(source: str, flags: int, start: int) -> re.Pattern[str]:
@@ -191,16 +201,16 @@ def _compile_tail(source: str, flags: int, start: int) -> re.Pattern[str]:
 _MOST_CHOICES = 16
 
 
-def _literal_part(items: list[tuple[Any, Any]]) -> tuple[int, tuple[str, ...]]:
-    """The run of the pattern's top-level sequence that matches only a few strings, the
-    shortest of them as long as can be (then the fewest), and where it starts; no
+def _literal_part(items: list[tuple[Any, Any]], most: int) -> tuple[int, tuple[str, ...]]:
+    """The run of the pattern's top-level sequence that matches at most `most` strings,
+    the shortest of them as long as can be (then the fewest), and where it starts; no
     strings when the pattern has no such run."""
     best: tuple[int, int, int, tuple[str, ...]] = (0, 0, 0, ())  # shortest, -count, start, strings
     for start in range(len(items)):
         strings: tuple[str, ...] | None = ("",)
         for end in range(start, len(items)):
             strings = _joined(strings, _strings([items[end]]))
-            if strings is None:
+            if strings is None or len(strings) > most:
                 break
             rank = (min(map(len, strings)), -len(strings))
             if rank > best[:2]:
