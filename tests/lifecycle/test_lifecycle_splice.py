@@ -48,6 +48,25 @@ def resolve(data: Any) -> None:
     _add_entry(data, "Resolved: Rolled back the deploy.")
 
 
+def resolve_again(data: Any) -> None:
+    """As `inc resolve` changes a record resolved before (and reopened): the summary
+    replaced, the steps extended (`changes.apply_fields`)."""
+    if not isinstance(data.get("resolution"), dict):
+        resolve(data)
+        return
+    yamledit.set_field(data, "resolved_at", yamledit.time_value("2026-11-23T12:00:00Z"), ORDER)
+    resolution = data["resolution"]
+    yamledit.set_field(resolution, "summary", yamledit.text_value("Rolled back again."), ["summary", "steps"])
+    if isinstance(resolution.get("steps"), list):
+        resolution["steps"].append(yamledit.text_value("Rolled back 4f2a9c1 again."))
+    else:
+        yamledit.set_field(
+            resolution, "steps", yamledit.sequence([yamledit.text_value("Purged")]), ["summary", "steps"]
+        )
+    data["status"] = "resolved"
+    _add_entry(data, "Resolved: Rolled back again.")
+
+
 def classify(data: Any) -> None:
     """As `inc classify` sets the classification, new or changed."""
     for name, value in (("severity", "SEV2"), ("impact", "high"), ("urgency", "high"), ("priority", "P1")):
@@ -94,10 +113,13 @@ def several_lines(data: Any) -> None:
     yamledit.set_field(data, "summary", yamledit.text_value("First line.\nSecond line.\n"), ORDER)
 
 
-EDITS: list[Callable[[Any], None]] = [resolve, classify, add_action, finish_action, several_lines]
+EDITS: list[Callable[[Any], None]] = [resolve, resolve_again, classify, add_action, finish_action, several_lines]
 NESTED = sum("resolution" in yamlio.read(f).data for f in RECORDS)
+# A summary written as a block of lines is replaced by the round trip.
+BLOCK_SUMMARY = sum("\n" in yamlio.read(f).data.get("resolution", {}).get("summary", "") for f in RECORDS)
 EXPECTED = {
     "resolve": len(RECORDS) - NESTED,
+    "resolve_again": len(RECORDS) - BLOCK_SUMMARY,
     "classify": len(RECORDS),
     "add_action": len(RECORDS),
     "finish_action": len(RECORDS),
@@ -162,8 +184,8 @@ def test_a_comment_after_a_changed_value_stays_where_the_round_trip_keeps_it(gap
 
 def test_what_is_not_written_here_goes_the_round_trip() -> None:
     assert _both_ways("title: x\n", several_lines)[0] is None  # a block value
-    nested = "status: resolved\nresolution:\n  summary: a\ntimeline:\n  - at: '1'\n"
-    assert _both_ways(nested, resolve)[0] is None  # a nested mapping that changes
+    nested = "status: resolved\nresolution:\n  summary: a\n  steps:\n    - b\ntimeline:\n  - at: '1'\n"
+    assert _both_ways(nested, resolve)[0] is None  # a list whose items are replaced
     item = "action_items:\n  - id: A1\n    status: open{}\n{}timeline:\n  - at: '1'\n"
     assert _both_ways(item.format("", "  # due next week\n"), finish_action)[0] is None  # a comment where done_at goes
     assert _both_ways(item.format("", "\n"), finish_action)[0] is None  # a blank line there
@@ -227,6 +249,29 @@ def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_
     assert [e["stage"] for e in record["timeline"] if e["kind"] == "status"][-3:] == [
         "classified", "investigating", "resolved",
     ]  # fmt: skip
+    inc_ok(repo, "validate")
+
+
+def test_resolving_again_after_a_reopen_loads_no_round_trip_writer(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
+    incident_id = new_incident(inc_ok, repo)
+    count = commits(repo)
+    steps = [
+        ["classify", incident_id, "--severity", "SEV2", "--impact", "high", "--urgency", "high", "--category",
+         "availability", "--service", "search", "--impact-assessment", "Slow search.", "--at", "2026-11-23T11:00:00Z"],
+        ["investigate", incident_id, "--commander", "Dana Whitfield", "--at", "2026-11-23T11:05:00Z"],
+        ["resolve", incident_id, "--summary", "Rolled back.", "--step", "Rolled back the deploy.",
+         "--at", "2026-11-23T11:30:00Z"],
+        ["reopen", incident_id, "--reason", "The errors came back.", "--at", "2026-11-23T11:40:00Z"],
+        ["resolve", incident_id, "--summary", "Rolled back the config too.", "--step", "Rolled back the config.",
+         "--at", "2026-11-23T11:50:00Z"],
+    ]  # fmt: skip
+    assert _in_one_process(repo, steps) == "[0, 0, 0, 0, 0] []\n"
+    assert commits(repo) == count + 5
+    record = yamlio.read(record_path(repo, incident_id)).data
+    assert (record["status"], record["resolved_at"], record["resolution"]) == (
+        "resolved", "2026-11-23T11:50:00Z",
+        {"summary": "Rolled back the config too.", "steps": ["Rolled back the deploy.", "Rolled back the config."]},
+    )  # fmt: skip
     inc_ok(repo, "validate")
 
 

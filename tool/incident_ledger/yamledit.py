@@ -181,16 +181,17 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
     """`text` with the changes from `document.data` to `new` (the same record after a
     command's edit, as plain data) written where `Editable.text()` would write them; every
     other byte stays. None when a change is not one written here: a key removed or moved,
-    a nested mapping changed, a value not written exactly as ruamel writes it, a layout
-    other than one key per line at the margin. The caller then round-trips, and reads
-    the result back either way.
+    a list item replaced, a value not written exactly as ruamel writes it, a layout other
+    than one key per line, a new key after a comment. The caller then round-trips, and
+    reads the result back either way.
 
     What is written here: a top-level key whose one-line value changes (`status`), a new
     top-level key with a text, a list or a mapping of those (`resolved_at`, `resolution`),
     placed before the key that follows it, items added at the end of a top-level list
-    (the timeline entry), and in a list's items that are mappings, a one-line value that
-    changes and a new key with a text or a list (an action item's `status`, `done_at`).
-    A comment after a changed value stays where ruamel keeps it.
+    (the timeline entry), and the same inside mappings, in a top-level key's value and in
+    a list's items: a one-line value that changes, a new key with a text or a list, items
+    added to a list (an action item's `status` and `done_at`, `resolution` written again
+    after a reopen). A comment after a changed value stays where ruamel keeps it.
     ruamel costs a stage command ~35 ms to load, before its round trip of the whole record.
     """
     old = document.data
@@ -212,7 +213,12 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
         elif new[key] == old[key]:
             continue
         elif isinstance(old[key], list) and isinstance(new[key], list):
-            block = _list_changes(document, lines, layout, key, (old[key], new[key]), before, (replaced, inserted))
+            block = _list_changes(document, lines, layout, (key,), (old[key], new[key]), before, (replaced, inserted))
+        elif isinstance(old[key], dict) and isinstance(new[key], dict):
+            changes = (old[key], new[key])
+            block = (
+                [] if _mapping_changes(document, lines, layout, (key,), changes, before, (replaced, inserted)) else None
+            )
         else:
             block = None
             written = _changed_line(lines[starts[key]], key, old[key], new[key])
@@ -241,43 +247,49 @@ def _key_lines(document: yamlio.Document, lines: list[str]) -> dict[str, int] | 
     return starts
 
 
+# What `spliced` writes into the text: lines replaced (by index), and lines inserted
+# before a line.
+_Edits = tuple[dict[int, str], dict[int, list[str]]]
+
+
 def _list_changes(
     document: yamlio.Document,
     lines: list[str],
     layout: _Layout,
-    key: str,
+    path: tuple[str | int, ...],
     lists: tuple[list[Any], list[Any]],
     end: int,
-    edits: tuple[dict[int, str], dict[int, list[str]]],
+    edits: _Edits,
 ) -> list[str] | None:
-    """The lines of the items added at the end of the top-level block list `key` (which
-    ends before line `end`), after the changes inside its items, written into `edits`
-    (lines replaced, lines inserted before a line). None when a change is not one written here."""
+    """The lines of the items added at the end of the block list at `path` (which ends
+    before line `end`), after the changes inside its items (mappings), written into
+    `edits`. None when a change is not one written here."""
     old, new = lists
     if len(new) < len(old):
         return None
     for index, (was, now) in enumerate(zip(old, new, strict=False)):
         if now == was:
             continue
-        following = document.locations.get((key, index + 1)) if index + 1 < len(old) else None
+        following = document.locations.get((*path, index + 1)) if index + 1 < len(old) else None
         item_end = following[0] - 1 if following is not None else end
-        if not _item_changes(document, lines, layout, (key, index), (was, now), item_end, edits):
+        if not _mapping_changes(document, lines, layout, (*path, index), (was, now), item_end, edits):
             return None
-    return _added_items(document, lines, key, len(old), new[len(old) :]) if len(new) > len(old) else []
+    return _added_items(document, lines, path, len(old), new[len(old) :]) if len(new) > len(old) else []
 
 
-def _item_changes(
+def _mapping_changes(
     document: yamlio.Document,
     lines: list[str],
     layout: _Layout,
-    path: tuple[str, int],
+    path: tuple[str | int, ...],
     mappings: tuple[Any, Any],
     end: int,
-    edits: tuple[dict[int, str], dict[int, list[str]]],
+    edits: _Edits,
 ) -> bool:
-    """Write the change of one list item that is a block mapping of one key per line
-    (ending before line `end`) into `edits`: values of one line replaced, new keys
-    inserted before the key that follows them. False when it cannot be written so."""
+    """Write the change of the block mapping at `path`, one key per line (ending before
+    line `end`), into `edits`: values of one line replaced, nested mappings and lists
+    changed alike, new keys inserted before the key that follows them. False when it
+    cannot be written so."""
     was, now = mappings
     if not (isinstance(was, dict) and isinstance(now, dict)) or not was or [k for k in now if k in was] != list(was):
         return False
@@ -302,7 +314,12 @@ def _item_changes(
             if block is None or not _ends_a_value(lines[ends - 1]):
                 return False  # (a comment or a blank line there: where ruamel writes the key is its own)
             inserted.setdefault(ends, []).extend(block)
-        elif now[name] != was[name]:
+        elif now[name] == was[name]:
+            continue
+        elif isinstance(was[name], (dict, list)):
+            if not _nested_changes(document, lines, layout, (*path, name), (was[name], now[name]), ends, edits):
+                return False
+        else:
             row = rows[name]
             written = _changed_line(lines[row], name, was[name], now[name], column)
             if ends != row + 1 or written is None:
@@ -311,14 +328,40 @@ def _item_changes(
     return True
 
 
+def _nested_changes(
+    document: yamlio.Document,
+    lines: list[str],
+    layout: _Layout,
+    path: tuple[str | int, ...],
+    values: tuple[Any, Any],
+    end: int,
+    edits: _Edits,
+) -> bool:
+    """Write the change of a mapping or a list that is a value in a block mapping (its
+    lines end before line `end`) into `edits`; items added to a list go at its end."""
+    was, now = values
+    if isinstance(was, dict) and isinstance(now, dict):
+        return _mapping_changes(document, lines, layout, path, values, end, edits)
+    if not (isinstance(was, list) and isinstance(now, list)) or not _ends_a_value(lines[end - 1]):
+        return False  # (after a comment or a blank line, where ruamel writes items is its own)
+    added = _list_changes(document, lines, layout, path, values, end, edits)
+    if added is None:
+        return False
+    edits[1].setdefault(end, []).extend(added)
+    return True
+
+
 def _changed_line(line: str, key: str, was: Any, now: Any, column: int = 0) -> str | None:
-    """The line `key: was` (its key at `column`, perhaps a comment after the value) with
-    `now` for the value, as ruamel writes it: a comment stays at its column, or follows
-    one space after a value that reaches it. None when the line is not written so."""
-    before, after = _written(was), _written(now)
+    """The line `key: was` (its key at `column`, the value plain or double-quoted, perhaps
+    a comment after it) with `now` for the value, as ruamel writes it: a comment stays at
+    its column, or follows one space after a value that reaches it. None when the line
+    is not written so."""
+    after = _written(now)
     prefix = line[:column]
-    written = f"{prefix}{key}: {before}"
-    if before is None or after is None or not line.startswith(written):
+    # ruamel keeps a double-quoted value quoted: only a quoted value replaces one.
+    forms = [_written(was), _written(Quoted(was)) if isinstance(was, str) and after and after[0] == '"' else None]
+    written = next((f"{prefix}{key}: {f}" for f in forms if f and line.startswith(f"{prefix}{key}: {f}")), None)
+    if written is None or after is None:
         return None
     changed = f"{prefix}{key}: {after}"
     comment = line[len(written) :].lstrip(" ")
@@ -337,13 +380,13 @@ def _ends_a_value(line: str) -> bool:
 
 
 def _added_items(
-    document: yamlio.Document, lines: list[str], key: str, before: int, added: list[Any]
+    document: yamlio.Document, lines: list[str], path: tuple[str | int, ...], before: int, added: list[Any]
 ) -> list[str] | None:
-    """The lines of the items `added` at the end of the block list `key` of `before`
+    """The lines of the items `added` at the end of the block list at `path` of `before`
     items, indented like its last item."""
     if not before or not added:
         return None
-    at = document.locations.get((key, before - 1))
+    at = document.locations.get((*path, before - 1))
     if at is None:
         return None
     dash = lines[at[0] - 1][: at[1] - 1]
