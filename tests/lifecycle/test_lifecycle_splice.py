@@ -251,12 +251,13 @@ def test_random_records_are_spliced_as_the_round_trip_writes_them() -> None:
     assert spliced > 200  # most are spliced: the test tests the splice
 
 
-def _in_one_process(repo: Path, steps: list[list[str]]) -> str:
-    """Run the commands in one new Python: their exit codes, and whether ruamel was loaded."""
+def _in_one_process(repo: Path, steps: list[list[str]], unwanted: tuple[str, ...] = ("ruamel",)) -> str:
+    """Run the commands in one new Python: their exit codes, and which of the `unwanted`
+    packages were loaded (the last line of what it prints)."""
     probe = (
         "import sys\nfrom incident_ledger.cli import main\n"
         f"codes = [main(step) for step in {steps!r}]\n"
-        "print(codes, sorted({m.split('.')[0] for m in sys.modules} & {'ruamel'}))"
+        f"print(codes, sorted({{m.split('.')[0] for m in sys.modules}} & {set(unwanted)!r}))"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -284,6 +285,18 @@ def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_
         "classified", "investigating", "resolved",
     ]  # fmt: skip
     inc_ok(repo, "validate")
+
+
+def test_log_update_and_new_load_neither_dataclasses_nor_openssl(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
+    # Each costs milliseconds to load, and a writing command needs neither.
+    incident_id = new_incident(inc_ok, repo)
+    steps = [
+        ["log", incident_id, "Still looking.", "--at", "2026-11-23T11:00:00Z"],
+        ["update", incident_id, "Rolled back.", "--at", "2026-11-23T11:05:00Z"],
+        ["new", "Search is slow", "--summary", "Slow.", "--detected-by", "staff", "--at", "2026-11-23T11:10:00Z"],
+    ]
+    printed = _in_one_process(repo, steps, ("dataclasses", "hashlib", "ruamel", "secrets"))
+    assert printed.splitlines()[-1] == "[0, 0, 0] []"
 
 
 def test_resolving_again_after_a_reopen_loads_no_round_trip_writer(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
