@@ -192,6 +192,23 @@ def test_what_is_not_written_here_goes_the_round_trip() -> None:
     assert _both_ways(item.format("", "\n"), finish_action)[0] is None  # a blank line there
 
 
+@pytest.mark.parametrize("other", ["\x85", "\u2028", "\u2029"], ids=["NEL", "LS", "PS"])
+def test_a_line_break_only_yaml_counts_sends_the_change_the_round_trip(other: str) -> None:
+    # YAML counts NEL, LS and PS as line breaks, `str.split("\n")` does not: the lines the
+    # parser reports would name other lines of the text (past its end, here).
+    text = (
+        f'title: "a{other}b{other}c{other}d"\nstatus: investigating\nresolution:\n  summary: x\n  steps:\n'
+        f'    - "e{other}f"\n    - g\naction_items:\n  - id: A1\n    status: open\ntimeline:\n  - at: "1"\n'
+        "    kind: note\n"
+    )
+    document = yamlio.parse("r.yaml", text)
+    for edit in (resolve, resolve_again, finish_action, classify):
+        fast, slow = _both_ways(text, edit)
+        assert fast is None
+        assert yamlio.parse("r.yaml", slow).data["title"] == document.data["title"]
+    assert yamledit.appended(text, document, "timeline", {"at": yamledit.Quoted("2"), "kind": "note"}) is None
+
+
 ITEMS = [
     # the item's last key, in the list's last item, then its first key, then in the middle
     "action_items:\n  - id: A1\n    status: done\n  - id: A2\n    status: open\ntimeline:\n  - at: '1'\n",

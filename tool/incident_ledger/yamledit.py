@@ -113,7 +113,7 @@ def appended(text: str, document: yamlio.Document, key: str, item: Entry) -> str
     list of its own lines: the caller then round-trips. The caller reads the result back.
     """
     items = document.data.get(key)
-    if not isinstance(items, list) or not items or list(document.data)[-1] != key:
+    if not isinstance(items, list) or not items or list(document.data)[-1] != key or _breaks_lines_unseen(text):
         return None
     key_at = document.locations.get((key,))
     item_at = document.locations.get((key, len(items) - 1))
@@ -131,6 +131,15 @@ def appended(text: str, document: yamlio.Document, key: str, item: Entry) -> str
     newline = "\r\n" if "\r\n" in text else "\n"
     body = text if text.endswith("\n") else text + newline
     return body + block.replace("\n", newline)
+
+
+# Line breaks YAML counts besides "\n" and "\r": the lines it reports are not the lines
+# of `text.split("\n")` in a text that holds one (in a quoted value, say).
+_UNSEEN_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+def _breaks_lines_unseen(text: str) -> bool:
+    return not text.isascii() and not _UNSEEN_BREAKS.isdisjoint(text)
 
 
 def _dumped_item(text: str, key: str, dash: str, item: Entry) -> str:
@@ -195,7 +204,12 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
     ruamel costs a stage command ~35 ms to load, before its round trip of the whole record.
     """
     old = document.data
-    if "\r" in text or not text.endswith("\n") or [k for k in new if k in old] != list(old):
+    if (
+        "\r" in text
+        or _breaks_lines_unseen(text)
+        or not text.endswith("\n")
+        or [k for k in new if k in old] != list(old)
+    ):
         return None
     lines = text.split("\n")[:-1]
     starts = _key_lines(document, lines)
