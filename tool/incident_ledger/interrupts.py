@@ -131,9 +131,9 @@ def run(
     shielded = _state.depth > 0 and not stoppable and main
     with deferred(), _buffer() as source, _buffer() as out, _buffer() as err:
         source.write(stdin or b"")
-        for _ in range(_ATTEMPTS):
+        for attempt in range(_ATTEMPTS):
             source.seek(0)
-            child, signalled = _spawn(args, shielded, stdin=source, stdout=out, stderr=err, env=env)
+            child, signalled = _spawn(args, shielded, attempt > 0, stdin=source, stdout=out, stderr=err, env=env)
             told = main and not shielded  # a signal is passed on to it
             if told:
                 _state.children.append(child)
@@ -160,13 +160,31 @@ def run(
 # that not even `kill PID` could stop them. The programs started so only read, put back
 # one index entry, or mark a new file with `add --intent-to-add`: starting one again
 # repeats nothing it did.
+#
+# Why the gap: Python starts a program with vfork, whose child sets our handlers back to
+# the default and unblocks signals before it enters its own session, and a signal that
+# came meanwhile kills it there. Under a stream of signals on a busy machine, hundreds of
+# starts in a row died so. A start again therefore forks (Python's documented switch
+# `subprocess._USE_VFORK`): a forked child keeps our handler until it runs the program,
+# so such a signal is only noted in the child's copy of inc, and the program starts.
+# Forking copies the page tables of the whole process, so the first start uses vfork.
 _ATTEMPTS = 100
 
 
-def _spawn(args: Sequence[str], own_session: bool, **options: Any) -> tuple[subprocess.Popen[bytes], bool]:
-    """Start a program; and whether inc handled a signal while it was being started."""
+def _spawn(
+    args: Sequence[str], own_session: bool, again: bool = False, **options: Any
+) -> tuple[subprocess.Popen[bytes], bool]:
+    """Start a program (forked, not vforked, when it is started `again`); and whether inc
+    handled a signal while it was being started."""
     before = _state.count
-    child = subprocess.Popen(args, start_new_session=own_session, **options)
+    vfork = getattr(subprocess, "_USE_VFORK", None)
+    if again and vfork is not None:
+        subprocess._USE_VFORK = False  # type: ignore[attr-defined]
+    try:
+        child = subprocess.Popen(args, start_new_session=own_session, **options)
+    finally:
+        if again and vfork is not None:
+            subprocess._USE_VFORK = vfork  # type: ignore[attr-defined]
     return child, _state.count != before
 
 
@@ -206,9 +224,9 @@ class Started:
     def spawned(self) -> bool:
         return self._child is not None
 
-    def spawn(self) -> None:
+    def spawn(self, again: bool = False) -> None:
         self._child, self._signalled = _spawn(
-            self._args, True, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=self._env
+            self._args, True, again, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=self._env
         )
 
     def close(self) -> None:
@@ -226,7 +244,7 @@ class Started:
                         break
                     _empty(self._out, self._err)
                     try:
-                        self.spawn()
+                        self.spawn(again=True)
                     except OSError:  # git gone meanwhile: the ended program is the answer
                         break
                     self._child.wait()
