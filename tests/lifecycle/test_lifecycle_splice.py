@@ -290,16 +290,23 @@ def test_stage_commands_of_plain_text_load_no_round_trip_writer(repo: Path, inc_
         ["investigate", incident_id, "--commander", "Dana Whitfield", "--at", "2026-11-23T11:05:00Z"],
         ["resolve", incident_id, "--summary", "Rolled back.", "--step", "Rolled back the deploy.",
          "--at", "2026-11-23T11:30:00Z"],
+        # resolved again after a reopen: resolution.summary replaced, resolution.steps extended
+        ["reopen", incident_id, "--reason", "The errors came back.", "--at", "2026-11-23T11:40:00Z"],
+        ["resolve", incident_id, "--summary", "Rolled back the config too.", "--step", "Rolled back the config.",
+         "--at", "2026-11-23T11:50:00Z"],
     ]  # fmt: skip
-    assert _in_one_process(repo, steps) == "[0, 0, 0] []\n"
-    assert commits(repo) == count + 3
+    assert _in_one_process(repo, steps) == "[0, 0, 0, 0, 0] []\n"
+    assert commits(repo) == count + 5
     record = yamlio.read(record_path(repo, incident_id)).data
     assert (record["status"], record["severity"], record["priority"], record["commander"]) == (
         "resolved", "SEV2", "P1", "Dana Whitfield",
     )  # fmt: skip
-    assert record["resolution"] == {"summary": "Rolled back.", "steps": ["Rolled back the deploy."]}
-    assert [e["stage"] for e in record["timeline"] if e["kind"] == "status"][-3:] == [
-        "classified", "investigating", "resolved",
+    assert (record["resolved_at"], record["resolution"]) == (
+        "2026-11-23T11:50:00Z",
+        {"summary": "Rolled back the config too.", "steps": ["Rolled back the deploy.", "Rolled back the config."]},
+    )  # fmt: skip
+    assert [e["stage"] for e in record["timeline"] if e["kind"] in ("status", "reopened")][-5:] == [
+        "classified", "investigating", "resolved", "investigating", "resolved",
     ]  # fmt: skip
     inc_ok(repo, "validate")
 
@@ -314,29 +321,6 @@ def test_log_update_and_new_load_neither_dataclasses_nor_openssl(repo: Path, inc
     ]
     printed = _in_one_process(repo, steps, ("dataclasses", "hashlib", "ruamel", "secrets"))
     assert printed.splitlines()[-1] == "[0, 0, 0] []"
-
-
-def test_resolving_again_after_a_reopen_loads_no_round_trip_writer(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
-    incident_id = new_incident(inc_ok, repo)
-    count = commits(repo)
-    steps = [
-        ["classify", incident_id, "--severity", "SEV2", "--impact", "high", "--urgency", "high", "--category",
-         "availability", "--service", "search", "--impact-assessment", "Slow search.", "--at", "2026-11-23T11:00:00Z"],
-        ["investigate", incident_id, "--commander", "Dana Whitfield", "--at", "2026-11-23T11:05:00Z"],
-        ["resolve", incident_id, "--summary", "Rolled back.", "--step", "Rolled back the deploy.",
-         "--at", "2026-11-23T11:30:00Z"],
-        ["reopen", incident_id, "--reason", "The errors came back.", "--at", "2026-11-23T11:40:00Z"],
-        ["resolve", incident_id, "--summary", "Rolled back the config too.", "--step", "Rolled back the config.",
-         "--at", "2026-11-23T11:50:00Z"],
-    ]  # fmt: skip
-    assert _in_one_process(repo, steps) == "[0, 0, 0, 0, 0] []\n"
-    assert commits(repo) == count + 5
-    record = yamlio.read(record_path(repo, incident_id)).data
-    assert (record["status"], record["resolved_at"], record["resolution"]) == (
-        "resolved", "2026-11-23T11:50:00Z",
-        {"summary": "Rolled back the config too.", "steps": ["Rolled back the deploy.", "Rolled back the config."]},
-    )  # fmt: skip
-    inc_ok(repo, "validate")
 
 
 def test_marking_an_action_item_done_loads_no_round_trip_writer(repo: Path, inc_ok) -> None:  # type: ignore[no-untyped-def]
