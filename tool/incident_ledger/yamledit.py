@@ -191,8 +191,8 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
     command's edit, as plain data) written where `Editable.text()` would write them; every
     other byte stays. None when a change is not one written here: a key removed or moved,
     a list item replaced, a value not written exactly as ruamel writes it, a layout other
-    than one key per line, a new key after a comment. The caller then round-trips, and
-    reads the result back either way.
+    than one key per line, a new key after a comment inside a mapping. The caller then
+    round-trips, and reads the result back either way.
 
     What is written here: a top-level key whose one-line value changes (`status`), a new
     top-level key with a text, a list or a mapping of those (`resolved_at`, `resolution`),
@@ -203,45 +203,16 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
     after a reopen). A comment after a changed value stays where ruamel keeps it.
     ruamel costs a stage command ~35 ms to load, before its round trip of the whole record.
     """
-    old = document.data
-    if (
-        "\r" in text
-        or _breaks_lines_unseen(text)
-        or not text.endswith("\n")
-        or [k for k in new if k in old] != list(old)
-    ):
+    if "\r" in text or _breaks_lines_unseen(text) or not text.endswith("\n"):
         return None
     lines = text.split("\n")[:-1]
-    starts = _key_lines(document, lines)
-    if starts is None:
-        return None
-    layout = _Layout(text)
     replaced: dict[int, str] = {}
     inserted: dict[int, list[str]] = {}
-    names = list(new)
-    for index, key in enumerate(names):
-        later = next((k for k in names[index + 1 :] if k in old), None)
-        before = starts[later] if later is not None else len(lines)  # where the key's lines end
-        if key not in old:
-            block = layout.block(key, new[key])
-        elif new[key] == old[key]:
-            continue
-        elif isinstance(old[key], list) and isinstance(new[key], list):
-            block = _list_changes(document, lines, layout, (key,), (old[key], new[key]), before, (replaced, inserted))
-        elif isinstance(old[key], dict) and isinstance(new[key], dict):
-            changes = (old[key], new[key])
-            block = (
-                [] if _mapping_changes(document, lines, layout, (key,), changes, before, (replaced, inserted)) else None
-            )
-        else:
-            block = None
-            written = _changed_line(lines[starts[key]], key, old[key], new[key])
-            if before == starts[key] + 1 and written is not None:
-                replaced[starts[key]] = written
-                continue
-        if block is None:
-            return None
-        inserted.setdefault(before, []).extend(block)
+    edits = (replaced, inserted)
+    if not _keys_at_margin(document, lines) or not _mapping_changes(
+        document, lines, _Layout(text), (), (document.data, new), len(lines), edits, top=True
+    ):
+        return None
     out: list[str] = []
     for number, line in enumerate(lines):
         out += inserted.get(number, [])
@@ -250,15 +221,13 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
     return "\n".join(out) + "\n"
 
 
-def _key_lines(document: yamlio.Document, lines: list[str]) -> dict[str, int] | None:
-    """The line (0-based) each top-level key starts, when each starts one at the margin."""
-    starts = {}
+def _keys_at_margin(document: yamlio.Document, lines: list[str]) -> bool:
+    """Whether each top-level key starts a line at the margin, written plainly."""
     for key in document.data:
         at = document.locations.get((key,))
         if at is None or at[1] != 1 or not lines[at[0] - 1].startswith(f"{key}:"):
-            return None
-        starts[key] = at[0] - 1
-    return starts
+            return False
+    return True
 
 
 # What `spliced` writes into the text: lines replaced (by index), and lines inserted
@@ -299,11 +268,16 @@ def _mapping_changes(
     mappings: tuple[Any, Any],
     end: int,
     edits: _Edits,
+    top: bool = False,
 ) -> bool:
     """Write the change of the block mapping at `path`, one key per line (ending before
     line `end`), into `edits`: values of one line replaced, nested mappings and lists
     changed alike, new keys inserted before the key that follows them. False when it
-    cannot be written so."""
+    cannot be written so.
+
+    In the record's `top` mapping a new key, or an item added to a list, also goes after
+    a comment or a blank line that ends the part before it (nested, where ruamel puts it
+    there is its own: the round trip writes it)."""
     was, now = mappings
     if not (isinstance(was, dict) and isinstance(now, dict)) or not was or [k for k in now if k in was] != list(was):
         return False
@@ -325,13 +299,14 @@ def _mapping_changes(
         ends = rows[later] if later is not None else end  # where this key's lines end
         if name not in was:
             block = layout.block(name, now[name], " " * column)
-            if block is None or not _ends_a_value(lines[ends - 1]):
-                return False  # (a comment or a blank line there: where ruamel writes the key is its own)
+            if block is None or not (top or _ends_a_value(lines[ends - 1])):
+                return False
             inserted.setdefault(ends, []).extend(block)
         elif now[name] == was[name]:
             continue
         elif isinstance(was[name], (dict, list)):
-            if not _nested_changes(document, lines, layout, (*path, name), (was[name], now[name]), ends, edits):
+            values = (was[name], now[name])
+            if not _nested_changes(document, lines, layout, (*path, name), values, ends, edits, top):
                 return False
         else:
             row = rows[name]
@@ -350,14 +325,16 @@ def _nested_changes(
     values: tuple[Any, Any],
     end: int,
     edits: _Edits,
+    top: bool = False,
 ) -> bool:
     """Write the change of a mapping or a list that is a value in a block mapping (its
-    lines end before line `end`) into `edits`; items added to a list go at its end."""
+    lines end before line `end`; `top`: the record's own mapping) into `edits`; items
+    added to a list go at its end."""
     was, now = values
     if isinstance(was, dict) and isinstance(now, dict):
         return _mapping_changes(document, lines, layout, path, values, end, edits)
-    if not (isinstance(was, list) and isinstance(now, list)) or not _ends_a_value(lines[end - 1]):
-        return False  # (after a comment or a blank line, where ruamel writes items is its own)
+    if not (isinstance(was, list) and isinstance(now, list)) or not (top or _ends_a_value(lines[end - 1])):
+        return False
     added = _list_changes(document, lines, layout, path, values, end, edits)
     if added is None:
         return False
