@@ -206,10 +206,11 @@ def _literal_part(items: list[tuple[Any, Any]], most: int) -> tuple[int, tuple[s
     the shortest of them as long as can be (then the fewest), and where it starts; no
     strings when the pattern has no such run."""
     best: tuple[int, int, int, tuple[str, ...]] = (0, 0, 0, ())  # shortest, -count, start, strings
+    each = [_strings([item]) for item in items]
     for start in range(len(items)):
         strings: tuple[str, ...] | None = ("",)
         for end in range(start, len(items)):
-            strings = _joined(strings, _strings([items[end]]))
+            strings = _joined(strings, each[end])
             if strings is None or len(strings) > most:
                 break
             rank = (min(map(len, strings)), -len(strings))
@@ -230,7 +231,7 @@ def _strings(items: Any) -> tuple[str, ...] | None:
             options = tuple(chr(member) for _, member in value)
         elif op is _sre_parse.BRANCH:
             parts = [_strings(alternative.data) for alternative in value[1]]
-            options = None if None in parts else tuple(s for part in parts if part for s in part)
+            options = None if None in parts else tuple(s for part in parts if part is not None for s in part)
         elif op is _sre_parse.SUBPATTERN and not value[1] and not value[2]:  # a group, no flags of its own
             options = _strings(value[3].data)
         else:
