@@ -348,11 +348,14 @@ def _changed_line(line: str, key: str, was: Any, now: Any, column: int = 0) -> s
     its column, or follows one space after a value that reaches it. None when the line
     is not written so."""
     after = _written(now)
+    if after is None:
+        return None
+    forms = [_written(was)]  # how the value stands in the line
+    if isinstance(was, str) and after.startswith('"'):
+        forms.append(_written(Quoted(was)))  # ruamel keeps a double-quoted value quoted: only a quoted one replaces it
     prefix = line[:column]
-    # ruamel keeps a double-quoted value quoted: only a quoted value replaces one.
-    forms = [_written(was), _written(Quoted(was)) if isinstance(was, str) and after and after[0] == '"' else None]
     written = next((f"{prefix}{key}: {f}" for f in forms if f and line.startswith(f"{prefix}{key}: {f}")), None)
-    if written is None or after is None:
+    if written is None:
         return None
     changed = f"{prefix}{key}: {after}"
     comment = line[len(written) :].lstrip(" ")
