@@ -81,6 +81,23 @@ def test_a_new_record_stopped_in_its_pre_commit_hook_leaves_no_file_or_folder(
     assert not (repo / "incidents").exists()
 
 
+def test_git_stopped_while_it_makes_its_partial_index_leaves_no_lock_file(
+    repo: Path, inc_ok: Any, inc_fails: Any
+) -> None:
+    """A signal that stops `git commit --only` while it creates `next-index-PID.lock`
+    (before git has noted the file as its own) leaves that file behind: inc removes it.
+    The hook puts git in that state (its index lock let go, the partial index left) and
+    kills it."""
+    incident = new_incident(inc_ok, repo)
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text('#!/bin/sh\nrm -f .git/index.lock\nkill -9 "$PPID"\n')
+    hook.chmod(0o755)
+    before = take(repo)
+    result = inc_fails(repo, "log", incident, "Paged the database team")
+    assert result.stderr == "inc: error: git commit was stopped by SIGKILL\n"
+    assert settled(repo, before) == "unchanged"
+
+
 def test_the_next_command_runs_after_an_interrupted_one(repo: Path, inc_ok: Any, inc_bin: str, tmp_path: Path) -> None:
     incident = new_incident(inc_ok, repo)
     slow_hook(repo, "pre-commit", 60, tmp_path)
@@ -152,6 +169,12 @@ def test_soak_signals_at_random_moments(repo: Path, inc_ok: Any, inc_bin: str) -
     incident = new_incident(inc_ok, repo)
     for hook in ("pre-commit", "commit-msg", "post-commit"):
         slow_hook(repo, hook, 0.15)
+    # `git commit` ends by starting `git maintenance run --auto`, which a signal to the
+    # group can stop while it creates objects/maintenance.lock, before git has noted that
+    # file as its own: git leaves it behind (seen once in some 700 such stops). That lock is
+    # git's, under no name inc could tell from another live maintenance's, so inc leaves
+    # it; this test is about what inc leaves.
+    git(repo, "config", "maintenance.auto", "false")
     started = time.monotonic()
     probe = start(inc_bin, repo, "log", incident, "Timing run")
     assert finish(probe)[0] == 0

@@ -112,9 +112,18 @@ def checkpoint() -> None:
         raise Interrupted(number)
 
 
+class Ended(subprocess.CompletedProcess[bytes]):
+    """How a program `run` started ended, and its process id: git names some of its lock
+    files after it (`next-index-PID.lock`)."""
+
+    def __init__(self, args: Sequence[str], pid: int, returncode: int, stdout: bytes, stderr: bytes) -> None:
+        super().__init__(list(args), returncode, stdout, stderr)
+        self.pid = pid
+
+
 def run(
     args: Sequence[str], stdin: bytes | None = None, env: dict[str, str] | None = None, stoppable: bool = False
-) -> subprocess.CompletedProcess[bytes]:
+) -> Ended:
     """Run a program to its end, never killing it; a signal meanwhile is raised once it ends.
 
     Outside a step, or when `stoppable` (a commit whose hooks may run for long), the
@@ -147,7 +156,7 @@ def run(
             _empty(out, err)
         out.seek(0)
         err.seek(0)
-        return subprocess.CompletedProcess(list(args), child.returncode, out.read(), err.read())
+        return Ended(args, child.pid, child.returncode, out.read(), err.read())
 
 
 # A program in a session of its own can still be reached by the terminal's signal in the

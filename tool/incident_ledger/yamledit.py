@@ -152,8 +152,9 @@ def _dumped_item(text: str, key: str, dash: str, item: Entry) -> str:
 
 
 # Text ruamel writes plain and as it is, as a value in a block mapping: a letter first,
-# then printable ASCII but the characters that can end a plain value (`:`, `#`) or get
-# escaped (quotes, backslash), no space last. Among such words ruamel's reader takes only
+# then printable ASCII but `:` and `#` (which can end a plain value) and `"`, no space
+# last. ruamel writes more than this plain (`a"b`, `a#b`); such text is left to it, which
+# knows when those characters need quotes. Among such words ruamel's reader takes only
 # true, false and null (any case) for something other than text.
 _WRITTEN_PLAIN = re.compile(r"[A-Za-z](?:[ !$-9;-~]*[!$-9;-~])?")
 _NOT_TEXT = ("true", "false", "null")

@@ -32,7 +32,7 @@ def git(
     check: bool = True,
     stoppable: bool = False,
     env: Mapping[str, str] | None = None,
-) -> subprocess.CompletedProcess[bytes]:
+) -> interrupts.Ended:
     """Run `git -C root args...`; raise GitError with git's stderr when it fails.
 
     git is never killed, which would leave its lock files behind: a signal reaches it as
@@ -49,12 +49,14 @@ def _run(
     stdin: bytes | None = None,
     check: bool = False,
     stoppable: bool = False,
-) -> subprocess.CompletedProcess[bytes]:
+) -> interrupts.Ended:
     try:
         done = interrupts.run(["git", "-C", str(root), *args], stdin=stdin, env=env, stoppable=stoppable)
     except FileNotFoundError:
         raise _missing() from None
-    return checked(done) if check else done
+    if check:
+        checked(done)
+    return done
 
 
 def git_start(root: Path, *args: str) -> interrupts.Started:
