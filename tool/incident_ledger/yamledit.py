@@ -116,15 +116,14 @@ def appended(text: str, document: yamlio.Document, key: str, item: Entry) -> str
     if not isinstance(items, list) or not items or list(document.data)[-1] != key or _breaks_lines_unseen(text):
         return None
     key_at = document.locations.get((key,))
-    item_at = document.locations.get((key, len(items) - 1))
-    if key_at is None or item_at is None or key_at[1] != 1:
+    if key_at is None or key_at[1] != 1:
         return None
     lines = text.split("\n")
     if not re.fullmatch(rf"{re.escape(key)}:[ \t]*(#.*)?\r?", lines[key_at[0] - 1]):
         return None  # a flow list, or a key written quoted
-    dash = lines[item_at[0] - 1][: item_at[1] - 1]
-    if dash.strip() != "-" or dash.startswith("\t"):
-        return None  # the item does not start its line with `- `
+    dash = _dash(document, lines, (key, len(items) - 1))
+    if dash is None:
+        return None
     block = item_lines(dash, item)
     if block is None:
         block = _dumped_item(text, key, dash, item)
@@ -381,13 +380,20 @@ def _added_items(
     items, indented like its last item."""
     if not before or not added:
         return None
-    at = document.locations.get((*path, before - 1))
+    dash = _dash(document, lines, (*path, before - 1))
+    return None if dash is None else _items(dash, added)
+
+
+def _dash(document: yamlio.Document, lines: list[str], item: tuple[str | int, ...]) -> str | None:
+    """What comes before the list item at path `item` on its line (`  - `), when that is
+    spaces, a dash and its separation; else None (the item does not start its line)."""
+    at = document.locations.get(item)
     if at is None:
         return None
     dash = lines[at[0] - 1][: at[1] - 1]
     if dash.strip() != "-" or not dash.startswith(" " * dash.index("-")):
         return None
-    return _items(dash, added)
+    return dash
 
 
 def _items(dash: str, items: list[Any]) -> list[str] | None:
