@@ -292,3 +292,24 @@ def test_the_detectors_compiled_code_is_kept_and_an_unreadable_cache_is_ignored(
     assert cache_at(written.file).codes() == {}
     assert Scanner(PLUGINS).scan(text) == reference(text)
     assert "github_token.py" in compiled
+
+
+def test_the_compiled_code_goes_where_python_keeps_bytecode(repo, inc_bin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Under PYTHONPYCACHEPREFIX (how a read-only install keeps bytecode somewhere it can
+    write) the detectors' code is kept there too, beside this module's own bytecode."""
+    import os
+    from pathlib import Path
+
+    from incident_ledger.secret_scan import source
+
+    prefix = tmp_path / "bytecode"
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    new = [inc_bin, "new", "Search is slow", "--summary", "Slow.", "--detected-by", "staff"]
+    done = subprocess.run(new, cwd=repo, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    module = Path(source.__file__).resolve()
+    tag = sys.implementation.cache_tag
+    kept = prefix / module.parent.relative_to(module.anchor) / f"{module.stem}.{tag}.codes"
+    assert list(prefix.rglob("*.codes")) == [kept]
+    assert kept.stat().st_size > 1000

@@ -154,16 +154,15 @@ class _CodeCache:
     Python keeps a module's bytecode.
 
     Parsing and compiling the detectors' source costs more than a record's scan. Their
-    code is kept in this package's `__pycache__` (written unless PYTHONDONTWRITEBYTECODE
-    or `-B` says not to, as Python's own .pyc files are), for the same Python and the same
-    file of this module, each piece under its source file's path, size and modification
-    time: a changed detect-secrets compiles anew. A cache that cannot be read is ignored.
+    code is kept beside this module's own bytecode (in its `__pycache__`, or under
+    PYTHONPYCACHEPREFIX, where a read-only install keeps its bytecode; written unless
+    PYTHONDONTWRITEBYTECODE or `-B` says not to), for the same Python and the same file of
+    this module, each piece under its source file's path, size and modification time: a
+    changed detect-secrets compiles anew. A cache that cannot be read is ignored.
     """
 
     def __init__(self) -> None:
-        self.file = (
-            Path(__file__).parent / "__pycache__" / f"{Path(__file__).stem}.{sys.implementation.cache_tag}.codes"
-        )
+        self.file = _beside_bytecode(__file__, ".codes")
         self._codes: dict[tuple[Any, ...], Any] | None = None
         self.changed = False
 
@@ -172,26 +171,38 @@ class _CodeCache:
 
     def codes(self) -> dict[tuple[Any, ...], Any]:
         if self._codes is None:
-            self._codes = {}
-            try:
-                stamp, codes = marshal.loads(self.file.read_bytes())
-                if stamp == self._stamp() and isinstance(codes, dict):
-                    self._codes = codes
-            except Exception:  # missing, unreadable, foreign or corrupt: compile anew
-                pass
+            self._codes = self._read() or {}
         return self._codes
 
+    def _read(self) -> dict[tuple[Any, ...], Any] | None:
+        if self.file is None:
+            return None
+        try:
+            stamp, codes = marshal.loads(self.file.read_bytes())
+        except Exception:  # missing, unreadable, foreign or corrupt: compile anew
+            return None
+        return codes if stamp == self._stamp() and isinstance(codes, dict) else None
+
     def save(self) -> None:
-        if not self.changed or sys.dont_write_bytecode or self._codes is None:
+        if not self.changed or sys.dont_write_bytecode or self._codes is None or self.file is None:
             return
         self.changed = False
         temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
         try:
-            self.file.parent.mkdir(exist_ok=True)
+            self.file.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_bytes(marshal.dumps((self._stamp(), self._codes)))
             os.replace(temporary, self.file)
         except OSError:  # a read-only install: compile each time
             temporary.unlink(missing_ok=True)
+
+
+def _beside_bytecode(source: str, suffix: str) -> Path | None:
+    """Where Python keeps the bytecode of `source`, with `suffix` for `.pyc`; None in a
+    Python that keeps none."""
+    try:
+        return Path(importlib.util.cache_from_source(source)).with_suffix(suffix)
+    except NotImplementedError:
+        return None
 
 
 _CODES = _CodeCache()
