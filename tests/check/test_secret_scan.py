@@ -308,8 +308,23 @@ def test_the_compiled_code_goes_where_python_keeps_bytecode(repo, inc_bin, tmp_p
     new = [inc_bin, "new", "Search is slow", "--summary", "Slow.", "--detected-by", "staff"]
     done = subprocess.run(new, cwd=repo, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    module = Path(source.__file__).resolve()
+    module = Path(source.__file__)  # as Python names it, links not followed
     tag = sys.implementation.cache_tag
     kept = prefix / module.parent.relative_to(module.anchor) / f"{module.stem}.{tag}.codes"
     assert list(prefix.rglob("*.codes")) == [kept]
     assert kept.stat().st_size > 1000
+
+
+def test_a_cache_place_that_cannot_be_written_only_costs_time(repo, inc_bin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A PYTHONPYCACHEPREFIX that is a file (Python itself then writes no bytecode, and says
+    nothing) or a read-only install: inc compiles the detectors each time and goes on."""
+    import os
+
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(not_a_folder)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    new = [inc_bin, "new", "Search is slow", "--summary", "Slow.", "--detected-by", "staff"]
+    done = subprocess.run(new, cwd=repo, env=env, capture_output=True, text=True)
+    assert (done.returncode, done.stdout.startswith("INC-")) == (0, True), done.stderr
+    assert not_a_folder.read_text() == ""

@@ -98,6 +98,20 @@ def test_git_stopped_while_it_makes_its_partial_index_leaves_no_lock_file(
     assert settled(repo, before) == "unchanged"
 
 
+def test_a_partial_index_made_after_git_ended_is_left_alone(repo: Path) -> None:
+    """The stopped git's process id may be given again: a `next-index-PID.lock` made
+    after that git ended is another process's, and stays."""
+    from incident_ledger.gitrepo import commit
+
+    left = repo / ".git" / "next-index-4242.lock"
+    left.write_text("")
+    made = left.stat().st_mtime_ns
+    commit._remove_partial_index(repo, 4242, made - 1)
+    assert left.exists()
+    commit._remove_partial_index(repo, 4242, made)
+    assert not left.exists()
+
+
 def test_the_next_command_runs_after_an_interrupted_one(repo: Path, inc_ok: Any, inc_bin: str, tmp_path: Path) -> None:
     incident = new_incident(inc_ok, repo)
     slow_hook(repo, "pre-commit", 60, tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -246,11 +247,12 @@ def commit_one(root: Path, path: str, message: str, new: bool, when: datetime | 
         root, "commit", "--only", "--quiet", "--no-edit", "-F", "-", "--", path, stdin=message.encode(),
         check=False, stoppable=True, env=dates,
     )  # fmt: skip
+    ended = time.time_ns()  # before another process can have been given git's id
     if done.returncode == 0:
         return
     reason = (done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")).strip()
     if done.returncode < 0:  # not a refusal: something stopped git (a signal inc got too is reported as such)
-        _remove_partial_index(root, done.pid)
+        _remove_partial_index(root, done.pid, ended)
         raise GitError(f"git commit was stopped by {_signal_name(-done.returncode)}{f': {reason}' if reason else ''}")
     raise GitError(f"git refused the commit: {reason or f'git commit exited with {done.returncode}'}")
 
@@ -262,19 +264,24 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _remove_partial_index(root: Path, pid: int) -> None:
+def _remove_partial_index(root: Path, pid: int, ended: int) -> None:
     """Remove the index a `git commit --only` that a signal stopped may leave behind.
 
     git builds such a commit in `next-index-PID.lock` in its git directory, and removes it
     as it stops; but a signal that comes while git is still creating the file (before it
     has noted it as its own) stops git with the file left. Its name carries that git's
-    process id, so it is nobody else's; `index.lock`, which any git command may hold, is
-    left alone (git's own message says how to deal with one left behind).
+    process id: one of that name made before git ended (`ended`, ns) is that git's; one
+    made later belongs to a process given the id again, and is left. `index.lock`, which
+    any git command may hold, is left alone (git's own message says what to do with one
+    left behind).
     """
     done = git(root, "rev-parse", "--absolute-git-dir", check=False)
-    if done.returncode == 0:
-        with suppress(OSError):
-            (Path(os.fsdecode(done.stdout.rstrip(b"\n"))) / f"next-index-{pid}.lock").unlink()
+    if done.returncode != 0:
+        return
+    left = Path(os.fsdecode(done.stdout.rstrip(b"\n"))) / f"next-index-{pid}.lock"
+    with suppress(OSError):
+        if left.stat().st_mtime_ns <= ended:
+            left.unlink()
 
 
 def head_commit(root: Path) -> str | None:

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -192,8 +193,9 @@ class _CodeCache:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             temporary.write_bytes(marshal.dumps((self._stamp(), self._codes)))
             os.replace(temporary, self.file)
-        except OSError:  # a read-only install: compile each time
-            temporary.unlink(missing_ok=True)
+        except OSError:  # a read-only install, or a prefix that is no folder: compile each time
+            with suppress(OSError):
+                temporary.unlink()
 
 
 def _beside_bytecode(source: str, suffix: str) -> Path | None:
