@@ -205,141 +205,121 @@ def spliced(text: str, document: yamlio.Document, new: dict[str, Any]) -> str | 
     """
     if "\r" in text or _breaks_lines_unseen(text) or not text.endswith("\n"):
         return None
-    lines = text.split("\n")[:-1]
-    replaced: dict[int, str] = {}
-    inserted: dict[int, list[str]] = {}
-    edits = (replaced, inserted)
-    if not _keys_at_margin(document, lines) or not _mapping_changes(
-        document, lines, _Layout(text), (), (document.data, new), len(lines), edits, top=True
-    ):
+    splice = _Splice(text, document)
+    if not splice.keys_at_margin() or not splice.mapping((), (document.data, new), len(splice.lines), top=True):
         return None
-    out: list[str] = []
-    for number, line in enumerate(lines):
-        out += inserted.get(number, [])
-        out.append(replaced.get(number, line))
-    out += inserted.get(len(lines), [])
-    return "\n".join(out) + "\n"
+    return splice.text()
 
 
-def _keys_at_margin(document: yamlio.Document, lines: list[str]) -> bool:
-    """Whether each top-level key starts a line at the margin, written plainly."""
-    for key in document.data:
-        at = document.locations.get((key,))
-        if at is None or at[1] != 1 or not lines[at[0] - 1].startswith(f"{key}:"):
+class _Splice:
+    """One `spliced` text: its lines, where the parser found each value, how the file
+    indents, and what is written into it: lines replaced (by index), and lines inserted
+    before a line."""
+
+    def __init__(self, text: str, document: yamlio.Document) -> None:
+        self.document = document
+        self.lines = text.split("\n")[:-1]
+        self.layout = _Layout(text)
+        self.replaced: dict[int, str] = {}
+        self.inserted: dict[int, list[str]] = {}
+
+    def text(self) -> str:
+        out: list[str] = []
+        for number, line in enumerate(self.lines):
+            out += self.inserted.get(number, [])
+            out.append(self.replaced.get(number, line))
+        out += self.inserted.get(len(self.lines), [])
+        return "\n".join(out) + "\n"
+
+    def keys_at_margin(self) -> bool:
+        """Whether each top-level key starts a line at the margin, written plainly."""
+        for key in self.document.data:
+            at = self.document.locations.get((key,))
+            if at is None or at[1] != 1 or not self.lines[at[0] - 1].startswith(f"{key}:"):
+                return False
+        return True
+
+    def mapping(self, path: tuple[str | int, ...], mappings: tuple[Any, Any], end: int, top: bool = False) -> bool:
+        """Write the change of the block mapping at `path`, one key per line (ending before
+        line `end`): values of one line replaced, nested mappings and lists changed alike,
+        new keys inserted before the key that follows them. False when it cannot be
+        written so.
+
+        In the record's `top` mapping a new key, or an item added to a list, also goes
+        after a comment or a blank line that ends the part before it (nested, where ruamel
+        puts it there is its own: the round trip writes it)."""
+        was, now = mappings
+        if (
+            not (isinstance(was, dict) and isinstance(now, dict))
+            or not was
+            or [k for k in now if k in was] != list(was)
+        ):
             return False
-    return True
+        rows: dict[str, int] = {}  # the line each key starts
+        columns = set()
+        for name in was:
+            at = self.document.locations.get((*path, name))
+            if at is None:
+                return False
+            rows[name] = at[0] - 1
+            columns.add(at[1] - 1)
+        if len(columns) != 1 or list(rows.values()) != sorted(set(rows.values())):
+            return False  # keys not in one column, or not each on a line of its own
+        column = columns.pop()
+        names = list(now)
+        for position, name in enumerate(names):
+            later = next((n for n in names[position + 1 :] if n in was), None)
+            ends = rows[later] if later is not None else end  # where this key's lines end
+            if name not in was:
+                block = self.layout.block(name, now[name], " " * column)
+                if block is None or not (top or _ends_a_value(self.lines[ends - 1])):
+                    return False
+                self.inserted.setdefault(ends, []).extend(block)
+            elif now[name] == was[name]:
+                continue
+            elif isinstance(was[name], (dict, list)):
+                if not self.nested((*path, name), (was[name], now[name]), ends, top):
+                    return False
+            else:
+                row = rows[name]
+                written = _changed_line(self.lines[row], name, was[name], now[name], column)
+                if ends != row + 1 or written is None:
+                    return False
+                self.replaced[row] = written
+        return True
 
+    def nested(self, path: tuple[str | int, ...], values: tuple[Any, Any], end: int, top: bool = False) -> bool:
+        """Write the change of a mapping or a list that is a value in a block mapping (its
+        lines end before line `end`; `top`: the record's own mapping); items added to a
+        list go at its end."""
+        was, now = values
+        if isinstance(was, dict) and isinstance(now, dict):
+            return self.mapping(path, values, end)
+        if not (isinstance(was, list) and isinstance(now, list)) or not (top or _ends_a_value(self.lines[end - 1])):
+            return False
+        added = self.list_items(path, values, end)
+        if added is None:
+            return False
+        self.inserted.setdefault(end, []).extend(added)
+        return True
 
-# What `spliced` writes into the text: lines replaced (by index), and lines inserted
-# before a line.
-_Edits = tuple[dict[int, str], dict[int, list[str]]]
-
-
-def _list_changes(
-    document: yamlio.Document,
-    lines: list[str],
-    layout: _Layout,
-    path: tuple[str | int, ...],
-    lists: tuple[list[Any], list[Any]],
-    end: int,
-    edits: _Edits,
-) -> list[str] | None:
-    """The lines of the items added at the end of the block list at `path` (which ends
-    before line `end`), after the changes inside its items (mappings), written into
-    `edits`. None when a change is not one written here."""
-    old, new = lists
-    if len(new) < len(old):
-        return None
-    for index, (was, now) in enumerate(zip(old, new, strict=False)):
-        if now == was:
-            continue
-        following = document.locations.get((*path, index + 1)) if index + 1 < len(old) else None
-        item_end = following[0] - 1 if following is not None else end
-        if not _mapping_changes(document, lines, layout, (*path, index), (was, now), item_end, edits):
+    def list_items(self, path: tuple[str | int, ...], lists: tuple[list[Any], list[Any]], end: int) -> list[str] | None:
+        """The lines of the items added at the end of the block list at `path` (which ends
+        before line `end`), after writing the changes inside its items (mappings). None
+        when a change is not one written here."""
+        old, new = lists
+        if len(new) < len(old):
             return None
-    return _added_items(document, lines, path, len(old), new[len(old) :]) if len(new) > len(old) else []
-
-
-def _mapping_changes(
-    document: yamlio.Document,
-    lines: list[str],
-    layout: _Layout,
-    path: tuple[str | int, ...],
-    mappings: tuple[Any, Any],
-    end: int,
-    edits: _Edits,
-    top: bool = False,
-) -> bool:
-    """Write the change of the block mapping at `path`, one key per line (ending before
-    line `end`), into `edits`: values of one line replaced, nested mappings and lists
-    changed alike, new keys inserted before the key that follows them. False when it
-    cannot be written so.
-
-    In the record's `top` mapping a new key, or an item added to a list, also goes after
-    a comment or a blank line that ends the part before it (nested, where ruamel puts it
-    there is its own: the round trip writes it)."""
-    was, now = mappings
-    if not (isinstance(was, dict) and isinstance(now, dict)) or not was or [k for k in now if k in was] != list(was):
-        return False
-    rows: dict[str, int] = {}  # the line each key starts
-    columns = set()
-    for name in was:
-        at = document.locations.get((*path, name))
-        if at is None:
-            return False
-        rows[name] = at[0] - 1
-        columns.add(at[1] - 1)
-    if len(columns) != 1 or list(rows.values()) != sorted(set(rows.values())):
-        return False  # keys not in one column, or not each on a line of its own
-    column = columns.pop()
-    replaced, inserted = edits
-    names = list(now)
-    for position, name in enumerate(names):
-        later = next((n for n in names[position + 1 :] if n in was), None)
-        ends = rows[later] if later is not None else end  # where this key's lines end
-        if name not in was:
-            block = layout.block(name, now[name], " " * column)
-            if block is None or not (top or _ends_a_value(lines[ends - 1])):
-                return False
-            inserted.setdefault(ends, []).extend(block)
-        elif now[name] == was[name]:
-            continue
-        elif isinstance(was[name], (dict, list)):
-            values = (was[name], now[name])
-            if not _nested_changes(document, lines, layout, (*path, name), values, ends, edits, top):
-                return False
-        else:
-            row = rows[name]
-            written = _changed_line(lines[row], name, was[name], now[name], column)
-            if ends != row + 1 or written is None:
-                return False
-            replaced[row] = written
-    return True
-
-
-def _nested_changes(
-    document: yamlio.Document,
-    lines: list[str],
-    layout: _Layout,
-    path: tuple[str | int, ...],
-    values: tuple[Any, Any],
-    end: int,
-    edits: _Edits,
-    top: bool = False,
-) -> bool:
-    """Write the change of a mapping or a list that is a value in a block mapping (its
-    lines end before line `end`; `top`: the record's own mapping) into `edits`; items
-    added to a list go at its end."""
-    was, now = values
-    if isinstance(was, dict) and isinstance(now, dict):
-        return _mapping_changes(document, lines, layout, path, values, end, edits)
-    if not (isinstance(was, list) and isinstance(now, list)) or not (top or _ends_a_value(lines[end - 1])):
-        return False
-    added = _list_changes(document, lines, layout, path, values, end, edits)
-    if added is None:
-        return False
-    edits[1].setdefault(end, []).extend(added)
-    return True
+        for index, (was, now) in enumerate(zip(old, new, strict=False)):
+            if now == was:
+                continue
+            following = self.document.locations.get((*path, index + 1)) if index + 1 < len(old) else None
+            item_end = following[0] - 1 if following is not None else end
+            if not self.mapping((*path, index), (was, now), item_end):
+                return None
+        if len(new) == len(old):
+            return []
+        return _added_items(self.document, self.lines, path, len(old), new[len(old) :])
 
 
 def _changed_line(line: str, key: str, was: Any, now: Any, column: int = 0) -> str | None:
