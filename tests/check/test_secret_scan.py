@@ -294,19 +294,25 @@ def test_the_detectors_compiled_code_is_kept_and_an_unreadable_cache_is_ignored(
     assert "github_token.py" in compiled
 
 
+def _new_record_with_bytecode_under(prefix, inc_bin, repo):  # type: ignore[no-untyped-def]
+    """`inc new`, installed, with PYTHONPYCACHEPREFIX set to `prefix` and bytecode written."""
+    import os
+
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    new = [inc_bin, "new", "Search is slow", "--summary", "Slow.", "--detected-by", "staff"]
+    return subprocess.run(new, cwd=repo, env=env, capture_output=True, text=True)
+
+
 def test_the_compiled_code_goes_where_python_keeps_bytecode(repo, inc_bin, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Under PYTHONPYCACHEPREFIX (how a read-only install keeps bytecode somewhere it can
     write) the detectors' code is kept there too, beside this module's own bytecode."""
-    import os
     from pathlib import Path
 
     from incident_ledger.secret_scan import source
 
     prefix = tmp_path / "bytecode"
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    new = [inc_bin, "new", "Search is slow", "--summary", "Slow.", "--detected-by", "staff"]
-    done = subprocess.run(new, cwd=repo, env=env, capture_output=True, text=True)
+    done = _new_record_with_bytecode_under(prefix, inc_bin, repo)
     assert done.returncode == 0, done.stderr
     module = Path(source.__file__)  # as Python names it, links not followed
     tag = sys.implementation.cache_tag
@@ -318,13 +324,9 @@ def test_the_compiled_code_goes_where_python_keeps_bytecode(repo, inc_bin, tmp_p
 def test_a_cache_place_that_cannot_be_written_only_costs_time(repo, inc_bin, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A PYTHONPYCACHEPREFIX that is a file (Python itself then writes no bytecode, and says
     nothing) or a read-only install: inc compiles the detectors each time and goes on."""
-    import os
 
     not_a_folder = tmp_path / "a-file"
     not_a_folder.write_text("")
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(not_a_folder)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    new = [inc_bin, "new", "Search is slow", "--summary", "Slow.", "--detected-by", "staff"]
-    done = subprocess.run(new, cwd=repo, env=env, capture_output=True, text=True)
+    done = _new_record_with_bytecode_under(not_a_folder, inc_bin, repo)
     assert (done.returncode, done.stdout.startswith("INC-")) == (0, True), done.stderr
     assert not_a_folder.read_text() == ""
