@@ -65,6 +65,14 @@ def handled() -> Iterator[None]:
         _state.pending = None
 
 
+def signal_name(number: int) -> str:
+    """How inc names a signal in its messages: `SIGINT`, or `signal 64` for one without a name."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def received() -> int | None:
     """The signal that interrupted this command, if one did."""
     return _state.received

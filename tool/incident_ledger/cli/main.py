@@ -127,11 +127,7 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _interrupted(number: int, note: str) -> int:
-    try:
-        name = signal.Signals(number).name
-    except ValueError:
-        name = f"signal {number}"
-    click.echo(f"inc: interrupted by {name}" + (f"; {note}" if note else ""), err=True)
+    click.echo(f"inc: interrupted by {interrupts.signal_name(number)}" + (f"; {note}" if note else ""), err=True)
     return 128 + number
 
 

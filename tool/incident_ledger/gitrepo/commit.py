@@ -7,7 +7,6 @@ Everything goes through `git` itself so the user's hooks, identity and signing a
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -253,15 +252,9 @@ def commit_one(root: Path, path: str, message: str, new: bool, when: datetime | 
     reason = (done.stderr.decode("utf-8", "replace") + done.stdout.decode("utf-8", "replace")).strip()
     if done.returncode < 0:  # not a refusal: something stopped git (a signal inc got too is reported as such)
         _remove_partial_index(root, done.pid, ended)
-        raise GitError(f"git commit was stopped by {_signal_name(-done.returncode)}{f': {reason}' if reason else ''}")
+        stopped = f"git commit was stopped by {interrupts.signal_name(-done.returncode)}"
+        raise GitError(f"{stopped}: {reason}" if reason else stopped)
     raise GitError(f"git refused the commit: {reason or f'git commit exited with {done.returncode}'}")
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 def _remove_partial_index(root: Path, pid: int, ended: int) -> None:
