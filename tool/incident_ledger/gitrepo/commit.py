@@ -268,10 +268,12 @@ def _remove_partial_index(root: Path, pid: int, ended: int) -> None:
     any git command may hold, is left alone (git's own message says what to do with one
     left behind).
     """
-    done = git(root, "rev-parse", "--absolute-git-dir", check=False)
-    if done.returncode != 0:
+    from .history import git_dir  # rarely needed: loaded here
+
+    folder = git_dir(root)
+    if folder is None:
         return
-    left = Path(os.fsdecode(done.stdout.rstrip(b"\n"))) / f"next-index-{pid}.lock"
+    left = folder / f"next-index-{pid}.lock"
     with suppress(OSError):
         if left.stat().st_mtime_ns <= ended:
             left.unlink()
