@@ -3,6 +3,7 @@ cannot be trusted is not used."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -113,7 +114,13 @@ def test_a_tool_version_change_checks_every_record(
 
 def _cache_file(repo: Path) -> Path:
     (found,) = (repo / ".git" / recordcache.FOLDER).iterdir()
+    assert found.name.endswith(".checks")
     return found
+
+
+def _lines(repo: Path) -> list[bytes]:
+    """The cache's lines for records (between the header and the signature)."""
+    return _cache_file(repo).read_bytes().split(b"\n")[1:-2]
 
 
 def test_a_tampered_entry_does_not_hide_an_invalid_record(repo: Path, ledger: list[str], checked: list[str]) -> None:
@@ -188,8 +195,88 @@ def test_a_linked_worktree_keeps_its_own_cache(repo: Path, ledger: list[str], tm
 def test_validate_and_list_share_one_cache(repo: Path, ledger: list[str], run_cli: Any) -> None:
     assert run_cli(repo, "validate").exit_code == 0
     assert run_cli(repo, "list").exit_code == 0
-    sections = [line.split(b" ", 1)[0] for line in _cache_file(repo).read_bytes().split(b"\n")[1:] if line]
-    assert sections == [b"checks", b"facts"]
+    # One file per section, named for the same ledger, under one key.
+    files = sorted(f.name for f in (repo / ".git" / recordcache.FOLDER).iterdir())
+    assert [f.rsplit(".", 1)[1] for f in files] == ["checks", "facts"]
+    assert files[0].rsplit(".", 1)[0] == files[1].rsplit(".", 1)[0]
+    assert sorted(f.name for f in (repo / ".git").glob("inc-cache*")) == [recordcache.FOLDER, recordcache.KEY_FILE]
+    headers = [f.read_bytes().split(b" ", 3)[2] for f in sorted((repo / ".git" / recordcache.FOLDER).iterdir())]
+    assert headers == [b"checks", b"facts"]
+
+
+def test_a_run_that_changes_nothing_writes_nothing(repo: Path, ledger: list[str]) -> None:
+    _problems(repo)
+    before = _cache_file(repo).stat()
+    _problems(repo)
+    after = _cache_file(repo).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_one_edit_rewrites_only_its_line(repo: Path, ledger: list[str]) -> None:
+    _problems(repo)
+    before = _lines(repo)
+    assert [json.loads(line.split(b"\t")[0]) for line in before] == ledger  # one line per record, in path order
+    _break(repo / ledger[2])
+    _problems(repo)
+    after = _lines(repo)
+    assert [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new] == [2]
+    assert b'"schema"' in after[2]
+
+
+def test_lines_of_records_that_are_gone_are_dropped(repo: Path, ledger: list[str], checked: list[str]) -> None:
+    _problems(repo)
+    (repo / ledger[1]).unlink()
+    checked.clear()
+    _problems(repo)
+    assert checked == []
+    assert [json.loads(line.split(b"\t")[0]) for line in _lines(repo)] == [ledger[0], *ledger[2:]]
+
+
+def test_validating_some_records_keeps_the_others_lines(repo: Path, ledger: list[str], checked: list[str]) -> None:
+    _problems(repo)
+    for record in ledger[1:3]:
+        _break(repo / record)
+    checked.clear()
+    # The user's order, one of them twice: each is checked once, the lines stay sorted.
+    given = [repo / ledger[2], repo / ledger[1], repo / ledger[2]]
+    problems = validate(repo, NOW, paths=given, jobs=1)
+    assert [(p.path, p.rule) for p in problems] == [(ledger[1], "schema"), (ledger[2], "schema")]
+    assert checked == ledger[1:3]
+    assert [json.loads(line.split(b"\t")[0]) for line in _lines(repo)] == ledger
+    checked.clear()
+    assert _problems(repo) == [f"{ledger[1]}:6: schema", f"{ledger[2]}:6: schema"]
+    assert checked == []
+
+
+def test_a_run_stopped_halfway_keeps_the_old_cache(repo: Path, ledger: list[str]) -> None:
+    from incident_ledger.records import find_records
+    from incident_ledger.validate import results
+
+    _problems(repo)
+    before = _cache_file(repo).read_bytes()
+    _break(repo / ledger[0])
+    running = results(find_records(repo), repo, NOW, 1, everything=True)
+    assert next(running).problems  # the changed record: the new section is being written
+    folder = repo / ".git" / recordcache.FOLDER
+    name = [f.name for f in folder.iterdir() if not f.name.startswith(".")]
+    writing = [f.name for f in folder.iterdir() if f.name.startswith(".")]
+    assert len(writing) == 1 and writing[0].startswith(f".{name[0]}-") and writing[0].endswith(".tmp")
+    running.close()  # as when the consumer stops: an error, an interrupt
+    assert [f.name for f in (repo / ".git" / recordcache.FOLDER).iterdir()] == [_cache_file(repo).name]
+    assert _cache_file(repo).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "name", ["tab\there.yaml", "new\nline.yaml", 'quote"back\\slash.yaml', "caf\u00e9 \u2603.yaml"]
+)
+def test_odd_file_names_are_cached_like_any_other(repo: Path, checked: list[str], name: str) -> None:
+    original = install(repo, ONE)
+    (original.parent / name).write_text(original.read_text())
+    first = _problems(repo)
+    assert len(checked) == 2
+    checked.clear()
+    assert _problems(repo) == first
+    assert checked == []
 
 
 def test_only_future_time_reads_the_clock() -> None:

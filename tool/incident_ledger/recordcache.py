@@ -16,17 +16,21 @@ edited, or was copied from another clone or machine (a restored CI cache, say) f
 the check and is ignored as a whole: a tampered entry cannot make an invalid record
 pass. Whoever can write the key can also write the repository's git hooks.
 
-Each use keeps its own section, stored on its own line and parsed only by the command
-that reads it: `inc validate` does not pay for the listing's facts, nor the reverse.
+Each use keeps its own section in its own file: `inc validate` does not pay for the
+listing's facts, nor the reverse. A section holds one line per record, sorted by path,
+and is read and rewritten in one pass beside the sorted list of records, never held
+parsed: a run's memory does not grow with the number of records it did not change.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
 import sys
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,9 +40,11 @@ from .errors import Problem
 from .records import ALWAYS, INCIDENTS_DIR
 from .rules.repository import Seen
 
-FORMAT = "inc-record-cache 1"
+FORMAT = "inc-record-cache 2"
 KEY_FILE = "inc-cache.key"
 FOLDER = "inc-cache"
+# A section file ends with its HMAC-SHA256, in hex, on a line of its own.
+SIGNATURE = 64 + 1
 # Libraries whose version can change a record's result: the YAML parser, the schema
 # validator and the credential detectors.
 DEPENDENCIES = ("yaml", "jsonschema_rs", "jsonschema", "detect_secrets")
@@ -111,46 +117,256 @@ class FileResult:
     window: tuple[int, int] = ALWAYS
 
 
-def encode(result: FileResult) -> list[Any]:
-    """A result as a cache entry: [blob, window from, window to, problems, seen]."""
+def encode(result: FileResult) -> Line:
+    """A result as a cache line: the stamp `blob from to` (the bytes checked, and the clock
+    readings over which the problems hold) and the payload [problems, seen]."""
     seen = result.seen
-    return [
-        result.blob,
-        *result.window,
+    payload = [
         [[p.line, p.col, p.rule, p.message] for p in result.problems],
         [seen.id, seen.line, seen.col, seen.duplicate_of, *seen.duplicate_of_at, [list(r) for r in seen.related]]
         if seen
         else None,
     ]
+    return Line(f"{result.blob} {result.window[0]} {result.window[1]}".encode("ascii"), dump(payload))
 
 
-def _current(entry: Any, clock: int) -> bool:
-    """Whether a cache entry's findings hold at this clock reading (entries: see `encode`)."""
-    if not (isinstance(entry, list) and len(entry) == 5):
-        return False
-    low, high = entry[1], entry[2]
-    return isinstance(low, int) and isinstance(high, int) and low <= clock < high
-
-
-def decode(path: str, entry: Any, clock: int) -> FileResult | None:
-    """A cache entry back as the result for the record at `path`, when its findings hold at
-    this clock reading; None otherwise, or when it is not an entry at all (the cache is
-    signed, but an entry written by another version of this code may have another shape)."""
-    if not _current(entry, clock):
+def current_blob(line: Line, clock: int) -> str | None:
+    """The blob id a line of `encode` was found for, when its findings hold at this clock
+    reading; None otherwise. Reads the stamp only: no JSON."""
+    fields = line.stamp.split(b" ")
+    if len(fields) != 3:
         return None
     try:
-        blob, low, high, problems, seen = entry
+        low, high = int(fields[1]), int(fields[2])
+    except ValueError:
+        return None
+    return fields[0].decode("ascii") if low <= clock < high else None
+
+
+def decode(path: str, line: Line) -> FileResult | None:
+    """A line of `encode` back as the result for the record at `path`; None when it is not
+    one (the cache is signed, but a line written by another version of this code may have
+    another shape)."""
+    try:
+        blob, low, high = line.stamp.decode("ascii").split(" ")
+        problems, seen = _parse(line.payload.decode("ascii"))[0]
         return FileResult(
-            [Problem(path, line, col, rule, message) for line, col, rule, message in problems],
+            [Problem(path, at, col, rule, message) for at, col, rule, message in problems],
             Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5]), tuple(tuple(r) for r in seen[6]))
             if seen
             else None,
             None,
             blob,
-            (low, high),
+            (int(low), int(high)),
         )
     except (TypeError, ValueError, IndexError):
         return None
+
+
+# The JSON scanner itself: a payload is one short ASCII document, parsed 10,000 times a run.
+_parse = json.JSONDecoder().raw_decode
+
+
+def dump(payload: Any) -> bytes:
+    """A payload as a line holds it: compact JSON, ASCII only, so no raw tab or newline."""
+    return json.dumps(payload, separators=(",", ":")).encode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One record's line in a section: a stamp its user reads without parsing JSON (the
+    blob id first, no tab, no newline), and a JSON payload (`dump`)."""
+
+    stamp: bytes
+    payload: bytes
+
+
+class Entries:
+    """A section's lines, read in path order: one pass, nothing held parsed.
+
+    A line is `"path"<tab>stamp<tab>payload<newline>`, the path as a JSON string; lines are
+    sorted by path."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self._lines = io.BytesIO(body)  # shares the bytes; readline is a C loop
+        self.at = 0  # where the next line starts in the body
+        self._next: tuple[str, bytes, list[bytes]] | None = None  # its path, bytes and fields
+
+    def peek(self) -> str | None:
+        """The path of the next line; None at the end. A damaged line reads as "" (it sorts
+        first and is never found)."""
+        following = self._next or self._read()
+        return following[0] if following else None
+
+    def take(self) -> Line | None:
+        """The next line (None when damaged), and move past it."""
+        following = self._next or self._read()
+        if following is None:
+            return None
+        key, raw, fields = following
+        self._next = None
+        self.at += len(raw)
+        return Line(fields[1], fields[2]) if key else None
+
+    def find(self, path: str) -> Line | None:
+        """The line for `path`, passing over those before it; ask for paths in increasing order."""
+        while following := self._next or self._read():
+            if following[0] >= path:
+                return self.take() if following[0] == path else None
+            self._next = None
+            self.at += len(following[1])
+        return None
+
+    def _read(self) -> tuple[str, bytes, list[bytes]] | None:
+        raw = self._lines.readline()
+        if not raw:
+            return None
+        fields = raw[:-1].split(b"\t")
+        quoted = fields[0]
+        key: Any = None
+        with suppress(ValueError):
+            key = quoted[1:-1].decode("ascii") if b"\\" not in quoted else json.loads(quoted)
+        if not (len(fields) == 3 and quoted[:1] == b'"' and isinstance(key, str)):
+            key = ""
+        self._next = (key, raw, fields)
+        return self._next
+
+
+class Rewrite:
+    """One pass over a section beside the sorted records: `old(path)` is the line the cache
+    holds for a record, `put(path, line)` the line it holds from now on (None, or no
+    `put` before the next `old`: none).
+
+    Nothing is written while every line stays as it was; at the first change the lines
+    kept so far are copied from the old file, and the rest follow as the pass goes, so the
+    new section is never held whole. `close` signs it and puts it in place. With
+    `complete` (the pass sees every record), lines of records it did not see are dropped;
+    otherwise they are kept."""
+
+    def __init__(self, cache: RecordCache, name: str, complete: bool) -> None:
+        self._cache, self._name, self._complete = cache, name, complete
+        self._old = cache.entries(name)
+        self._clean = 0  # while nothing is written: the old lines up to here are kept as they were
+        self._held: tuple[str, Line | None, int] | None = (
+            None  # the path old() was last asked, its line and where it began
+        )
+        self._out: Any = None
+        self._temporary = ""
+        self._mac: Any = None
+        self._failed = False
+        self._last: str | None = None
+
+    def old(self, path: str) -> Line | None:
+        if self._held is not None:
+            self.put(self._held[0], None)  # a record given no line keeps none
+        if self._last is not None and path <= self._last:
+            self.discard()  # out of order: a section written now would not be sorted
+        self._last = path
+        while (key := self._old.peek()) is not None and key < path:
+            start = self._old.at
+            self._old.take()
+            if self._complete:
+                self._change()  # a record that is gone
+            else:
+                self._keep(start)
+        start = self._old.at
+        line = self._old.take() if key == path else None
+        self._held = (path, line, start if key == path else -1)
+        return line
+
+    def put(self, path: str, line: Line | None) -> None:
+        if self._held is None or self._held[0] != path:
+            self.old(path)
+        assert self._held is not None
+        _, old, start = self._held
+        self._held = None
+        if old is not None and line == old:
+            self._keep(start)
+            return
+        self._change()
+        if line is not None:
+            self._write(b"%s\t%s\t%s\n" % (json.dumps(path).encode("ascii"), line.stamp, line.payload))
+
+    def close(self) -> None:
+        """Finish the pass: sign and put the new section in place, if anything changed."""
+        if self._held is not None:
+            self.put(self._held[0], None)
+        while self._old.peek() is not None:
+            start = self._old.at
+            self._old.take()
+            if self._complete:
+                self._change()
+            else:
+                self._keep(start)
+        if self._out is None:
+            return
+        try:
+            self._out.write(b"%s\n" % self._mac.hexdigest().encode("ascii"))
+            self._out.close()
+            os.replace(self._temporary, self._cache.section_file(self._name))
+        except OSError:
+            self.discard()  # a cache that cannot be written only costs time
+        self._out = None
+
+    def discard(self) -> None:
+        """Leave the old section as it was (a pass that did not finish)."""
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+            with suppress(OSError):
+                os.unlink(self._temporary)
+        self._failed = True
+
+    def _keep(self, start: int) -> None:
+        """The old line that began at `start`, just taken, stays."""
+        if self._out is None:
+            self._clean = self._old.at
+        else:
+            self._write(self._old.body[start : self._old.at])
+
+    def _change(self) -> None:
+        """The new section differs from the old one from here on: start writing, if not yet."""
+        if self._out is not None or self._failed:
+            return
+        key = self._cache.key(create=True)
+        if key is None:
+            self._failed = True
+            return
+        import hashlib
+        import hmac
+        import tempfile  # loaded when the cache is written, not by every command
+
+        file = self._cache.section_file(self._name)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            handle, self._temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}-", suffix=".tmp")
+        except OSError:
+            self._failed = True
+            return
+        self._out = os.fdopen(handle, "wb")
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)
+        self._write(self._cache.header(self._name))
+        self._write(self._old.body[: self._clean])
+
+    def _write(self, data: bytes) -> None:
+        if self._out is None:
+            return
+        try:
+            self._out.write(data)
+        except OSError:
+            self.discard()
+            return
+        self._mac.update(data)
+
+    def __enter__(self) -> Rewrite:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
 
 
 class RecordCache:
@@ -161,12 +377,12 @@ class RecordCache:
         self.fingerprint = fingerprint
         import hashlib
 
-        # A repository may hold several ledgers (folders with incidents/); each has its own file.
-        name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
-        self.file = git_dir / FOLDER / f"records-{name}"
+        # A repository may hold several ledgers (folders with incidents/); each has its own files.
+        self.name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
+        self.folder = git_dir / FOLDER
         self.key_file = git_dir / KEY_FILE
-        self._sections: dict[str, bytes] | None = None
         self._unchanged: dict[str, str] | None = None
+        self._bodies: dict[str, bytes] = {}
 
     @classmethod
     def open(cls, root: Path, schema_files: Iterable[Path]) -> RecordCache | None:
@@ -202,71 +418,44 @@ class RecordCache:
 
     # -- sections -----------------------------------------------------------------------
 
-    def section(self, name: str) -> dict[str, Any]:
-        """One section's entries by path; empty when the cache is missing, foreign or damaged."""
-        raw = self._load().get(name)
-        if raw is None:
-            return {}
-        try:
-            entries = json.loads(raw)
-        except ValueError:
-            return {}
-        return entries if isinstance(entries, dict) else {}
+    def section_file(self, name: str) -> Path:
+        return self.folder / f"records-{self.name}.{name}"
 
-    def save(self, name: str, entries: dict[str, Any]) -> None:
-        """Replace one section (the others are kept as they are) and sign the whole file."""
-        sections = dict(self._load())
-        sections[name] = json.dumps(entries, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        body = b"".join(b"%s %s\n" % (n.encode(), sections[n]) for n in sorted(sections))
-        key = self._key(create=True)
+    def header(self, name: str) -> bytes:
+        return f"{FORMAT} {name} {self.fingerprint}\n".encode()
+
+    def entries(self, name: str) -> Entries:
+        """One section's lines; none when the section is missing, foreign or damaged."""
+        if name not in self._bodies:
+            self._bodies[name] = self._verified(name)
+        return Entries(self._bodies[name])
+
+    def rewrite(self, name: str, complete: bool) -> Rewrite:
+        return Rewrite(self, name, complete)
+
+    def _verified(self, name: str) -> bytes:
+        """A section file's lines, once its header and signature are checked; none when
+        they do not fit."""
+        header = self.header(name)
+        key = self.key(create=False)
         if key is None:
-            return
-        header = f"{FORMAT} {self.fingerprint} {self._sign(key, body)}\n".encode()
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile  # loaded when the cache is written, not by every command
-
-            handle, temporary = tempfile.mkstemp(dir=self.file.parent, prefix=".records-", suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                out.write(header + body)
-            os.replace(temporary, self.file)
-        except OSError:
-            return  # a cache that cannot be written only costs time
-        self._sections = sections
-
-    def _load(self) -> dict[str, bytes]:
-        if self._sections is None:
-            self._sections = self._read()
-        return self._sections
-
-    def _read(self) -> dict[str, bytes]:
-        try:
-            content = self.file.read_bytes()
-        except OSError:
-            return {}
-        header, _, body = content.partition(b"\n")
-        fields = header.decode("ascii", "replace").rsplit(" ", 2)
-        key = self._key(create=False)
-        if len(fields) != 3 or fields[0] != FORMAT or fields[1] != self.fingerprint or key is None:
-            return {}
-        import hmac
-
-        if not hmac.compare_digest(fields[2], self._sign(key, body)):
-            return {}
-        sections = {}
-        for line in body.split(b"\n"):
-            name, _, raw = line.partition(b" ")
-            if name:
-                sections[name.decode("ascii", "replace")] = raw
-        return sections
-
-    def _sign(self, key: bytes, body: bytes) -> str:
+            return b""
         import hashlib
         import hmac
 
-        return hmac.new(key, self.fingerprint.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+        try:
+            with self.section_file(name).open("rb") as file:
+                if file.read(len(header)) != header:
+                    return b""
+                body = file.read(max(0, os.fstat(file.fileno()).st_size - len(header) - SIGNATURE))
+                signature = file.read()
+        except OSError:
+            return b""
+        mac = hmac.new(key, header, hashlib.sha256)
+        mac.update(body)
+        return body if hmac.compare_digest(mac.hexdigest().encode("ascii") + b"\n", signature) else b""
 
-    def _key(self, create: bool) -> bytes | None:
+    def key(self, create: bool) -> bytes | None:
         try:
             key = self.key_file.read_bytes()
             return key if len(key) >= 32 else None
@@ -279,7 +468,7 @@ class RecordCache:
             # O_EXCL: two commands creating the key at once keep the first one's.
             handle = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            return self._key(create=False)
+            return self.key(create=False)
         except OSError:
             return None
         import secrets

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -148,13 +149,21 @@ def _parse_time(value: str) -> datetime | None:
 
 def display_path(file: str, root: Path) -> str:
     """Paths in output are relative to the repository when they can be, as editors expect."""
+    return next(display_paths([file], root))[0]
+
+
+def display_paths(files: Iterable[str], root: Path) -> Iterator[tuple[str, str]]:
+    """Each file with its `display_path`: for a run over every record, without a call each."""
     top = str(root) + os.sep
-    if file.startswith(top) and f"{os.sep}..{os.sep}" not in file:  # the usual case, without resolving anything
-        return file[len(top) :].replace(os.sep, "/")
-    try:
-        return Path(file).absolute().relative_to(root.absolute()).as_posix()
-    except ValueError:
-        return file
+    parent = f"{os.sep}..{os.sep}"
+    for file in files:
+        if file.startswith(top) and parent not in file:  # the usual case, without resolving anything
+            yield file[len(top) :].replace(os.sep, "/"), file
+            continue
+        try:
+            yield Path(file).absolute().relative_to(root.absolute()).as_posix(), file
+        except ValueError:
+            yield file, file
 
 
 # The clock's range, in microseconds since the epoch: what holds at any time holds in it.

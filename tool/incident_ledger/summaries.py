@@ -8,15 +8,17 @@ changed, and a tracked file git finds unchanged is not even read.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import yamlio
 from .errors import RecordError
-from .recordcache import RecordCache, blob_id
+from .recordcache import Line, RecordCache, blob_id, dump
 from .records import find_records
 from .stakeholders import update_facts
 
@@ -78,24 +80,37 @@ def summaries(root: Path) -> list[Summary]:
     from .schema import schema_dir, schema_files
 
     cache = RecordCache.open(root, schema_files(schema_dir(root)))
-    old = cache.section(SECTION) if cache is not None else {}
-    new: dict[str, Any] = {}
     result = []
     top = len(str(root)) + 1
-    for file in find_records(root):
-        relative = file[top:].replace(os.sep, "/")
-        entry = old.get(relative)
-        if cache is not None and isinstance(entry, list) and len(entry) == 3 and cache.blob(relative, file) == entry[0]:
-            new[relative] = entry
-            result.append(Summary(relative, entry[1], entry[2]))
-            continue
-        raw = _read(file, relative)
-        if isinstance(raw, Summary):
-            result.append(raw)
-            continue
-        facts, error = _facts(relative, raw)
-        new[relative] = [blob_id(raw), facts, error]
-        result.append(Summary(relative, facts, error))
-    if cache is not None and new != old:
-        cache.save(SECTION, new)
+    with cache.rewrite(SECTION, complete=True) if cache is not None else nullcontext() as rewrite:
+        for file in find_records(root):
+            relative = file[top:].replace(os.sep, "/")
+            if rewrite is not None and cache is not None:
+                old = rewrite.old(relative)
+                known = (
+                    _known(old)
+                    if old is not None and cache.blob(relative, file) == old.stamp.decode("ascii", "replace")
+                    else None
+                )
+                if known is not None:
+                    rewrite.put(relative, old)
+                    result.append(Summary(relative, *known))
+                    continue
+            raw = _read(file, relative)
+            if isinstance(raw, Summary):
+                result.append(raw)
+                continue
+            facts, error = _facts(relative, raw)
+            if rewrite is not None:
+                rewrite.put(relative, Line(blob_id(raw).encode("ascii"), dump([facts, error])))
+            result.append(Summary(relative, facts, error))
     return result
+
+
+def _known(line: Line) -> tuple[dict[str, Any], str | None] | None:
+    """A cache line's facts and error (stamp: the blob id; payload: [facts, error])."""
+    try:
+        facts, error = json.loads(line.payload)
+    except (TypeError, ValueError):
+        return None
+    return (facts, error) if isinstance(facts, dict) and (error is None or isinstance(error, str)) else None

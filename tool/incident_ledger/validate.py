@@ -11,13 +11,14 @@ records.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from .errors import Problem
-from .recordcache import FileResult, RecordCache, decode, encode
-from .records import display_path, find_records, micros
+from .recordcache import FileResult, RecordCache, current_blob, decode, encode
+from .records import display_path, display_paths, find_records, micros
 from .rules.repository import Seen, repository_problems
 from .schema import schema_dir, schema_files
 
@@ -27,53 +28,66 @@ CHECKS = "checks"
 
 def results(
     files: list[str], root: Path, now: datetime, jobs: int, keep_data: bool = False, everything: bool = False
-) -> list[FileResult]:
-    """Each file's result, in order: from the record cache when it knows the file's bytes
-    and the clock is inside the result's window, else checked. With `everything` (the
-    files are all the repository's records) entries of files that are gone are dropped."""
+) -> Iterator[FileResult]:
+    """Each file's result, in path order (each file once): from the record cache when it
+    knows the file's bytes and the clock is inside the result's window, else checked.
+    With `everything` (`files` are all the repository's records, as `find_records` sorts
+    them) the cache's lines for records that are gone are dropped.
+
+    Two passes beside the cache's section, both in path order: the first finds what must
+    be checked (from the lines' stamps: no JSON is parsed), the second yields every
+    result while the section is rewritten, so neither the results nor the section are
+    ever held whole."""
     directory = schema_dir(root)
     cache = RecordCache.open(root, schema_files(directory))
-    entries = cache.section(CHECKS) if cache is not None else {}
-    kept: dict[str, Any] = {}
-    gone: set[str] = set()
+    ordered = files if everything else sorted(set(files), key=lambda f: display_path(f, root))
     clock = micros(now)
-    found: list[FileResult | None] = []
-    todo: list[tuple[int, str, tuple[str, FileResult | None]]] = []
-    for index, file in enumerate(files):
-        path = display_path(file, root)
-        entry: Any = entries.get(path)
-        known = decode(path, entry, clock) if cache is not None else None
-        if known is not None and cache is not None and cache.blob(path, file) != known.blob:
-            known = None
-        if known is not None:
-            kept[path] = entry
-            if not keep_data or known.problems:
-                found.append(known)
-                continue
-            todo.append((index, path, (file, known)))  # the site wants the record itself: parse it, check nothing
+    answered = bytearray(len(ordered))  # 1: the cache's line holds for this file
+    todo: list[tuple[str, FileResult | None]] = []
+    entries = cache.entries(CHECKS) if cache is not None else None
+    for index, (path, file) in enumerate(display_paths(ordered, root)):
+        line = entries.find(path) if entries is not None else None
+        blob = current_blob(line, clock) if line is not None else None
+        if line is None or blob is None or cache is None or cache.blob(path, file) != blob:
+            todo.append((file, None))
+        elif keep_data and (known := decode(path, line)) is not None and not known.problems:
+            todo.append((file, known))  # the site wants the record itself: parse it, check nothing
         else:
-            todo.append((index, path, (file, None)))
-        found.append(None)
-    if todo:
-        from . import recordcheck  # here: a run the cache answers whole loads no parser and no rule
-        from .rules.record import Context
-        from .schema import Schema
-
-        context = Context(Schema(directory), root, now)
-        checking = recordcheck.checked([t for _, _, t in todo], context, jobs, keep_data)
-        for (index, path, _), result in zip(todo, checking, strict=True):
-            found[index] = result
-            if result.blob is None:
-                gone.add(path)
-                kept.pop(path, None)
+            answered[index] = 1
+    checking = _checking(todo, directory, root, now, jobs, keep_data)
+    with cache.rewrite(CHECKS, complete=everything) if cache is not None else nullcontext() as rewrite:
+        for index, (path, file) in enumerate(display_paths(ordered, root)):
+            old = rewrite.old(path) if rewrite is not None else None
+            result = decode(path, old) if answered[index] and old is not None else None
+            if result is not None:
+                line = old  # what the cache answered stays as it was, not encoded again
             else:
-                kept[path] = encode(result)
-    if cache is not None:
-        if not everything:
-            kept = {**{p: e for p, e in entries.items() if p not in gone}, **kept}
-        if kept != entries:
-            cache.save(CHECKS, kept)
-    return [r for r in found if r is not None]
+                # Checked now; or, were a signed line unreadable after all, checked here.
+                result = next(checking) if not answered[index] else _check_here(file, directory, root, now)
+                line = encode(result) if result.blob is not None else None
+            if rewrite is not None:
+                rewrite.put(path, line)
+            yield result
+
+
+def _checking(
+    todo: list[tuple[str, FileResult | None]], directory: Path, root: Path, now: datetime, jobs: int, keep_data: bool
+) -> Iterator[FileResult]:
+    if not todo:
+        return iter(())
+    from . import recordcheck  # here: a run the cache answers whole loads no parser and no rule
+    from .rules.record import Context
+    from .schema import Schema
+
+    return recordcheck.checked(todo, Context(Schema(directory), root, now), jobs, keep_data)
+
+
+def _check_here(file: str, directory: Path, root: Path, now: datetime) -> FileResult:
+    from . import recordcheck
+    from .rules.record import Context
+    from .schema import Schema
+
+    return recordcheck.check_file(file, Context(Schema(directory), root, now))
 
 
 def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
