@@ -204,6 +204,16 @@ def test_validate_and_list_share_one_cache(repo: Path, ledger: list[str], run_cl
     assert headers == [b"checks", b"facts"]
 
 
+def test_the_cache_of_the_version_before_is_removed(repo: Path, ledger: list[str]) -> None:
+    _problems(repo)
+    section = _cache_file(repo)
+    legacy = section.with_name(section.name.rsplit(".", 1)[0])  # records-NAME: every section in one file
+    legacy.write_bytes(b"inc-record-cache 1 ...\n")
+    _break(repo / ledger[0])
+    _problems(repo)
+    assert sorted(f.name for f in section.parent.iterdir()) == [section.name]
+
+
 def test_a_run_that_changes_nothing_writes_nothing(repo: Path, ledger: list[str]) -> None:
     _problems(repo)
     before = _cache_file(repo).stat()
@@ -256,7 +266,8 @@ def test_a_run_stopped_halfway_keeps_the_old_cache(repo: Path, ledger: list[str]
     before = _cache_file(repo).read_bytes()
     _break(repo / ledger[0])
     running = results(find_records(repo), repo, NOW, 1, everything=True)
-    assert next(running).problems  # the changed record: the new section is being written
+    # The cache's three answers come first, then the changed record, once its new line is written.
+    assert [bool(next(running).problems) for _ in range(4)] == [False, False, False, True]
     folder = repo / ".git" / recordcache.FOLDER
     name = [f.name for f in folder.iterdir() if not f.name.startswith(".")]
     writing = [f.name for f in folder.iterdir() if f.name.startswith(".")]

@@ -152,7 +152,7 @@ def decode(path: str, line: Line) -> FileResult | None:
         problems, seen = _parse(line.payload.decode("ascii"))[0]
         return FileResult(
             [Problem(path, at, col, rule, message) for at, col, rule, message in problems],
-            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5]), tuple(tuple(r) for r in seen[6]))
+            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5]), tuple(map(tuple, seen[6])))
             if seen
             else None,
             None,
@@ -208,6 +208,10 @@ class Entries:
         self._next = None
         self.at += len(raw)
         return Line(fields[1], fields[2]) if key else None
+
+    def count(self) -> int:
+        """How many lines the section has."""
+        return self.body.count(b"\n")
 
     def find(self, path: str) -> Line | None:
         """The line for `path`, passing over those before it; ask for paths in increasing order."""
@@ -308,6 +312,9 @@ class Rewrite:
         except OSError:
             self.discard()  # a cache that cannot be written only costs time
         self._out = None
+        with suppress(OSError):
+            # The file of every section at once, which version 1 wrote: nothing reads it now.
+            os.unlink(self._cache.folder / f"records-{self._cache.name}")
 
     def discard(self) -> None:
         """Leave the old section as it was (a pass that did not finish)."""

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
 from .errors import Problem
-from .recordcache import FileResult, RecordCache, current_blob, decode, encode
+from .recordcache import Entries, FileResult, RecordCache, current_blob, decode, encode
 from .records import display_path, display_paths, find_records, micros
 from .rules.repository import Seen, repository_problems
 from .schema import schema_dir, schema_files
@@ -29,15 +28,14 @@ CHECKS = "checks"
 def results(
     files: list[str], root: Path, now: datetime, jobs: int, keep_data: bool = False, everything: bool = False
 ) -> Iterator[FileResult]:
-    """Each file's result, in path order (each file once): from the record cache when it
-    knows the file's bytes and the clock is inside the result's window, else checked.
-    With `everything` (`files` are all the repository's records, as `find_records` sorts
-    them) the cache's lines for records that are gone are dropped.
+    """Each file's result, once: first those the record cache knows (it knows the file's
+    bytes, and the clock is inside the result's window), then those checked now, each in
+    path order. With `everything` (`files` are all the repository's records, as
+    `find_records` sorts them) the cache's lines for records that are gone are dropped.
 
-    Two passes beside the cache's section, both in path order: the first finds what must
-    be checked (from the lines' stamps: no JSON is parsed), the second yields every
-    result while the section is rewritten, so neither the results nor the section are
-    ever held whole."""
+    The cache's section is read beside the sorted files, never held parsed; when
+    something changed, a second pass rewrites it while the results of the records
+    checked now arrive, so neither the results nor the section are held whole."""
     directory = schema_dir(root)
     cache = RecordCache.open(root, schema_files(directory))
     ordered = files if everything else sorted(set(files), key=lambda f: display_path(f, root))
@@ -46,28 +44,38 @@ def results(
     todo: list[tuple[str, FileResult | None]] = []
     entries = cache.entries(CHECKS) if cache is not None else None
     for index, (path, file) in enumerate(display_paths(ordered, root)):
-        line = entries.find(path) if entries is not None else None
-        blob = current_blob(line, clock) if line is not None else None
-        if line is None or blob is None or cache is None or cache.blob(path, file) != blob:
+        known = _cached(cache, entries, path, file, clock) if cache is not None and entries is not None else None
+        if known is None:
             todo.append((file, None))
-        elif keep_data and (known := decode(path, line)) is not None and not known.problems:
+        elif keep_data and not known.problems:
             todo.append((file, known))  # the site wants the record itself: parse it, check nothing
         else:
             answered[index] = 1
+            yield known
     checking = _checking(todo, directory, root, now, jobs, keep_data)
-    with cache.rewrite(CHECKS, complete=everything) if cache is not None else nullcontext() as rewrite:
-        for index, (path, file) in enumerate(display_paths(ordered, root)):
-            old = rewrite.old(path) if rewrite is not None else None
-            result = decode(path, old) if answered[index] and old is not None else None
-            if result is not None:
-                line = old  # what the cache answered stays as it was, not encoded again
-            else:
-                # Checked now; or, were a signed line unreadable after all, checked here.
-                result = next(checking) if not answered[index] else _check_here(file, directory, root, now)
-                line = encode(result) if result.blob is not None else None
-            if rewrite is not None:
-                rewrite.put(path, line)
+    if cache is None or entries is None:
+        yield from checking
+        return
+    if not todo and not (everything and entries.count() != len(ordered)):
+        return  # every line stays, and no line is left of a record that is gone: nothing to write
+    with cache.rewrite(CHECKS, complete=everything) as rewrite:
+        for index, (path, _) in enumerate(display_paths(ordered, root)):
+            old = rewrite.old(path)
+            if answered[index]:
+                rewrite.put(path, old)
+                continue
+            result = next(checking)
+            rewrite.put(path, encode(result) if result.blob is not None else None)
             yield result
+
+
+def _cached(cache: RecordCache, entries: Entries, path: str, file: str, clock: int) -> FileResult | None:
+    """What the cache knows of the record at `path`, if it holds for the file's bytes and
+    at this clock reading."""
+    line = entries.find(path)
+    if line is None or (blob := current_blob(line, clock)) is None or cache.blob(path, file) != blob:
+        return None
+    return decode(path, line)
 
 
 def _checking(
@@ -80,14 +88,6 @@ def _checking(
     from .schema import Schema
 
     return recordcheck.checked(todo, Context(Schema(directory), root, now), jobs, keep_data)
-
-
-def _check_here(file: str, directory: Path, root: Path, now: datetime) -> FileResult:
-    from . import recordcheck
-    from .rules.record import Context
-    from .schema import Schema
-
-    return recordcheck.check_file(file, Context(Schema(directory), root, now))
 
 
 def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
