@@ -251,10 +251,11 @@ class Rewrite:
     def __init__(self, cache: RecordCache, name: str, complete: bool) -> None:
         self._cache, self._name, self._complete = cache, name, complete
         self._old = cache.entries(name)
-        self._clean = 0  # while nothing is written: the old lines up to here are kept as they were
-        self._held: tuple[str, Line | None, int] | None = (
-            None  # the path old() was last asked, its line and where it began
-        )
+        # Old lines kept and not written yet, as one stretch of the old body: before the first
+        # change, every line so far; after it, those since the last line written.
+        self._kept = (0, 0)
+        # The path old() was last asked, its line and where that began.
+        self._held: tuple[str, Line | None, int] | None = None
         self._out: Any = None
         self._temporary = ""
         self._mac: Any = None
@@ -267,13 +268,7 @@ class Rewrite:
         if self._last is not None and path <= self._last:
             self.discard()  # out of order: a section written now would not be sorted
         self._last = path
-        while (key := self._old.peek()) is not None and key < path:
-            start = self._old.at
-            self._old.take()
-            if self._complete:
-                self._change()  # a record that is gone
-            else:
-                self._keep(start)
+        key = self._pass_over(path)
         start = self._old.at
         line = self._old.take() if key == path else None
         self._held = (path, line, start if key == path else -1)
@@ -288,21 +283,19 @@ class Rewrite:
         if old is not None and line == old:
             self._keep(start)
             return
+        if old is None and line is None:
+            return
         self._change()
         if line is not None:
+            self._write_kept()
             self._write(b"%s\t%s\t%s\n" % (json.dumps(path).encode("ascii"), line.stamp, line.payload))
 
     def close(self) -> None:
         """Finish the pass: sign and put the new section in place, if anything changed."""
         if self._held is not None:
             self.put(self._held[0], None)
-        while self._old.peek() is not None:
-            start = self._old.at
-            self._old.take()
-            if self._complete:
-                self._change()
-            else:
-                self._keep(start)
+        self._pass_over(None)
+        self._write_kept()
         if self._out is None:
             return
         try:
@@ -325,12 +318,29 @@ class Rewrite:
                 os.unlink(self._temporary)
         self._failed = True
 
+    def _pass_over(self, path: str | None) -> str | None:
+        """Move past the old lines before `path` (None: all that are left); the next one's path."""
+        while (key := self._old.peek()) is not None and (path is None or key < path):
+            start = self._old.at
+            self._old.take()
+            if self._complete:
+                self._change()  # a record that is gone
+            else:
+                self._keep(start)
+        return key
+
     def _keep(self, start: int) -> None:
         """The old line that began at `start`, just taken, stays."""
-        if self._out is None:
-            self._clean = self._old.at
-        else:
-            self._write(self._old.body[start : self._old.at])
+        if start != self._kept[1]:  # a line between was dropped or replaced: writing has begun
+            self._write_kept()
+            self._kept = (start, start)
+        self._kept = (self._kept[0], self._old.at)
+
+    def _write_kept(self) -> None:
+        begin, end = self._kept
+        if self._out is not None and end > begin:
+            self._write(self._old.body[begin:end])
+            self._kept = (end, end)
 
     def _change(self) -> None:
         """The new section differs from the old one from here on: start writing, if not yet."""
@@ -354,7 +364,7 @@ class Rewrite:
         self._out = os.fdopen(handle, "wb")
         self._mac = hmac.new(key, digestmod=hashlib.sha256)
         self._write(self._cache.header(self._name))
-        self._write(self._old.body[: self._clean])
+        self._write_kept()
 
     def _write(self, data: bytes) -> None:
         if self._out is None:
