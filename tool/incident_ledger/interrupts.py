@@ -18,7 +18,7 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -148,20 +148,22 @@ def run(
     shielded = _state.depth > 0 and not stoppable and main
     with deferred(), _buffer() as source, _buffer() as out, _buffer() as err:
         source.write(stdin or b"")
-        for attempt in range(_ATTEMPTS):
+
+        def spawn(again: bool) -> tuple[subprocess.Popen[bytes], bool]:
             source.seek(0)
-            child, signalled = _spawn(args, shielded, attempt > 0, stdin=source, stdout=out, stderr=err, env=env)
-            told = main and not shielded  # a signal is passed on to it
-            if told:
-                _state.children.append(child)
+            return _spawn(args, shielded, again, stdin=source, stdout=out, stderr=err, env=env)
+
+        child, signalled = spawn(False)
+        if shielded:
+            child = _whole(child, signalled, spawn, out, err)
+        elif main:  # a signal we get is passed on to it
+            _state.children.append(child)
             try:
                 child.wait()
             finally:
-                if told:
-                    _state.children.remove(child)
-            if not (shielded and _cut_short(child, signalled)):
-                break
-            _empty(out, err)
+                _state.children.remove(child)
+        else:
+            child.wait()
         out.seek(0)
         err.seek(0)
         return Ended(args, child.pid, child.returncode, out.read(), err.read())
@@ -215,6 +217,28 @@ def _cut_short(child: subprocess.Popen[bytes], signalled: bool) -> bool:
     return signalled and code is not None and code < 0 and -code in SIGNALS
 
 
+def _whole(
+    child: subprocess.Popen[bytes],
+    signalled: bool,
+    spawn: Callable[[bool], tuple[subprocess.Popen[bytes], bool]],
+    *outputs: IO[bytes],
+) -> subprocess.Popen[bytes]:
+    """A program of its own session, waited for to its end; started again, its output
+    emptied, while a signal at its start cut it short (`_cut_short`), at most `_ATTEMPTS`
+    starts in all."""
+    child.wait()
+    for _ in range(_ATTEMPTS - 1):
+        if not _cut_short(child, signalled):
+            break
+        _empty(*outputs)
+        try:
+            child, signalled = spawn(True)
+        except OSError:  # the program gone meanwhile: the run that ended is the answer
+            break
+        child.wait()
+    return child
+
+
 def _empty(*files: IO[bytes]) -> None:
     for file in files:
         file.seek(0)
@@ -241,8 +265,11 @@ class Started:
     def spawned(self) -> bool:
         return self._child is not None
 
-    def spawn(self, again: bool = False) -> None:
-        self._child, self._signalled = _spawn(
+    def spawn(self) -> None:
+        self._child, self._signalled = self._spawn(False)
+
+    def _spawn(self, again: bool) -> tuple[subprocess.Popen[bytes], bool]:
+        return _spawn(
             self._args, True, again, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err, env=self._env
         )
 
@@ -255,16 +282,7 @@ class Started:
         if self._done is None:
             assert self._child is not None
             with deferred():
-                self._child.wait()
-                for _ in range(_ATTEMPTS - 1):
-                    if not _cut_short(self._child, self._signalled):
-                        break
-                    _empty(self._out, self._err)
-                    try:
-                        self.spawn(again=True)
-                    except OSError:  # git gone meanwhile: the ended program is the answer
-                        break
-                    self._child.wait()
+                self._child = _whole(self._child, self._signalled, self._spawn, self._out, self._err)
                 with self._out, self._err:
                     self._out.seek(0)
                     self._err.seek(0)
