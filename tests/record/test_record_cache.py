@@ -301,3 +301,22 @@ def test_only_future_time_reads_the_clock() -> None:
     cached = of_kind(*VALIDATE_KINDS)
     readers = [rule.id for rule in cached if rule.check is not None and ".now" in inspect.getsource(rule.check)]
     assert readers == ["future-time"]
+
+
+@pytest.mark.parametrize("blocked", ["folder", "key"])
+def test_a_cache_that_cannot_be_written_only_costs_time(
+    repo: Path, ledger: list[str], checked: list[str], blocked: str
+) -> None:
+    git_dir = repo / ".git"
+    if blocked == "folder":
+        (git_dir / recordcache.FOLDER).write_text("a file where the cache folder goes\n")
+    else:
+        (git_dir / recordcache.KEY_FILE).mkdir()  # a key that cannot be read or made
+    _break(repo / ledger[0])
+    for _ in range(2):
+        checked.clear()
+        assert _problems(repo) == [f"{ledger[0]}:6: schema"]
+        assert sorted(checked) == ledger  # nothing was kept: every record is checked each time
+    # The folder is made only once there is a key to sign with.
+    expected = [recordcache.FOLDER, recordcache.KEY_FILE] if blocked == "folder" else [recordcache.KEY_FILE]
+    assert sorted(f.name for f in git_dir.glob("inc-cache*")) == expected

@@ -9,17 +9,17 @@ cache as a whole is keyed by a fingerprint of the tool (its code and the librari
 decide validity) and of the schema and policy files: when any of them changes, every
 record is checked again.
 
-Trust. The cache is a file under the git directory (`git rev-parse --git-dir`, so a
-linked worktree has its own; never in the tracked tree), signed with HMAC-SHA256 under
-a random key kept beside it but outside the cache folder. A cache that is corrupt, was
-edited, or was copied from another clone or machine (a restored CI cache, say) fails
-the check and is ignored as a whole: a tampered entry cannot make an invalid record
-pass. Whoever can write the key can also write the repository's git hooks.
+Trust. The cache's files are under the git directory (`git rev-parse --git-dir`, so a
+linked worktree has its own; never in the tracked tree), each signed with HMAC-SHA256
+under a random key kept beside them but outside the cache folder. A file that is
+corrupt, was edited, or was copied from another clone or machine (a restored CI cache,
+say) fails the check and is ignored as a whole: a tampered entry cannot make an invalid
+record pass. Whoever can write the key can also write the repository's git hooks.
 
 Each use keeps its own section in its own file: `inc validate` does not pay for the
 listing's facts, nor the reverse. A section holds one line per record, sorted by path,
-and is read and rewritten in one pass beside the sorted list of records, never held
-parsed: a run's memory does not grow with the number of records it did not change.
+and is read and rewritten in one pass beside the sorted list of records (`Entries`,
+`Rewrite`): it is never held parsed, and a new one is never held whole.
 """
 
 from __future__ import annotations

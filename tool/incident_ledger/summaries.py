@@ -19,7 +19,7 @@ from typing import Any
 from . import yamlio
 from .errors import RecordError
 from .recordcache import Line, RecordCache, blob_id, dump
-from .records import find_records
+from .records import display_paths, find_records
 from .stakeholders import update_facts
 
 # The record cache's section for the facts.
@@ -81,10 +81,8 @@ def summaries(root: Path) -> list[Summary]:
 
     cache = RecordCache.open(root, schema_files(schema_dir(root)))
     result = []
-    top = len(str(root)) + 1
     with cache.rewrite(SECTION, complete=True) if cache is not None else nullcontext() as rewrite:
-        for file in find_records(root):
-            relative = file[top:].replace(os.sep, "/")
+        for relative, file in display_paths(find_records(root), root):
             if rewrite is not None and cache is not None:
                 old = rewrite.old(relative)
                 known = (
