@@ -4,6 +4,7 @@ nothing writes nothing. Seeded random passes over real files."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -29,18 +30,25 @@ def _cache(tmp_path: Path) -> RecordCache:
 
 
 def _all_lines(cache: RecordCache, name: str) -> dict[str, Line]:
-    entries, found = cache.entries(name), {}
-    while (key := entries.peek()) is not None:
-        line = entries.take()
-        assert line is not None
-        found[key] = line
+    """Every line of a section, read back through `Entries` from a fresh cache object."""
+    entries = cache.entries(name)
+    found: dict[str, Line] = {}
+    for start, end in entries.rest():
+        for raw in entries.body[start:end].splitlines(keepends=True):
+            quoted, stamp, payload = raw[:-1].split(b"\t")
+            path = json.loads(quoted)
+            assert isinstance(path, str)
+            found[path] = Line(stamp, payload)
+            assert Line(stamp, payload).written(path) == raw
     return found
 
 
 def _write(cache: RecordCache, name: str, lines: dict[str, Line]) -> None:
-    with cache.rewrite(name, complete=True) as rewrite:
+    entries = cache.entries(name)
+    with cache.rewrite(name) as rewrite:
         for path in sorted(lines):
-            rewrite.put(path, lines[path])
+            assert entries.find(path) is None
+            rewrite.replace(entries.span, lines[path].written(path))
 
 
 def _line(rng: random.Random) -> Line:
@@ -56,33 +64,39 @@ def test_a_pass_leaves_exactly_what_it_decided(tmp_path: Path, seed: int) -> Non
             *(f"r/{rng.randrange(40):02}.yaml" for _ in range(rng.randrange(30))),
         }
     )
-    cache = _cache(tmp_path)
     old = {p: _line(rng) for p in paths if rng.random() < 0.7}
-    _write(cache, "checks", old)
+    _write(_cache(tmp_path), "checks", old)
     assert _all_lines(_cache(tmp_path), "checks") == old
-    file = cache.section_file("checks")
+    file = _cache(tmp_path).section_file("checks")
     before = file.stat() if old else None
 
     complete = rng.random() < 0.5
     expected = {} if complete else dict(old)
     cache = _cache(tmp_path)
-    with cache.rewrite("checks", complete) as rewrite:
+    entries = cache.entries("checks")
+    with cache.rewrite("checks") as rewrite:
         for path in paths:
             if rng.random() < 0.2:
                 continue  # not seen by this pass
-            found = rewrite.old(path)
+            found = entries.find(path)
             assert found == old.get(path)
-            choice = rng.choice(["keep", "keep", "keep", "new", "none", "skip"])
-            if choice == "keep" and found is not None:
-                rewrite.put(path, found)
+            for gone in entries.passed_over():
+                if complete:
+                    rewrite.replace(gone, None)
+            choice = rng.choice(["keep", "keep", "same", "new", "none"])
+            if choice in ("keep", "same") and found is not None:
                 expected[path] = found
+                if choice == "same":
+                    rewrite.replace(entries.span, found.written(path))  # the same bytes: no change
             elif choice == "new":
                 expected[path] = _line(rng)
-                rewrite.put(path, expected[path])
+                rewrite.replace(entries.span, expected[path].written(path))
             else:
                 expected.pop(path, None)
-                if choice == "none":
-                    rewrite.put(path, None)
+                rewrite.replace(entries.span, None)
+        for gone in entries.rest():
+            if complete:
+                rewrite.replace(gone, None)
     assert _all_lines(_cache(tmp_path), "checks") == expected
     assert list(_all_lines(_cache(tmp_path), "checks")) == sorted(expected)
     assert [f.name for f in file.parent.glob("*")] == ([file.name] if old or expected else [])
@@ -91,13 +105,17 @@ def test_a_pass_leaves_exactly_what_it_decided(tmp_path: Path, seed: int) -> Non
         assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # nothing was written
 
 
-def test_a_pass_out_of_order_writes_nothing(tmp_path: Path) -> None:
+def test_an_edit_out_of_order_writes_nothing(tmp_path: Path) -> None:
     cache = _cache(tmp_path)
     _write(cache, "checks", {"a.yaml": Line(b"1", b"[]"), "b.yaml": Line(b"2", b"[]")})
     content = cache.section_file("checks").read_bytes()
-    with _cache(tmp_path).rewrite("checks", complete=True) as rewrite:
-        rewrite.put("b.yaml", Line(b"3", b"[]"))
-        rewrite.put("a.yaml", Line(b"4", b"[]"))
+    cache = _cache(tmp_path)
+    entries = cache.entries("checks")
+    entries.find("b.yaml")
+    later = entries.span
+    with cache.rewrite("checks") as rewrite:
+        rewrite.replace(later, Line(b"3", b"[]").written("b.yaml"))
+        rewrite.replace((0, 0), Line(b"4", b"[]").written("0.yaml"))
     assert cache.section_file("checks").read_bytes() == content
     assert [f.name for f in cache.folder.iterdir()] == [cache.section_file("checks").name]
 

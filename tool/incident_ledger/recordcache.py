@@ -180,47 +180,58 @@ class Line:
     stamp: bytes
     payload: bytes
 
+    def written(self, path: str) -> bytes:
+        """The line as the section file holds it: `"path"<tab>stamp<tab>payload<newline>`,
+        the path as a JSON string (ASCII, so no raw tab or newline either)."""
+        return b"%s\t%s\t%s\n" % (json.dumps(path).encode("ascii"), self.stamp, self.payload)
+
+
+# Where a line is in a section's body: [start, end). Where a record has no line, the
+# empty span where its line would go.
+Span = tuple[int, int]
+
 
 class Entries:
-    """A section's lines, read in path order: one pass, nothing held parsed.
-
-    A line is `"path"<tab>stamp<tab>payload<newline>`, the path as a JSON string; lines are
-    sorted by path."""
+    """A section's lines, read in path order beside the sorted records: one pass, nothing
+    held parsed. After `find`, `span` is where the record's line is (or would go), and
+    `passed` gathers the lines no record asked for, so a rewrite can drop them."""
 
     def __init__(self, body: bytes) -> None:
         self.body = body
         self._lines = io.BytesIO(body)  # shares the bytes; readline is a C loop
-        self.at = 0  # where the next line starts in the body
+        self._at = 0  # where the next line starts in the body
         self._next: tuple[str, bytes, list[bytes]] | None = None  # its path, bytes and fields
-
-    def peek(self) -> str | None:
-        """The path of the next line; None at the end. A damaged line reads as "" (it sorts
-        first and is never found)."""
-        following = self._next or self._read()
-        return following[0] if following else None
-
-    def take(self) -> Line | None:
-        """The next line (None when damaged), and move past it."""
-        following = self._next or self._read()
-        if following is None:
-            return None
-        key, raw, fields = following
-        self._next = None
-        self.at += len(raw)
-        return Line(fields[1], fields[2]) if key else None
-
-    def count(self) -> int:
-        """How many lines the section has."""
-        return self.body.count(b"\n")
+        self.span: Span = (0, 0)
+        self.passed: list[Span] = []
 
     def find(self, path: str) -> Line | None:
         """The line for `path`, passing over those before it; ask for paths in increasing order."""
         while following := self._next or self._read():
-            if following[0] >= path:
-                return self.take() if following[0] == path else None
+            key, raw, fields = following
+            if key >= path:
+                if key != path:
+                    break
+                self._next = None
+                self.span = (self._at, self._at + len(raw))
+                self._at += len(raw)
+                return Line(fields[1], fields[2])
             self._next = None
-            self.at += len(following[1])
+            self.passed.append((self._at, self._at + len(raw)))
+            self._at += len(raw)
+        self.span = (self._at, self._at)
         return None
+
+    def passed_over(self) -> list[Span]:
+        """The lines passed over since this was last asked (no record asked for them)."""
+        found, self.passed = self.passed, []
+        return found
+
+    def rest(self) -> list[Span]:
+        """The lines no record asked for: those passed over, and those after the last asked."""
+        if self._at < len(self.body):
+            self.passed.append((self._at, len(self.body)))
+            self._at = len(self.body)
+        return self.passed_over()
 
     def _read(self) -> tuple[str, bytes, list[bytes]] | None:
         raw = self._lines.readline()
@@ -232,85 +243,59 @@ class Entries:
         with suppress(ValueError):
             key = quoted[1:-1].decode("ascii") if b"\\" not in quoted else json.loads(quoted)
         if not (len(fields) == 3 and quoted[:1] == b'"' and isinstance(key, str)):
-            key = ""
+            key = ""  # damaged: sorts first, is never found, and is passed over
         self._next = (key, raw, fields)
         return self._next
 
 
 class Rewrite:
-    """One pass over a section beside the sorted records: `old(path)` is the line the cache
-    holds for a record, `put(path, line)` the line it holds from now on (None, or no
-    `put` before the next `old`: none).
+    """A section's new body, streamed to a file as edits of the old one: `replace(span,
+    line)` puts a line (None: none) where the span was, spans in increasing order.
 
-    Nothing is written while every line stays as it was; at the first change the lines
-    kept so far are copied from the old file, and the rest follow as the pass goes, so the
-    new section is never held whole. `close` signs it and puts it in place. With
-    `complete` (the pass sees every record), lines of records it did not see are dropped;
-    otherwise they are kept."""
+    Nothing is written until an edit changes something; from then on the old body is
+    copied between edits as the pass goes, so the new section is never held whole.
+    `close` signs it and puts it in place; a pass that does not close (an error, an
+    interrupt) leaves the old one as it was."""
 
-    def __init__(self, cache: RecordCache, name: str, complete: bool) -> None:
-        self._cache, self._name, self._complete = cache, name, complete
-        self._old = cache.entries(name)
-        # Old lines kept and not written yet, as one stretch of the old body: before the first
-        # change, every line so far; after it, those since the last line written.
-        self._kept = (0, 0)
-        # The path old() was last asked, its line and where that began.
-        self._held: tuple[str, Line | None, int] | None = None
+    def __init__(self, cache: RecordCache, name: str, body: bytes) -> None:
+        self._cache, self._name, self._body = cache, name, body
+        self._copied = 0  # the old body is written (or kept) up to here
         self._out: Any = None
         self._temporary = ""
         self._mac: Any = None
         self._failed = False
-        self._last: str | None = None
 
-    def old(self, path: str) -> Line | None:
-        if self._held is not None:
-            self.put(self._held[0], None)  # a record given no line keeps none
-        if self._last is not None and path <= self._last:
-            self.discard()  # out of order: a section written now would not be sorted
-        self._last = path
-        key = self._pass_over(path)
-        start = self._old.at
-        line = self._old.take() if key == path else None
-        self._held = (path, line, start if key == path else -1)
-        return line
-
-    def put(self, path: str, line: Line | None) -> None:
-        if self._held is None or self._held[0] != path:
-            self.old(path)
-        assert self._held is not None
-        _, old, start = self._held
-        self._held = None
-        if old is not None and line == old:
-            self._keep(start)
+    def replace(self, span: Span, line: bytes | None) -> None:
+        start, end = span
+        if start < self._copied:
+            self.discard()  # out of order: the new section would not be sorted
             return
-        if old is None and line is None:
-            return
-        self._change()
+        if line == self._body[start:end] or (line is None and start == end):
+            return  # the same line, or no line where there was none
+        self._begin()
+        self._write(self._body[self._copied : start])
         if line is not None:
-            self._write_kept()
-            self._write(b"%s\t%s\t%s\n" % (json.dumps(path).encode("ascii"), line.stamp, line.payload))
+            self._write(line)
+        self._copied = end
 
     def close(self) -> None:
-        """Finish the pass: sign and put the new section in place, if anything changed."""
-        if self._held is not None:
-            self.put(self._held[0], None)
-        self._pass_over(None)
-        self._write_kept()
         if self._out is None:
             return
+        self._write(self._body[self._copied :])
         try:
             self._out.write(b"%s\n" % self._mac.hexdigest().encode("ascii"))
             self._out.close()
             os.replace(self._temporary, self._cache.section_file(self._name))
         except OSError:
             self.discard()  # a cache that cannot be written only costs time
+            return
         self._out = None
         with suppress(OSError):
             # The file of every section at once, which version 1 wrote: nothing reads it now.
             os.unlink(self._cache.folder / f"records-{self._cache.name}")
 
     def discard(self) -> None:
-        """Leave the old section as it was (a pass that did not finish)."""
+        """Leave the old section as it was."""
         if self._out is not None:
             self._out.close()
             self._out = None
@@ -318,32 +303,7 @@ class Rewrite:
                 os.unlink(self._temporary)
         self._failed = True
 
-    def _pass_over(self, path: str | None) -> str | None:
-        """Move past the old lines before `path` (None: all that are left); the next one's path."""
-        while (key := self._old.peek()) is not None and (path is None or key < path):
-            start = self._old.at
-            self._old.take()
-            if self._complete:
-                self._change()  # a record that is gone
-            else:
-                self._keep(start)
-        return key
-
-    def _keep(self, start: int) -> None:
-        """The old line that began at `start`, just taken, stays."""
-        if start != self._kept[1]:  # a line between was dropped or replaced: writing has begun
-            self._write_kept()
-            self._kept = (start, start)
-        self._kept = (self._kept[0], self._old.at)
-
-    def _write_kept(self) -> None:
-        begin, end = self._kept
-        if self._out is not None and end > begin:
-            self._write(self._old.body[begin:end])
-            self._kept = (end, end)
-
-    def _change(self) -> None:
-        """The new section differs from the old one from here on: start writing, if not yet."""
+    def _begin(self) -> None:
         if self._out is not None or self._failed:
             return
         key = self._cache.key(create=True)
@@ -364,10 +324,9 @@ class Rewrite:
         self._out = os.fdopen(handle, "wb")
         self._mac = hmac.new(key, digestmod=hashlib.sha256)
         self._write(self._cache.header(self._name))
-        self._write_kept()
 
     def _write(self, data: bytes) -> None:
-        if self._out is None:
+        if self._out is None or not data:
             return
         try:
             self._out.write(data)
@@ -447,8 +406,9 @@ class RecordCache:
             self._bodies[name] = self._verified(name)
         return Entries(self._bodies[name])
 
-    def rewrite(self, name: str, complete: bool) -> Rewrite:
-        return Rewrite(self, name, complete)
+    def rewrite(self, name: str) -> Rewrite:
+        """A new body for a section, as edits of the one `entries` gives."""
+        return Rewrite(self, name, self.entries(name).body)
 
     def _verified(self, name: str) -> bytes:
         """A section file's lines, once its header and signature are checked; none when

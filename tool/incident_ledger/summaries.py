@@ -18,7 +18,7 @@ from typing import Any
 
 from . import yamlio
 from .errors import RecordError
-from .recordcache import Line, RecordCache, blob_id, dump
+from .recordcache import Line, RecordCache, Span, blob_id, dump
 from .records import display_paths, find_records
 from .stakeholders import update_facts
 
@@ -80,28 +80,37 @@ def summaries(root: Path) -> list[Summary]:
     from .schema import schema_dir, schema_files
 
     cache = RecordCache.open(root, schema_files(schema_dir(root)))
+    entries = cache.entries(SECTION) if cache is not None else None
     result = []
-    with cache.rewrite(SECTION, complete=True) if cache is not None else nullcontext() as rewrite:
+    with cache.rewrite(SECTION) if cache is not None else nullcontext() as rewrite:
         for relative, file in display_paths(find_records(root), root):
-            if rewrite is not None and cache is not None:
-                old = rewrite.old(relative)
+            span: Span = (0, 0)
+            if cache is not None and entries is not None and rewrite is not None:
+                old = entries.find(relative)
+                span = entries.span
+                for gone in entries.passed_over():
+                    rewrite.replace(gone, None)
                 known = (
                     _known(old)
                     if old is not None and cache.blob(relative, file) == old.stamp.decode("ascii", "replace")
                     else None
                 )
                 if known is not None:
-                    rewrite.put(relative, old)
                     result.append(Summary(relative, *known))
                     continue
             raw = _read(file, relative)
             if isinstance(raw, Summary):
                 result.append(raw)
-                continue
-            facts, error = _facts(relative, raw)
+                line = None
+            else:
+                facts, error = _facts(relative, raw)
+                result.append(Summary(relative, facts, error))
+                line = Line(blob_id(raw).encode("ascii"), dump([facts, error])).written(relative)
             if rewrite is not None:
-                rewrite.put(relative, Line(blob_id(raw).encode("ascii"), dump([facts, error])))
-            result.append(Summary(relative, facts, error))
+                rewrite.replace(span, line)
+        if entries is not None and rewrite is not None:
+            for gone in entries.rest():
+                rewrite.replace(gone, None)
     return result
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import Problem
-from .recordcache import Entries, FileResult, RecordCache, current_blob, decode, encode
+from .recordcache import Entries, FileResult, RecordCache, Span, current_blob, decode, encode
 from .records import display_path, display_paths, find_records, micros
 from .rules.repository import Seen, repository_problems
 from .schema import schema_dir, schema_files
@@ -34,39 +34,41 @@ def results(
     `find_records` sorts them) the cache's lines for records that are gone are dropped.
 
     The cache's section is read beside the sorted files, never held parsed; when
-    something changed, a second pass rewrites it while the results of the records
-    checked now arrive, so neither the results nor the section are held whole."""
+    something must change, the section is rewritten as the results of the records
+    checked now arrive: only their lines are edited, the rest is copied as it was."""
     directory = schema_dir(root)
     cache = RecordCache.open(root, schema_files(directory))
     ordered = files if everything else sorted(set(files), key=lambda f: display_path(f, root))
-    clock = micros(now)
-    answered = bytearray(len(ordered))  # 1: the cache's line holds for this file
-    todo: list[tuple[str, FileResult | None]] = []
     entries = cache.entries(CHECKS) if cache is not None else None
-    for index, (path, file) in enumerate(display_paths(ordered, root)):
+    clock = micros(now)
+    todo: list[tuple[str, FileResult | None]] = []
+    spans: list[Span] = []  # where each one's line is in the section, or would go
+    for path, file in display_paths(ordered, root):
         known = _cached(cache, entries, path, file, clock) if cache is not None and entries is not None else None
-        if known is None:
-            todo.append((file, None))
-        elif keep_data and not known.problems:
-            todo.append((file, known))  # the site wants the record itself: parse it, check nothing
-        else:
-            answered[index] = 1
+        if known is not None and not (keep_data and not known.problems):
             yield known
+            continue
+        # Checked now; or, when the site wants the record itself, parsed with nothing checked.
+        todo.append((file, known))
+        if entries is not None:
+            spans.append(entries.span)
     checking = _checking(todo, directory, root, now, jobs, keep_data)
-    if cache is None or entries is None:
+    gone = entries.rest() if entries is not None and everything else []
+    if cache is None or not (todo or gone):
         yield from checking
         return
-    if not todo and not (everything and entries.count() != len(ordered)):
-        return  # every line stays, and no line is left of a record that is gone: nothing to write
-    with cache.rewrite(CHECKS, complete=everything) as rewrite:
-        for index, (path, _) in enumerate(display_paths(ordered, root)):
-            old = rewrite.old(path)
-            if answered[index]:
-                rewrite.put(path, old)
-                continue
-            result = next(checking)
-            rewrite.put(path, encode(result) if result.blob is not None else None)
+    dropped = iter(gone)
+    drop = next(dropped, None)
+    with cache.rewrite(CHECKS) as rewrite:
+        for (file, _), span, result in zip(todo, spans, checking, strict=True):
+            while drop is not None and drop[0] < span[0]:  # edits go in the order of the body
+                rewrite.replace(drop, None)
+                drop = next(dropped, None)
+            line = encode(result).written(display_path(file, root)) if result.blob is not None else None
+            rewrite.replace(span, line)
             yield result
+        for span in [drop, *dropped] if drop is not None else []:
+            rewrite.replace(span, None)
 
 
 def _cached(cache: RecordCache, entries: Entries, path: str, file: str, clock: int) -> FileResult | None:
