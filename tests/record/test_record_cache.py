@@ -242,6 +242,26 @@ def test_lines_of_records_that_are_gone_are_dropped(repo: Path, ledger: list[str
     assert [json.loads(line.split(b"\t")[0]) for line in _lines(repo)] == [ledger[0], *ledger[2:]]
 
 
+def test_one_run_adds_changes_and_drops_lines(repo: Path, ledger: list[str], checked: list[str]) -> None:
+    _problems(repo)
+    before = _lines(repo)
+    (repo / ledger[0]).unlink()
+    _break(repo / ledger[2])
+    added = repo / "incidents" / "2026" / "zz-copy.yaml"
+    added.write_text((repo / ledger[3]).read_text())  # a copy: a new line, and a duplicate id
+    checked.clear()
+    problems = _problems(repo)
+    assert sorted(checked) == [ledger[2], "incidents/2026/zz-copy.yaml"]
+    after = _lines(repo)
+    paths = [json.loads(line.split(b"\t")[0]) for line in after]
+    assert paths == [ledger[1], ledger[2], ledger[3], "incidents/2026/zz-copy.yaml"]
+    assert after[0] == before[1] and after[2] == before[3]  # the others' lines, byte for byte
+    assert b'"schema"' in after[1]
+    checked.clear()
+    assert _problems(repo) == problems
+    assert checked == []
+
+
 def test_validating_some_records_keeps_the_others_lines(repo: Path, ledger: list[str], checked: list[str]) -> None:
     _problems(repo)
     for record in ledger[1:3]:

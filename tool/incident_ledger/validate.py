@@ -57,17 +57,16 @@ def results(
     if cache is None or not (todo or gone):
         yield from checking
         return
-    dropped = iter(gone)
-    drop = next(dropped, None)
     with cache.rewrite(CHECKS) as rewrite:
+        dropped = 0
         for (file, _), span, result in zip(todo, spans, checking, strict=True):
-            while drop is not None and drop[0] < span[0]:  # edits go in the order of the body
-                rewrite.replace(drop, None)
-                drop = next(dropped, None)
+            while dropped < len(gone) and gone[dropped][0] < span[0]:  # edits go in the order of the body
+                rewrite.replace(gone[dropped], None)
+                dropped += 1
             line = encode(result).written(display_path(file, root)) if result.blob is not None else None
             rewrite.replace(span, line)
             yield result
-        for span in [drop, *dropped] if drop is not None else []:
+        for span in gone[dropped:]:
             rewrite.replace(span, None)
 
 
