@@ -340,3 +340,23 @@ def test_a_cache_that_cannot_be_written_only_costs_time(
     # The folder is made only once there is a key to sign with.
     expected = [recordcache.FOLDER, recordcache.KEY_FILE] if blocked == "folder" else [recordcache.KEY_FILE]
     assert sorted(f.name for f in git_dir.glob("inc-cache*")) == expected
+
+
+def test_the_listing_facts_follow_added_and_deleted_records(repo: Path, ledger: list[str], run_cli: Any) -> None:
+    def listed() -> list[str]:
+        result = run_cli(repo, "list", "--format", "json")
+        assert result.exit_code == 0, result
+        return sorted(row["path"] for row in json.loads(result.stdout))
+
+    def facts_lines() -> list[str]:
+        (facts,) = (repo / ".git" / recordcache.FOLDER).glob("*.facts")
+        return [json.loads(line.split(b"\t")[0]) for line in facts.read_bytes().split(b"\n")[1:-2]]
+
+    assert listed() == ledger
+    assert facts_lines() == ledger
+    (repo / ledger[1]).unlink()
+    copy = repo / "incidents" / "2026" / "zz-copy.yaml"
+    copy.write_text((repo / ledger[3]).read_text())
+    expected = sorted([ledger[0], *ledger[2:], "incidents/2026/zz-copy.yaml"])
+    assert listed() == expected
+    assert facts_lines() == expected

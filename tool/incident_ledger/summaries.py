@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import yamlio
 from .errors import RecordError
-from .recordcache import Line, RecordCache, Span, blob_id, dump
+from .recordcache import Line, RecordCache, blob_id, dump
 from .records import display_paths, find_records
 from .stakeholders import update_facts
 
@@ -80,38 +79,37 @@ def summaries(root: Path) -> list[Summary]:
     from .schema import schema_dir, schema_files
 
     cache = RecordCache.open(root, schema_files(schema_dir(root)))
-    entries = cache.entries(SECTION) if cache is not None else None
+    records = display_paths(find_records(root), root)
+    if cache is None:
+        return [_summary(relative, file)[0] for relative, file in records]
+    entries = cache.entries(SECTION)
     result = []
-    with cache.rewrite(SECTION) if cache is not None else nullcontext() as rewrite:
-        for relative, file in display_paths(find_records(root), root):
-            span: Span = (0, 0)
-            if cache is not None and entries is not None and rewrite is not None:
-                old = entries.find(relative)
-                span = entries.span
-                for gone in entries.passed_over():
-                    rewrite.replace(gone, None)
-                known = (
-                    _known(old)
-                    if old is not None and cache.blob(relative, file) == old.stamp.decode("ascii", "replace")
-                    else None
-                )
+    with cache.rewrite(SECTION) as rewrite:
+        for relative, file in records:
+            old = entries.find(relative)
+            for gone in entries.passed_over():
+                rewrite.replace(gone, None)  # a record that is gone
+            if old is not None and cache.blob(relative, file) == old.stamp.decode("ascii", "replace"):
+                known = _known(old)
                 if known is not None:
                     result.append(Summary(relative, *known))
                     continue
-            raw = _read(file, relative)
-            if isinstance(raw, Summary):
-                result.append(raw)
-                line = None
-            else:
-                facts, error = _facts(relative, raw)
-                result.append(Summary(relative, facts, error))
-                line = Line(blob_id(raw).encode("ascii"), dump([facts, error])).written(relative)
-            if rewrite is not None:
-                rewrite.replace(span, line)
-        if entries is not None and rewrite is not None:
-            for gone in entries.rest():
-                rewrite.replace(gone, None)
+            summary, line = _summary(relative, file)
+            result.append(summary)
+            rewrite.replace(entries.span, line)
+        for gone in entries.rest():
+            rewrite.replace(gone, None)
     return result
+
+
+def _summary(relative: str, file: str) -> tuple[Summary, bytes | None]:
+    """A record's summary, read from its file, and its line in the cache (none when the
+    file cannot be read)."""
+    raw = _read(file, relative)
+    if isinstance(raw, Summary):
+        return raw, None
+    facts, error = _facts(relative, raw)
+    return Summary(relative, facts, error), Line(blob_id(raw).encode("ascii"), dump([facts, error])).written(relative)
 
 
 def _known(line: Line) -> tuple[dict[str, Any], str | None] | None:
