@@ -34,10 +34,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
+
+from installs import regular_install
 
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -140,29 +141,6 @@ def timed(args: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None =
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr.decode()}")
     return elapsed
-
-
-def regular_install(work: Path) -> Path:
-    """A new virtual environment with this checkout installed as users install it (not
-    editable); its dependencies come from this environment through a path file, whose
-    own path files (an editable install's finder) are therefore not run."""
-    venv = work / "venv"
-    subprocess.run(
-        [getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)], check=True
-    )
-    python = venv / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
-    ours = sysconfig.get_paths()["purelib"]
-    Path(site, "dependencies.pth").write_text(ours + "\n", encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-build-isolation",
-         str(PROJECT)],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    return venv / "bin"
 
 
 def at(day: str, run: int, step: int) -> str:

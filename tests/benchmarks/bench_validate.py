@@ -1,6 +1,7 @@
 """Benchmark `inc validate` against the parse floor and check-jsonschema (run by hand).
 
     .venv/bin/python tests/benchmarks/bench_validate.py [--sizes 1000 10000] [--repeat 5]
+                                                        [--install regular|current]
 
 For each size N it writes N realistic, seeded records (~5 KiB each, every stage) into a
 temporary git repository (committed, as CI checks them out) and times, in the same run,
@@ -18,6 +19,10 @@ floor, and the peak memory (max RSS of the largest process) of each `inc validat
 Targets: cold CPU within 1.3x of the floor's and wall at or below it with 2 workers;
 warm within 0.5 s for 10,000 records; memory not growing with N; `inc --help` under
 100 ms over `python -c pass`.
+
+`--install regular` (the default) times inc as users install it, and `python -c pass`
+with that install's Python (`installs.regular_install`); `--install current` times this
+environment's.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from installs import regular_install
 
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -309,7 +316,9 @@ def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
 
 
-def bench_size(count: int, repeat: int, seed: int, now: datetime, skip_check_jsonschema: bool) -> dict[str, Run]:
+def bench_size(
+    count: int, repeat: int, seed: int, now: datetime, skip_check_jsonschema: bool, bin_dir: Path
+) -> dict[str, Run]:
     with tempfile.TemporaryDirectory(prefix=f"incident-ledger-bench-validate-{count}-") as tmp:
         root = Path(tmp)
         files = make_repository(root, count, seed, now)
@@ -326,7 +335,7 @@ def bench_size(count: int, repeat: int, seed: int, now: datetime, skip_check_jso
             f"\n{count:,} records, {size / count / 1024:.1f} KiB each on average, seed {seed}; load {load}", flush=True
         )
         env = {**os.environ, "INC_NOW": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
-        inc = str(BIN / "inc")
+        inc = str(bin_dir / "inc")
         cache = root / ".git" / "inc-cache"
         changed = files[len(files) // 2]
         original = changed.read_text(encoding="utf-8")
@@ -376,12 +385,12 @@ def bench_size(count: int, repeat: int, seed: int, now: datetime, skip_check_jso
         return result
 
 
-def bench_help(repeat: int) -> None:
+def bench_help(repeat: int, bin_dir: Path) -> None:
     def python_pass() -> float:
-        return process([sys.executable, "-c", "pass"], PROJECT).wall
+        return process([str(bin_dir / "python"), "-c", "pass"], PROJECT).wall
 
     def inc_help() -> float:
-        return process([str(BIN / "inc"), "--help"], PROJECT).wall
+        return process([str(bin_dir / "inc"), "--help"], PROJECT).wall
 
     runs = max(repeat, 20)
     bare = statistics.median([python_pass() for _ in range(runs)])
@@ -398,11 +407,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=20261103)
     parser.add_argument("--skip-check-jsonschema", action="store_true")
+    parser.add_argument("--install", choices=("regular", "current"), default="regular")
     options = parser.parse_args()
     now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
+    with tempfile.TemporaryDirectory(prefix="inc-bench-install-") as work:
+        bin_dir = regular_install(Path(work)) if options.install == "regular" else BIN
+        print(f"inc: {options.install} install ({bin_dir / 'inc'})")
+        bench_all(options, now, bin_dir)
+
+
+def bench_all(options: argparse.Namespace, now: datetime, bin_dir: Path) -> None:
     results = {
-        n: bench_size(n, options.repeat, options.seed, now, options.skip_check_jsonschema) for n in options.sizes
+        n: bench_size(n, options.repeat, options.seed, now, options.skip_check_jsonschema, bin_dir)
+        for n in options.sizes
     }
     if len(results) >= 2:
         small, large = results[min(results)], results[max(results)]
@@ -414,7 +432,7 @@ def main() -> None:
                 end="",
             )
         print()
-    bench_help(options.repeat)
+    bench_help(options.repeat, bin_dir)
 
 
 if __name__ == "__main__":
