@@ -4,7 +4,9 @@ cannot be trusted is not used."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -360,3 +362,21 @@ def test_the_listing_facts_follow_added_and_deleted_records(repo: Path, ledger: 
     expected = sorted([ledger[0], *ledger[2:], "incidents/2026/zz-copy.yaml"])
     assert listed() == expected
     assert facts_lines() == expected
+
+
+def test_temporary_files_of_killed_writers_are_removed(repo: Path, ledger: list[str]) -> None:
+    _problems(repo)
+    section = _cache_file(repo)
+    abandoned = section.with_name(f".{section.name}-killed.tmp")
+    busy = section.with_name(f".{section.name}-writing.tmp")  # another process's, being written now
+    other = section.with_name(".records-0000000000000000.checks-killed.tmp")  # another ledger's
+    for left in (abandoned, busy, other):
+        left.write_bytes(b"inc-record-cache 2 checks ...\n")
+    two_hours_ago = time.time() - 2 * 3600
+    for left in (abandoned, other):
+        os.utime(left, (two_hours_ago, two_hours_ago))
+    _problems(repo)  # nothing changed: nothing is written, nothing is removed
+    assert abandoned.exists()
+    _break(repo / ledger[0])
+    _problems(repo)
+    assert sorted(f.name for f in section.parent.iterdir()) == sorted([section.name, busy.name, other.name])

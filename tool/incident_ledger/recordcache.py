@@ -317,6 +317,7 @@ class Rewrite:
         file = self._cache.section_file(self._name)
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned(file)
             handle, self._temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}-", suffix=".tmp")
         except OSError:
             self._failed = True
@@ -343,6 +344,21 @@ class Rewrite:
             self.close()
         else:
             self.discard()
+
+
+# A writer's temporary file is written to as its pass goes; one untouched for this long
+# was left by a writer that was killed (SIGKILL, a power cut) and is never finished.
+ABANDONED_AFTER = 3600
+
+
+def _remove_abandoned(file: Path) -> None:
+    """Remove the temporary files of killed writers of this section (`Rewrite`)."""
+    import time
+
+    for left in file.parent.glob(f".{file.name}-*.tmp"):
+        with suppress(OSError):
+            if left.lstat().st_mtime < time.time() - ABANDONED_AFTER:
+                left.unlink()
 
 
 class RecordCache:
