@@ -43,8 +43,19 @@ def _locks(root: Path) -> list[str]:
     return [p.relative_to(root).as_posix() for p in (root / ".git").rglob("*.lock")]
 
 
-def settled(root: Path, before: Snapshot) -> str:
-    """'committed' or 'unchanged', after asserting the invariant."""
+# Lock files git itself can leave when a signal stops it in the moment between creating a
+# lock and noting it for removal (its tempfile API): plain `git commit --only`, sent SIGINT
+# at random moments of its first 6 ms, left index.lock, HEAD.lock or its next-index lock in
+# 40 of 3,000 runs (2026-12-02, no inc involved). inc removes the next-index lock of a git
+# it ran (the name carries that git's pid); no name ties these to one git process, and a
+# live git (an editor's `git status`) may hold them, so inc leaves them to git's own message.
+GITS_OWN_LOCKS = re.compile(r"\.git/(index|HEAD|packed-refs|refs/.+|objects/maintenance)\.lock")
+
+
+def settled(root: Path, before: Snapshot, gits_own_locks: bool = False) -> str:
+    """'committed' or 'unchanged', after asserting the invariant. With `gits_own_locks` (a
+    signal that may reach git at any moment), a lock git itself left is removed, as its
+    message tells a user to, and the rest is checked; inc's own locks never may be left."""
     # A lock a live git process holds goes when it ends: git's own maintenance, which
     # `git commit` starts and which may run on (detached) after inc has ended, takes
     # objects/maintenance.lock and, as `gc --auto`, the refs' locks. A lock still there
@@ -53,6 +64,10 @@ def settled(root: Path, before: Snapshot) -> str:
     while _locks(root) and time.monotonic() < deadline:
         time.sleep(0.05)
     left = _locks(root)
+    if gits_own_locks:
+        for lock in [name for name in left if GITS_OWN_LOCKS.fullmatch(name)]:
+            (root / lock).unlink()
+            left.remove(lock)
     assert left == [], f"lock files left behind: {left}"
     after = take(root)
     if after.head == before.head:
