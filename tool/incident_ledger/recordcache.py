@@ -130,25 +130,28 @@ def encode(result: FileResult) -> Line:
     return Line(f"{result.blob} {result.window[0]} {result.window[1]}".encode("ascii"), dump(payload))
 
 
-def current_blob(line: Line, clock: int) -> str | None:
-    """The blob id a line of `encode` was found for, when its findings hold at this clock
-    reading; None otherwise. Reads the stamp only: no JSON."""
+# A line's stamp read back: the blob id checked, and the clock readings over which its
+# problems hold.
+Stamp = tuple[str, int, int]
+
+
+def stamp(line: Line) -> Stamp | None:
+    """The stamp of a line of `encode`, read without JSON; None when it is not one."""
     fields = line.stamp.split(b" ")
     if len(fields) != 3:
         return None
     try:
-        low, high = int(fields[1]), int(fields[2])
+        return fields[0].decode("ascii"), int(fields[1]), int(fields[2])
     except ValueError:
         return None
-    return fields[0].decode("ascii") if low <= clock < high else None
 
 
-def decode(path: str, line: Line) -> FileResult | None:
-    """A line of `encode` back as the result for the record at `path`; None when it is not
-    one (the cache is signed, but a line written by another version of this code may have
-    another shape)."""
+def decode(path: str, line: Line, stamped: Stamp) -> FileResult | None:
+    """A line of `encode`, whose stamp is `stamped`, back as the result for the record at
+    `path`; None when it is not one (the cache is signed, but a line written by another
+    version of this code may have another shape)."""
+    blob, low, high = stamped
     try:
-        blob, low, high = line.stamp.decode("ascii").split(" ")
         problems, seen = _parse(line.payload.decode("ascii"))[0]
         return FileResult(
             [Problem(path, at, col, rule, message) for at, col, rule, message in problems],
@@ -157,7 +160,7 @@ def decode(path: str, line: Line) -> FileResult | None:
             else None,
             None,
             blob,
-            (int(low), int(high)),
+            (low, high),
         )
     except (TypeError, ValueError, IndexError):
         return None
@@ -194,7 +197,7 @@ Span = tuple[int, int]
 class Entries:
     """A section's lines, read in path order beside the sorted records: one pass, nothing
     held parsed. After `find`, `span` is where the record's line is (or would go), and
-    `passed` gathers the lines no record asked for, so a rewrite can drop them."""
+    `passed_over` gives the lines no record asked for, so a rewrite can drop them."""
 
     def __init__(self, body: bytes) -> None:
         self.body = body
@@ -202,7 +205,7 @@ class Entries:
         self._at = 0  # where the next line starts in the body
         self._next: tuple[str, bytes, list[bytes]] | None = None  # its path, bytes and fields
         self.span: Span = (0, 0)
-        self.passed: list[Span] = []
+        self._passed: list[Span] = []
 
     def find(self, path: str) -> Line | None:
         """The line for `path`, passing over those before it; ask for paths in increasing order."""
@@ -216,20 +219,20 @@ class Entries:
                 self._at += len(raw)
                 return Line(fields[1], fields[2])
             self._next = None
-            self.passed.append((self._at, self._at + len(raw)))
+            self._passed.append((self._at, self._at + len(raw)))
             self._at += len(raw)
         self.span = (self._at, self._at)
         return None
 
     def passed_over(self) -> list[Span]:
         """The lines passed over since this was last asked (no record asked for them)."""
-        found, self.passed = self.passed, []
+        found, self._passed = self._passed, []
         return found
 
     def rest(self) -> list[Span]:
         """The lines no record asked for: those passed over, and those after the last asked."""
         if self._at < len(self.body):
-            self.passed.append((self._at, len(self.body)))
+            self._passed.append((self._at, len(self.body)))
             self._at = len(self.body)
         return self.passed_over()
 

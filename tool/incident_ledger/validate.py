@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import Problem
-from .recordcache import Entries, FileResult, RecordCache, Span, current_blob, decode, encode
+from .recordcache import Entries, FileResult, RecordCache, Span, decode, encode, stamp
 from .records import display_path, display_paths, find_records, micros
 from .rules.repository import Seen, repository_problems
 from .schema import schema_dir, schema_files
@@ -74,9 +74,10 @@ def _cached(cache: RecordCache, entries: Entries, path: str, file: str, clock: i
     """What the cache knows of the record at `path`, if it holds for the file's bytes and
     at this clock reading."""
     line = entries.find(path)
-    if line is None or (blob := current_blob(line, clock)) is None or cache.blob(path, file) != blob:
+    stamped = stamp(line) if line is not None else None
+    if line is None or stamped is None or not stamped[1] <= clock < stamped[2] or cache.blob(path, file) != stamped[0]:
         return None
-    return decode(path, line)
+    return decode(path, line, stamped)
 
 
 def _checking(
