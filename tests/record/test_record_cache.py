@@ -380,3 +380,11 @@ def test_temporary_files_of_killed_writers_are_removed(repo: Path, ledger: list[
     _break(repo / ledger[0])
     _problems(repo)
     assert sorted(f.name for f in section.parent.iterdir()) == sorted([section.name, busy.name, other.name])
+
+
+def test_validate_help_says_where_the_cache_is(repo: Path, run_cli: Any) -> None:
+    result = run_cli(repo, "validate", "--help")
+    assert result.exit_code == 0, result
+    text = " ".join(result.stdout.split())
+    assert "kept in .git/inc-cache/, signed, and used again until the record, the schema, the policy" in text
+    assert "deleting it is safe." in text

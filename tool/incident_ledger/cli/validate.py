@@ -22,6 +22,9 @@ def validate(state: State, paths: tuple[Path, ...], fmt: str, jobs: int | None) 
     Checks every record under incidents/ (or the PATHS given) and prints each problem
     as `path:line:col: rule: message`. Exit 0 when all are valid, 1 when any record
     has a problem, 2 on a usage error.
+
+    What was found in each record is kept in .git/inc-cache/, signed, and used again
+    until the record, the schema, the policy or inc changes; deleting it is safe.
     """
     from ..report import render, summary
     from ..validate import validate as run_validate
