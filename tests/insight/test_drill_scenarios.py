@@ -61,6 +61,16 @@ def test_refusals(run_cli, drills: Path) -> None:
     assert (sneaky.exit_code, "is not a scenario name" in sneaky.stderr) == (2, True)
     missing = run_cli(drills, "new", "--summary", "x", "--detected-by", "staff")
     assert (missing.exit_code, "TITLE is required" in missing.stderr) == (2, True)
+    # Every missing value is named at once, not one per attempt.
+    nothing = run_cli(drills, "new")
+    assert nothing.exit_code == 2
+    assert nothing.stderr.splitlines()[-1] == (
+        "Error: TITLE, --summary and --detected-by are required (or start a drill with --exercise --from SCENARIO)"
+    )
+    two = run_cli(drills, "new", "Checkout down")
+    assert two.stderr.splitlines()[-1] == (
+        "Error: --summary and --detected-by are required (or start a drill with --exercise --from SCENARIO)"
+    )
     assert sorted(p.name for p in (drills / "incidents").rglob("*")) == before
 
 

@@ -16,6 +16,9 @@ from .options import (
     report_outcome,
 )
 
+# What a new record must be given, as `inc new` names it: the record's field, the argument.
+_REQUIRED = (("title", "TITLE"), ("summary", "--summary"), ("detected_by", "--detected-by"))
+
 
 @click.command()
 @click.argument("title", required=False)
@@ -73,9 +76,12 @@ def new(state: State, title: str | None, summary: str | None, detected_by: str |
         if not exercise:
             raise click.UsageError("--from starts a drill from a scenario: add --exercise")
         fields = record_fields(load(state.root, scenario), fields)
-    for name, hint in (("title", "TITLE"), ("summary", "--summary"), ("detected_by", "--detected-by")):
-        if not fields[name]:
-            raise click.UsageError(f"{hint} is required (or start a drill with --exercise --from SCENARIO)")
+    # All at once: an engineer opening an incident under stress fixes the command once.
+    missing = [hint for name, hint in _REQUIRED if not fields[name]]
+    if missing:
+        listed = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+        verb = "is" if len(missing) == 1 else "are"
+        raise click.UsageError(f"{listed} {verb} required (or start a drill with --exercise --from SCENARIO)")
     fields["visibility"] = fields["visibility"] or process.DEFAULT_VISIBILITY
     outcome = ledger.create(fields, ledger.author(author), read_text(note), commit=not no_commit)
     report_outcome(outcome)
