@@ -96,6 +96,18 @@ def modeline(record_file: Path, root: Path) -> str:
     return f"{MODELINE_PREFIX}{'../' * depth}{SCHEMAS_DIR}/{SCHEMA_FILE}"
 
 
+def no_records_folder(root: Path) -> str | None:
+    """The warning for a repository without `incidents/`, None when it has one.
+
+    Such a repository is valid (a fresh one, or one whose last record was deleted: git
+    keeps no empty folders), but a job or a reader in the wrong folder would otherwise
+    see "all valid" or an empty list and never notice.
+    """
+    if (root / INCIDENTS_DIR).is_dir():
+        return None
+    return f"no {INCIDENTS_DIR}/ folder in {root}; it holds no records"
+
+
 def find_records(root: Path, paths: list[Path] | None = None) -> list[str]:
     """Record files under `incidents/` (recursively), or under the paths given, sorted.
 

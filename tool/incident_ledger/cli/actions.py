@@ -17,6 +17,7 @@ from .options import (
     pass_state,
     read_text,
     report_outcome,
+    warn_without_records,
 )
 
 
@@ -86,6 +87,7 @@ def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt
     from ..listing import action_rows, action_table, json_rows
 
     rows = action_rows(state.root, state.now(), only_open, overdue, owner)
+    warn_without_records(state.root)
     click.echo(json_rows(rows) if fmt == "json" else "\n".join(action_table(rows)))
 
 
@@ -112,6 +114,7 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
         raise click.BadParameter(f"{quoted(since)} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
     keep = IncidentFilter(statuses, only_open, severity, service, start, recurring, state.now() if stale else None)
     listing = incident_rows(state.root, Process(Schema(schema_dir(state.root))), state.now(), keep)
+    warn_without_records(state.root)
     for warning in listing.warnings:
         click.echo(f"inc: warning: {escape_unsafe(warning)}", err=True)
     click.echo(json_rows(listing.rows) if fmt == "json" else "\n".join(incident_table(listing.rows)))

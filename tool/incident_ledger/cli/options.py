@@ -148,6 +148,16 @@ def report_outcome(outcome: Any) -> None:
     click.echo(f"{outcome.incident_id}: {outcome.what}; {outcome.path} {done}", err=True)
 
 
+def warn_without_records(root: Path) -> None:
+    """Say on stderr that the repository has no incidents/ folder (see `no_records_folder`)."""
+    from ..records import no_records_folder
+    from ..safetext import escape_unsafe
+
+    warning = no_records_folder(root)
+    if warning is not None:
+        click.echo(f"inc: warning: {escape_unsafe(warning)}", err=True)
+
+
 def read_text(value: str | None) -> str | None:
     """`-` reads the text from stdin (for long Markdown, or text from another tool)."""
     if value != "-":

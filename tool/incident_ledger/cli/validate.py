@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_OK, EXIT_PROBLEMS, Problem
-from .options import State, pass_state, problem_format_option
+from .options import State, pass_state, problem_format_option, warn_without_records
 
 
 @click.command()
@@ -42,10 +42,8 @@ def validate(state: State, paths: tuple[Path, ...], fmt: str, jobs: int | None) 
         click.echo(output)
     if fmt == "text":
         click.echo(summary(problems), err=True)
-    if not paths and not (root / "incidents").is_dir():
-        # Valid (a repository whose last record was deleted), but say so: a CI job run
-        # in the wrong folder must not pass without anyone noticing.
-        click.echo(f"inc: warning: no incidents/ folder in {root}; no records were checked", err=True)
+    if not paths:
+        warn_without_records(root)
     raise click.exceptions.Exit(EXIT_PROBLEMS if problems else EXIT_OK)
 
 
