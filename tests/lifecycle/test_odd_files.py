@@ -1,6 +1,6 @@
 """Odd files and file systems: a FIFO named like a record, folders inc may not write, a file
-where a folder should be, bytes on stdin that are not UTF-8. inc never hangs, never
-reports a bug, names the path, and leaves the repository as it was."""
+where a folder should be, bytes on stdin or on the command line that are not UTF-8. inc
+never hangs, never reports a bug, names the path, and leaves the repository as it was."""
 
 from __future__ import annotations
 
@@ -133,4 +133,34 @@ def test_text_on_stdin_that_is_not_utf8_is_a_usage_error(repo: Path, inc_bin: st
     assert done.returncode == 2
     assert b"the text on standard input is not UTF-8 (byte 0xe9 at offset 3)" in done.stderr
     assert b"Traceback" not in done.stderr and b"internal error" not in done.stderr
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "named", "where"),
+    [
+        ([b"log", b"{id}", b"caf\xc3\xa9 \xe9t\xe9"], "'TEXT'", "byte 0xe9 at offset 6"),
+        ([b"log", b"{id}", b"Paged the team", b"--author", b"Da\xffna"], "'--author'", "byte 0xff at offset 2"),
+        ([b"update", b"{id}", b"\xfeStill degraded"], "'TEXT'", "byte 0xfe at offset 0"),
+        (
+            [b"new", b"Search \xff", b"--summary", b"s", b"--detected-by", b"staff"],
+            "'[TITLE]'",
+            "byte 0xff at offset 7",
+        ),
+        ([b"action", b"add", b"{id}", b"Add a canary", b"--owner", b"\xe9quipe"], "'--owner'", "byte 0xe9 at offset 0"),
+    ],
+)
+def test_text_on_the_command_line_that_is_not_utf8_is_a_usage_error(  # type: ignore[no-untyped-def]
+    repo: Path, inc_bin: str, inc_ok, args: list[bytes], named: str, where: str
+) -> None:
+    # The shell passes bytes (a Latin-1 terminal, a script); a record is UTF-8. The argument
+    # is named, as for text on stdin, instead of the change failing on its way into the record.
+    incident_id = new_incident(inc_ok, repo)
+    before = snapshot(repo)
+    given = [a.replace(b"{id}", incident_id.encode()) for a in args]
+    done = subprocess.run([inc_bin, "-C", str(repo), *given], capture_output=True, timeout=TIMEOUT)
+    assert done.returncode == 2, done
+    assert done.stderr.decode().splitlines()[-1] == (
+        f"Error: Invalid value for {named}: it is not UTF-8 ({where}); convert it first, e.g. with iconv -t UTF-8"
+    )
     assert snapshot(repo) == before

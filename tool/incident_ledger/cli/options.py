@@ -10,9 +10,9 @@ import contextlib
 import os
 from collections.abc import Callable
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -179,9 +179,11 @@ def read_texts(values: tuple[str, ...]) -> list[str]:
 
 
 def common(timeline: bool = True) -> Callable[[F], F]:
-    """The options every writing command takes."""
+    """The options every writing command takes; and the refusal of text given on the
+    command line that is not UTF-8 (`_utf8_only`)."""
 
     def decorate(command: F) -> F:
+        command = _utf8_only(command)
         command = click.option("--no-commit", is_flag=True, help="Only write the file; leave committing to you.")(
             command
         )
@@ -200,6 +202,42 @@ def common(timeline: bool = True) -> Callable[[F], F]:
         return command
 
     return decorate
+
+
+def _utf8_only(command: F) -> F:
+    """`command`, refusing first each of its values that is not UTF-8.
+
+    The shell passes bytes; Python keeps the ones that are not UTF-8 as stand-ins that no
+    record can hold. Refused here, the message names the argument, as it does for text on
+    standard input (`read_text`), instead of the change failing later on its way into the
+    record."""
+
+    @wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            for text in value if isinstance(value, tuple) else (value,):
+                if isinstance(text, str):
+                    _refuse_unless_utf8(name, text)
+        return command(*args, **kwargs)
+
+    return cast(F, checked)
+
+
+def _refuse_unless_utf8(name: str, text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        # The stand-in for a byte that is not UTF-8 is U+DC80 + the byte (PEP 383).
+        before = text[: error.start].encode("utf-8")  # all of it encodes: the first failure is here
+        code = ord(text[error.start])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        ctx = click.get_current_context()
+        param = next((p for p in ctx.command.params if p.name == name), None)
+        raise click.BadParameter(
+            f"it is not UTF-8 ({byte} at offset {len(before)}); convert it first, e.g. with iconv -t UTF-8",
+            ctx=ctx,
+            param=param,
+        ) from None
 
 
 def _ask_name_unless_given(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
