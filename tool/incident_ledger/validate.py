@@ -42,7 +42,7 @@ def results(
     entries = cache.entries(CHECKS) if cache is not None else None
     clock = micros(now)
     todo: list[tuple[str, FileResult | None]] = []
-    spans: list[Span] = []  # where each one's line is in the section, or would go
+    places: list[tuple[str, Span]] = []  # each one's path, and where its line is in the section or would go
     for path, file in display_paths(ordered, root):
         known = _cached(cache, entries, path, file, clock) if cache is not None and entries is not None else None
         if known is not None and not (keep_data and not known.problems):
@@ -51,7 +51,7 @@ def results(
         # Checked now; or, when the site wants the record itself, parsed with nothing checked.
         todo.append((file, known))
         if entries is not None:
-            spans.append(entries.span)
+            places.append((path, entries.span))
     checking = _checking(todo, directory, root, now, jobs, keep_data)
     gone = entries.rest() if entries is not None and everything else []
     if cache is None or not (todo or gone):
@@ -59,11 +59,11 @@ def results(
         return
     with cache.rewrite(CHECKS) as rewrite:
         dropped = 0
-        for (file, _), span, result in zip(todo, spans, checking, strict=True):
+        for (path, span), result in zip(places, checking, strict=True):
             while dropped < len(gone) and gone[dropped][0] < span[0]:  # edits go in the order of the body
                 rewrite.replace(gone[dropped], None)
                 dropped += 1
-            line = encode(result).written(display_path(file, root)) if result.blob is not None else None
+            line = encode(result).written(path) if result.blob is not None else None
             rewrite.replace(span, line)
             yield result
         for span in gone[dropped:]:

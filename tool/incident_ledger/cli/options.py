@@ -167,10 +167,7 @@ def read_text(value: str | None) -> str | None:
     try:
         text = raw.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError as error:
-        raise click.UsageError(
-            f"the text on standard input is not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); "
-            "convert it first, e.g. with iconv -t UTF-8"
-        ) from None
+        raise click.UsageError(f"the text on standard input is {_not_utf8(raw, error.start)}") from None
     return text.rstrip("\n") + ("\n" if "\n" in text.rstrip("\n") else "")
 
 
@@ -225,19 +222,27 @@ def _utf8_only(command: F) -> F:
 
 def _refuse_unless_utf8(name: str, text: str) -> None:
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        # The stand-in for a byte that is not UTF-8 is U+DC80 + the byte (PEP 383).
-        before = text[: error.start].encode("utf-8")  # all of it encodes: the first failure is here
-        code = ord(text[error.start])
-        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        _as_passed(text).decode("utf-8")
+    except UnicodeDecodeError as error:
         ctx = click.get_current_context()
         param = next((p for p in ctx.command.params if p.name == name), None)
-        raise click.BadParameter(
-            f"it is not UTF-8 ({byte} at offset {len(before)}); convert it first, e.g. with iconv -t UTF-8",
-            ctx=ctx,
-            param=param,
-        ) from None
+        raise click.BadParameter(f"it is {_not_utf8(error.object, error.start)}", ctx=ctx, param=param) from None
+
+
+def _as_passed(text: str) -> bytes:
+    """A command-line value as the bytes the shell passed (PEP 383: Python keeps a byte that
+    is not UTF-8 as the stand-in U+DC80 + the byte). A lone surrogate no byte stands for
+    (only code can pass one) comes back as Python would write it, not UTF-8 either."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _not_utf8(raw: bytes, offset: int) -> str:
+    """How a refusal of text that is not UTF-8 says where it is and what to do, for text
+    on standard input and on the command line alike."""
+    return f"not UTF-8 (byte 0x{raw[offset]:02x} at offset {offset}); convert it first, e.g. with iconv -t UTF-8"
 
 
 def _ask_name_unless_given(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
