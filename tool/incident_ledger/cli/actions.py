@@ -83,7 +83,10 @@ def action_done(state: State, ident: str, action_id: str, wontfix: bool, at: str
 @listing_format_option("table", "json")
 @pass_state
 def actions(state: State, only_open: bool, overdue: bool, owner: str | None, fmt: str) -> None:
-    """List action items across all incidents (follow-through is where processes fail)."""
+    """List action items across all incidents (follow-through is where processes fail).
+
+    Says so on stderr when there is no incidents/ folder here.
+    """
     from ..listing import action_rows, action_table, json_rows
 
     rows = action_rows(state.root, state.now(), only_open, overdue, owner)
@@ -104,6 +107,7 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
 
     A recurring incident is marked with how often its service had one of its category
     within the policy's recurrence_window_days ("3rd time in 90 days for payments-api").
+    Says so on stderr when there is no incidents/ folder here.
     """
     from ..listing import IncidentFilter, incident_rows, incident_table, json_rows, parse_since
     from ..process import Process

@@ -75,7 +75,8 @@ def inc(ctx: click.Context, directory: Path | None) -> None:
     """Incident Ledger: IT incidents as YAML records in git.
 
     Records live in incidents/<YYYY>/<ID>.yaml; the schema and the process policy
-    live in schemas/. Run `inc COMMAND --help` for each command.
+    live in schemas/. Text given to a command is UTF-8. Run `inc COMMAND --help` for
+    each command.
     """
     if directory is not None and not directory.is_dir():
         from ..safetext import shown
