@@ -376,7 +376,7 @@ class RecordCache:
         self.name = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
         self.folder = git_dir / FOLDER
         self.key_file = git_dir / KEY_FILE
-        self._unchanged: dict[str, str] | None = None
+        self._unchanged: gitrepo.IndexBlobs | None = None
         self._bodies: dict[str, bytes] = {}
 
     @classmethod

@@ -1,0 +1,112 @@
+"""What git's index vouches for: the blob ids the record cache takes without reading a file.
+
+A blob id given for a file whose bytes differ would let the cache answer for bytes it
+never checked, so every case where git cannot vouch for the file must give None.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from incident_ledger.gitrepo import unchanged_blobs
+from incident_ledger.gitrepo.history import IndexBlobs
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+def _write(root: Path, path: str, text: str) -> None:
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / path).write_text(text, encoding="utf-8")
+
+
+def _index_blob(root: Path, path: str) -> str:
+    return git(root, "rev-parse", f":{path}").strip()
+
+
+# Names git sorts around the folder `incidents/2026/`: "-" and "." come before "/".
+PLAIN = [
+    "incidents/2026-a.yaml",
+    "incidents/2026.yaml",
+    "incidents/2026/INC-1.yaml",
+    "incidents/2026/caf\u00e9 \u2603.yaml",
+    "incidents/2026/tab\there.yaml",
+    "incidents/2026/z.yaml",
+]
+
+
+def test_only_files_git_finds_unchanged_have_a_blob(repo: Path) -> None:
+    others = ["modified", "deleted", "assumed", "skipped", "executable", "link"]
+    for n, path in enumerate(PLAIN + [f"incidents/2026/{name}.yaml" for name in others]):
+        _write(repo, path, f"id: {n}\n")
+    os.unlink(repo / "incidents/2026/link.yaml")
+    os.symlink("z.yaml", repo / "incidents/2026/link.yaml")
+    os.chmod(repo / "incidents/2026/executable.yaml", 0o755)
+    git(repo, "add", "incidents")
+    git(repo, "commit", "-q", "-m", "Records")
+    _write(repo, "incidents/2026/modified.yaml", "id: changed\n")
+    os.unlink(repo / "incidents/2026/deleted.yaml")
+    git(repo, "update-index", "--assume-unchanged", "incidents/2026/assumed.yaml")
+    git(repo, "update-index", "--skip-worktree", "incidents/2026/skipped.yaml")
+    _write(repo, "incidents/2026/untracked.yaml", "id: new\n")
+
+    blobs = unchanged_blobs(repo, "incidents")
+    asked = sorted([*PLAIN, *(f"incidents/2026/{name}.yaml" for name in [*others, "untracked"])])
+    found = {path: blobs.get(path) for path in asked}
+
+    expected = {path: None for path in asked}
+    expected.update({path: _index_blob(repo, path) for path in PLAIN})
+    expected["incidents/2026/executable.yaml"] = _index_blob(repo, "incidents/2026/executable.yaml")
+    assert found == expected
+
+
+def test_a_conflicted_file_has_no_blob(repo: Path) -> None:
+    _write(repo, "incidents/a.yaml", "id: base\n")
+    _write(repo, "incidents/b.yaml", "id: b\n")
+    git(repo, "add", "incidents")
+    git(repo, "commit", "-q", "-m", "Base")
+    git(repo, "checkout", "-q", "-b", "other")
+    _write(repo, "incidents/a.yaml", "id: other\n")
+    git(repo, "commit", "-q", "-am", "Other")
+    git(repo, "checkout", "-q", "main")
+    _write(repo, "incidents/a.yaml", "id: main\n")
+    git(repo, "commit", "-q", "-am", "Main")
+    merge = subprocess.run(["git", "-C", str(repo), "merge", "-q", "other"], capture_output=True, text=True)
+    assert merge.returncode == 1
+
+    blobs = unchanged_blobs(repo, "incidents")
+    assert blobs.get("incidents/a.yaml") is None
+    assert blobs.get("incidents/b.yaml") == _index_blob(repo, "incidents/b.yaml")
+
+
+def test_a_path_asked_out_of_order_has_none_and_the_next_ones_still_do(repo: Path) -> None:
+    for path in PLAIN:
+        _write(repo, path, f"{path}\n")
+    git(repo, "add", "incidents")
+    git(repo, "commit", "-q", "-m", "Records")
+    blobs = unchanged_blobs(repo, "incidents")
+
+    assert blobs.get(PLAIN[3]) == _index_blob(repo, PLAIN[3])
+    assert blobs.get(PLAIN[3]) == _index_blob(repo, PLAIN[3])  # asked again
+    assert blobs.get(PLAIN[0]) is None  # passed already: the caller reads the file
+    assert blobs.get(PLAIN[5]) == _index_blob(repo, PLAIN[5])
+
+
+def test_outside_a_repository_there_are_no_blobs(tmp_path: Path) -> None:
+    _write(tmp_path, "incidents/a.yaml", "id: a\n")
+    assert unchanged_blobs(tmp_path, "incidents").get("incidents/a.yaml") is None
+
+
+def test_modified_entries_listed_after_all_others_are_still_seen() -> None:
+    """git before 2.31 lists every cached entry first and the modified ones after them."""
+    one, two = "1" * 40, "2" * 40
+    entries = [
+        f"H 100644 {one} 0\tincidents/a.yaml",
+        f"H 100644 {two} 0\tincidents/b.yaml",
+        f"C 100644 {one} 0\tincidents/a.yaml",
+    ]
+    blobs = IndexBlobs("".join(f"{entry}\0" for entry in entries))
+    assert (blobs.get("incidents/a.yaml"), blobs.get("incidents/b.yaml")) == (None, two)
