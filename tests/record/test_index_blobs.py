@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 from incident_ledger.gitrepo import unchanged_blobs
@@ -110,3 +111,13 @@ def test_modified_entries_listed_after_all_others_are_still_seen() -> None:
     ]
     blobs = IndexBlobs("".join(f"{entry}\0" for entry in entries))
     assert (blobs.get("incidents/a.yaml"), blobs.get("incidents/b.yaml")) == (None, two)
+
+
+def test_a_listing_cut_short_ends_the_search() -> None:
+    """An entry without its closing NUL (git stopped mid-write) is never read as a whole one."""
+    blobs = IndexBlobs(f"H 100644 {'1' * 40} 0\tincidents/a.yam")
+    answers: list[str | None] = []
+    asking = threading.Thread(target=lambda: answers.append(blobs.get("incidents/b.yaml")), daemon=True)
+    asking.start()
+    asking.join(timeout=10)
+    assert answers == [None]

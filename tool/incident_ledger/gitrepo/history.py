@@ -67,7 +67,7 @@ class IndexBlobs:
                 tag, mode, blob, stage = fields
                 return blob if tag == "H" and mode in _REGULAR_MODES and stage == "0" else None
             end = listing.find("\0", name)
-            if listing[name:end] > path:
+            if end < 0 or listing[name:end] > path:
                 break
             at = end + 1
         self._at = at
