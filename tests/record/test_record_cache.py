@@ -184,6 +184,23 @@ def test_rules_across_records_see_cached_records(repo: Path, ledger: list[str], 
     assert "incidents/2026/copy.yaml:3: duplicate-id" in problems
 
 
+def test_a_cached_record_points_at_its_duplicate_of_where_it_is_written(
+    repo: Path, ledger: list[str], checked: list[str]
+) -> None:
+    record = repo / ledger[0]
+    text = record.read_text()
+    record.write_text(f"{text}duplicate_of:   INC-20990101-ZZZZ\n")
+    line = text.count("\n") + 1
+
+    def places() -> list[tuple[str, int, int]]:
+        return [(p.path, p.line, p.col) for p in validate(repo, NOW, jobs=1) if p.rule == "duplicate-of"]
+
+    assert places() == [(ledger[0], line, 1)]
+    checked.clear()
+    assert places() == [(ledger[0], line, 1)]
+    assert checked == []
+
+
 def test_a_linked_worktree_keeps_its_own_cache(repo: Path, ledger: list[str], tmp_path: Path) -> None:
     _problems(repo)
     other = tmp_path / "other"

@@ -155,7 +155,7 @@ def decode(path: str, line: Line, stamped: Stamp) -> FileResult | None:
         problems, seen = _parse(line.payload.decode("ascii"))[0]
         return FileResult(
             [Problem(path, at, col, rule, message) for at, col, rule, message in problems],
-            Seen(seen[0], path, seen[1], seen[2], seen[3], (seen[4], seen[5]), tuple(map(tuple, seen[6])))
+            Seen(seen[0], path, seen[1], seen[2], seen[3], _place(seen[4], seen[5]), tuple(map(tuple, seen[6])))
             if seen
             else None,
             None,
@@ -164,6 +164,16 @@ def decode(path: str, line: Line, stamped: Stamp) -> FileResult | None:
         )
     except (TypeError, ValueError, IndexError):
         return None
+
+
+# Where a record without `duplicate_of` has it: Seen's default.
+_NOWHERE = Seen._field_defaults["duplicate_of_at"]
+
+
+def _place(line: int, col: int) -> tuple[int, int]:
+    """A place read back; the default is shared rather than made again for every record
+    (a cached run keeps one Seen a record: about 0.5 MiB at 10,000 records)."""
+    return _NOWHERE if line == _NOWHERE[0] and col == _NOWHERE[1] else (line, col)
 
 
 # The JSON scanner itself: a payload is one short ASCII document, parsed 10,000 times a run.
