@@ -45,10 +45,10 @@ class IndexBlobs:
 
     def __init__(self, listing: str) -> None:
         self._listing = listing
-        # Few entries are not H; git before 2.31 lists the modified ones after all others.
-        starts = [found.end() for found in _AFTER_NOT_CACHED.finditer(listing)]
-        if listing[:1] not in ("H", ""):
-            starts.append(0)
+        # Few entries are not H. git before 2.31 lists the modified ones after all others,
+        # so they are found first; the first entry needs no look: an ask stops at the
+        # first entry of its path, and its own tag answers.
+        starts = (found.end() for found in _AFTER_NOT_CACHED.finditer(listing))
         self._changed = {entry[5] for entry in (_ENTRY.match(listing, at) for at in starts) if entry}
         self._at = 0  # where the next ask starts looking
 
