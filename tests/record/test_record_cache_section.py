@@ -5,6 +5,7 @@ nothing writes nothing. Seeded random passes over real files."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def _all_lines(cache: RecordCache, name: str) -> dict[str, Line]:
     entries = cache.entries(name)
     found: dict[str, Line] = {}
     for start, end in entries.rest():
-        for raw in entries.body[start:end].splitlines(keepends=True):
+        for raw in entries.body.read(start, end).splitlines(keepends=True):
             quoted, stamp, payload = raw[:-1].split(b"\t")
             path = json.loads(quoted)
             assert isinstance(path, str)
@@ -125,3 +126,38 @@ def test_sections_do_not_read_each_other(tmp_path: Path) -> None:
     _write(cache, "checks", {"a.yaml": Line(b"1", b"[]")})
     cache.section_file("checks").rename(cache.section_file("facts"))
     assert _all_lines(_cache(tmp_path), "facts") == {}  # its header names the section it was written for
+
+
+def test_a_pass_reads_and_copies_the_section_it_checked(tmp_path: Path) -> None:
+    """Another command may put a new section in place while a pass reads the old one: the
+    pass keeps reading, and copying from, the file whose signature it checked."""
+    old = {name: Line(b"%d" % n, b"[]") for n, name in enumerate(["a.yaml", "b.yaml", "c.yaml"])}
+    _write(_cache(tmp_path), "checks", old)
+    cache = _cache(tmp_path)
+    entries = cache.entries("checks")
+    assert entries.find("a.yaml") == old["a.yaml"]
+
+    # Another command rewrites the section meanwhile, with lines of its own.
+    other = _cache(tmp_path)
+    other_entries = other.entries("checks")
+    with other.rewrite("checks") as rewrite:
+        assert other_entries.find("z.yaml") is None
+        for gone in other_entries.passed_over():
+            rewrite.replace(gone, None)
+        rewrite.replace(other_entries.span, Line(b"9", b"[]").written("z.yaml"))
+    assert _all_lines(_cache(tmp_path), "checks") == {"z.yaml": Line(b"9", b"[]")}
+
+    changed = Line(b"7", b"[]")
+    with cache.rewrite("checks") as rewrite:
+        assert entries.find("b.yaml") == old["b.yaml"]
+        rewrite.replace(entries.span, changed.written("b.yaml"))
+        assert entries.find("c.yaml") == old["c.yaml"]
+    assert _all_lines(_cache(tmp_path), "checks") == {**old, "b.yaml": changed}
+
+
+def test_a_pass_leaves_no_file_open(tmp_path: Path) -> None:
+    _write(_cache(tmp_path), "checks", {"a.yaml": Line(b"1", b"[]"), "b.yaml": Line(b"2", b"[]")})
+    before = sorted(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        assert list(_all_lines(_cache(tmp_path), "checks")) == ["a.yaml", "b.yaml"]
+    assert sorted(os.listdir("/proc/self/fd")) == before

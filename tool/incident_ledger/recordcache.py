@@ -19,17 +19,17 @@ record pass. Whoever can write the key can also write the repository's git hooks
 Each use keeps its own section in its own file: `inc validate` does not pay for the
 listing's facts, nor the reverse. A section holds one line per record, sorted by path,
 and is read and rewritten in one pass beside the sorted list of records (`Entries`,
-`Rewrite`): it is never held parsed, and a new one is never held whole.
+`Rewrite`): neither the old one nor the new one is ever held whole or parsed.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
 import sys
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,14 +204,60 @@ class Line:
 Span = tuple[int, int]
 
 
+# How much of a section file is read at a time.
+_PIECE = 1 << 16
+
+
+class Body:
+    """A section's lines as its file holds them, once the file's signature is checked: read
+    from the file as a pass needs them, never held whole (about 160 bytes a record).
+
+    The file stays open for the pass, so a section another command puts in place meanwhile
+    (a new file, never an edited one) does not change what this pass reads and copies.
+    Offsets are from the first line; no file is an empty body."""
+
+    def __init__(self, descriptor: int | None = None, start: int = 0, size: int = 0) -> None:
+        self._descriptor = descriptor
+        self._start = start
+        self.size = size
+        if descriptor is not None:
+            weakref.finalize(self, os.close, descriptor)
+
+    def read(self, start: int, end: int) -> bytes:
+        """The bytes from `start` to `end` (fewer if the file is shorter)."""
+        found = b""
+        while self._descriptor is not None and start + len(found) < end:
+            piece = os.pread(self._descriptor, end - start - len(found), self._start + start + len(found))
+            if not piece:
+                break
+            found += piece
+        return found
+
+    def pieces(self, start: int, end: int) -> Iterator[bytes]:
+        """The bytes from `start` to `end`, a piece at a time."""
+        while start < end and (piece := self.read(start, min(end, start + _PIECE))):
+            yield piece
+            start += len(piece)
+
+    def lines(self) -> Iterator[bytes]:
+        """Each line, with its newline."""
+        rest = b""
+        for piece in self.pieces(0, self.size):
+            *lines, rest = (rest + piece).split(b"\n")
+            for line in lines:
+                yield line + b"\n"
+        if rest:
+            yield rest
+
+
 class Entries:
     """A section's lines, read in path order beside the sorted records: one pass, nothing
     held parsed. After `find`, `span` is where the record's line is (or would go), and
     `passed_over` gives the lines no record asked for, so a rewrite can drop them."""
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: Body) -> None:
         self.body = body
-        self._lines = io.BytesIO(body)  # shares the bytes; readline is a C loop
+        self._lines = body.lines()
         self._at = 0  # where the next line starts in the body
         self._next: tuple[str, bytes, list[bytes]] | None = None  # its path, bytes and fields
         self.span: Span = (0, 0)
@@ -241,13 +287,13 @@ class Entries:
 
     def rest(self) -> list[Span]:
         """The lines no record asked for: those passed over, and those after the last asked."""
-        if self._at < len(self.body):
-            self._passed.append((self._at, len(self.body)))
-            self._at = len(self.body)
+        if self._at < self.body.size:
+            self._passed.append((self._at, self.body.size))
+            self._at = self.body.size
         return self.passed_over()
 
     def _read(self) -> tuple[str, bytes, list[bytes]] | None:
-        raw = self._lines.readline()
+        raw = next(self._lines, b"")
         if not raw:
             return None
         fields = raw[:-1].split(b"\t")
@@ -270,7 +316,7 @@ class Rewrite:
     `close` signs it and puts it in place; a pass that does not close (an error, an
     interrupt) leaves the old one as it was."""
 
-    def __init__(self, cache: RecordCache, name: str, body: bytes) -> None:
+    def __init__(self, cache: RecordCache, name: str, body: Body) -> None:
         self._cache, self._name, self._body = cache, name, body
         self._copied = 0  # the old body is written (or kept) up to here
         self._out: Any = None
@@ -283,10 +329,10 @@ class Rewrite:
         if start < self._copied:
             self.discard()  # out of order: the new section would not be sorted
             return
-        if line == self._body[start:end] or (line is None and start == end):
-            return  # the same line, or no line where there was none
+        if start == end if line is None else line == self._body.read(start, end):
+            return  # no line where there was none, or the same line
         self._begin()
-        self._write(self._body[self._copied : start])
+        self._copy(start)
         if line is not None:
             self._write(line)
         self._copied = end
@@ -294,7 +340,7 @@ class Rewrite:
     def close(self) -> None:
         if self._out is None:
             return
-        self._write(self._body[self._copied :])
+        self._copy(self._body.size)
         try:
             self._out.write(b"%s\n" % self._mac.hexdigest().encode("ascii"))
             self._out.close()
@@ -338,6 +384,11 @@ class Rewrite:
         self._out = os.fdopen(handle, "wb")
         self._mac = hmac.new(key, digestmod=hashlib.sha256)
         self._write(self._cache.header(self._name))
+
+    def _copy(self, end: int) -> None:
+        """Copy the old body from where it was copied up to `end`."""
+        for piece in self._body.pieces(self._copied, end):
+            self._write(piece)
 
     def _write(self, data: bytes) -> None:
         if self._out is None or not data:
@@ -387,7 +438,7 @@ class RecordCache:
         self.folder = git_dir / FOLDER
         self.key_file = git_dir / KEY_FILE
         self._unchanged: gitrepo.IndexBlobs | None = None
-        self._bodies: dict[str, bytes] = {}
+        self._bodies: dict[str, Body] = {}
 
     @classmethod
     def open(cls, root: Path, schema_files: Iterable[Path]) -> RecordCache | None:
@@ -431,35 +482,43 @@ class RecordCache:
 
     def entries(self, name: str) -> Entries:
         """One section's lines; none when the section is missing, foreign or damaged."""
-        if name not in self._bodies:
-            self._bodies[name] = self._verified(name)
-        return Entries(self._bodies[name])
+        return Entries(self._body(name))
 
     def rewrite(self, name: str) -> Rewrite:
         """A new body for a section, as edits of the one `entries` gives."""
-        return Rewrite(self, name, self.entries(name).body)
+        return Rewrite(self, name, self._body(name))
 
-    def _verified(self, name: str) -> bytes:
+    def _body(self, name: str) -> Body:
+        if name not in self._bodies:
+            self._bodies[name] = self._verified(name)
+        return self._bodies[name]
+
+    def _verified(self, name: str) -> Body:
         """A section file's lines, once its header and signature are checked; none when
         they do not fit."""
         header = self.header(name)
         key = self.key(create=False)
         if key is None:
-            return b""
+            return Body()
         import hashlib
         import hmac
 
         try:
-            with self.section_file(name).open("rb") as file:
-                if file.read(len(header)) != header:
-                    return b""
-                body = file.read(max(0, os.fstat(file.fileno()).st_size - len(header) - SIGNATURE))
-                signature = file.read()
+            descriptor = os.open(self.section_file(name), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         except OSError:
-            return b""
-        mac = hmac.new(key, header, hashlib.sha256)
-        mac.update(body)
-        return body if hmac.compare_digest(mac.hexdigest().encode("ascii") + b"\n", signature) else b""
+            return Body()
+        opened = Body(descriptor, len(header))  # it closes the file when it is dropped
+        try:
+            opened.size = os.fstat(descriptor).st_size - len(header) - SIGNATURE
+            if opened.size < 0 or os.pread(descriptor, len(header), 0) != header:
+                return Body()
+            mac = hmac.new(key, header, hashlib.sha256)
+            for piece in opened.pieces(0, opened.size):
+                mac.update(piece)
+            signature = opened.read(opened.size, opened.size + SIGNATURE)
+        except OSError:
+            return Body()
+        return opened if hmac.compare_digest(mac.hexdigest().encode("ascii") + b"\n", signature) else Body()
 
     def key(self, create: bool) -> bytes | None:
         try:
