@@ -127,6 +127,15 @@ def test_an_invalid_record_stops_the_export(run_cli, hostile_repo: Path) -> None
     assert bad.exists()
 
 
+def test_a_left_out_record_is_named_with_its_unsafe_characters_escaped(run_cli, hostile_repo: Path) -> None:
+    bad = write(hostile_repo, record("INC-20261107-BAD7", "resolved", "2026-11-07T08:00:00Z", severity="SEV9"))
+    bad.rename(bad.with_name("INC-20261107-BAD7\x1b[2J.yaml"))  # a file name that clears a terminal
+    skipped = run_cli(hostile_repo, "export", "--format", "csv", "--skip-invalid")
+    assert skipped.exit_code == 0, skipped
+    assert "left out 1 invalid record(s): incidents/2026/INC-20261107-BAD7\\x1b[2J.yaml" in skipped.stderr
+    assert "\x1b" not in skipped.stderr
+
+
 def test_every_formula_start_is_neutralised() -> None:
     # Tabs and carriage returns cannot reach a one-line field through the schema, but the
     # rule is the spreadsheet's, not the schema's: every such start is quoted.

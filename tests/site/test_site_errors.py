@@ -71,6 +71,22 @@ def test_skip_invalid_leaves_the_record_out_and_names_it(repo_with_a_bad_record:
     assert not [f for f in site.rglob("*") if f.is_file() and b"BADMARK" in f.read_bytes()]
 
 
+def test_a_left_out_record_is_named_with_its_unsafe_characters_escaped(tmp_path: Path) -> None:
+    root = new_site_repo(tmp_path / "repo")
+    schema = Schema(root / "schemas")
+    write(root, record(schema, P1, "reviewed", "2026-01-05T10:00:00Z", visibility="public"))
+    bad = record(schema, BAD, "investigating", "2026-06-01T10:00:00Z")
+    bad["priority"] = "P4"
+    file = write(root, bad)
+    file.rename(file.with_name(f"{BAD}\x1b[2J.yaml"))  # a file name that clears a terminal
+    with build_environment(tmp_path):
+        code, _, err = inc(root, "site", "build", "--skip-invalid", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert err.startswith(f"inc: warning: incidents: left out 1 invalid record(s): incidents/2026/{BAD}\\x1b[2J.yaml\n")
+    assert f"\nincidents/2026/{BAD}\\x1b[2J.yaml:" in err
+    assert "\x1b" not in err
+
+
 def test_site_build_without_a_site_folder_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "incidents").mkdir()
     code, out, err = inc(tmp_path, "site", "build")

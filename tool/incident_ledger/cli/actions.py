@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..safetext import escape_unsafe
 from ..safetext import shown as quoted
 from .completion import field_values, incident_ids
 from .filters import record_filters
@@ -17,6 +16,7 @@ from .options import (
     pass_state,
     read_text,
     report_outcome,
+    warn,
     warn_without_records,
 )
 
@@ -120,7 +120,7 @@ def list_(state: State, statuses: tuple[str, ...], only_open: bool, severity: st
     listing = incident_rows(state.root, Process(Schema(schema_dir(state.root))), state.now(), keep)
     warn_without_records(state.root)
     for warning in listing.warnings:
-        click.echo(f"inc: warning: {escape_unsafe(warning)}", err=True)
+        warn(warning)
     click.echo(json_rows(listing.rows) if fmt == "json" else "\n".join(incident_table(listing.rows)))
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .filters import record_filters
-from .options import State, pass_state
+from .options import State, pass_state, warn
 
 
 @click.command()
@@ -42,9 +42,7 @@ def export(state: State, fmt: str, output: Path | None, include_restricted: bool
     if since and start is None:
         raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD) or a time", param_hint="--since")
     selection = Selection(IncidentFilter(statuses, only_open, severity, service, start, recurring), include_restricted)
-    text = run_export(
-        state.root, state.now(), fmt, selection, skip_invalid, lambda m: click.echo(f"inc: warning: {m}", err=True)
-    )
+    text = run_export(state.root, state.now(), fmt, selection, skip_invalid, warn)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -148,14 +148,21 @@ def report_outcome(outcome: Any) -> None:
     click.echo(f"{outcome.incident_id}: {outcome.what}; {outcome.path} {done}", err=True)
 
 
+def warn(message: str) -> None:
+    """Say a warning on stderr, as every command says one. It may name a record's file or
+    quote its text, so unsafe characters are shown escaped."""
+    from ..safetext import escape_unsafe
+
+    click.echo(f"inc: warning: {escape_unsafe(message)}", err=True)
+
+
 def warn_without_records(root: Path) -> None:
     """Say on stderr that the repository has no incidents/ folder (see `no_records_folder`)."""
     from ..records import no_records_folder
-    from ..safetext import escape_unsafe
 
     warning = no_records_folder(root)
     if warning is not None:
-        click.echo(f"inc: warning: {escape_unsafe(warning)}", err=True)
+        warn(warning)
 
 
 def read_text(value: str | None) -> str | None:

@@ -7,13 +7,9 @@ from pathlib import Path
 import click
 
 from ..process import AUDIENCE_NAMES
-from .options import State, pass_state
+from .options import State, pass_state, warn
 
 AUDIENCE = click.Choice(list(AUDIENCE_NAMES))
-
-
-def _report(message: str) -> None:
-    click.echo(f"inc: {message}", err=True)
 
 
 @click.group()
@@ -44,7 +40,7 @@ def build_command(state: State, audience: str | None, out: Path | None, skip_inv
     """
     from ..site.build import build
 
-    target = build(state.root, audience, state.cwd / out if out else None, False if skip_invalid else None, _report)
+    target = build(state.root, audience, state.cwd / out if out else None, False if skip_invalid else None, warn)
     click.echo(f"Site built in {target}")
 
 
@@ -56,4 +52,4 @@ def serve_command(state: State, audience: str | None, address: str | None) -> No
     """Preview the site, rebuilding when records or pages change."""
     from ..site.build import serve
 
-    serve(state.root, audience, address, _report)
+    serve(state.root, audience, address, warn)

@@ -1,7 +1,7 @@
 """Build or serve the site the way `mkdocs build -f site/mkdocs.yml` does, for `inc site`.
 
-MkDocs reports through the `mkdocs` logger; while it runs, its warnings and errors are
-handed to the caller's `report` function (the CLI prints them) instead of Python's last
+MkDocs reports through the `mkdocs` logger; while it runs, its warnings are handed to the
+caller's `report` function (the CLI says them as its own warnings) instead of Python's last
 resort handler, and a failed build becomes one `LedgerError` carrying MkDocs' errors.
 """
 
@@ -35,7 +35,7 @@ class _Collector(logging.Handler):
         if record.levelno >= logging.ERROR:
             self.errors.append(message)
         else:
-            self.report(f"warning: {message}")
+            self.report(message)
 
 
 @contextmanager

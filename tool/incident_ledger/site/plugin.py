@@ -29,6 +29,7 @@ from mkdocs.utils import get_relative_url
 
 from ..errors import LedgerError
 from ..process import AUDIENCE_NAMES, DEFAULT_AUDIENCE, STAFF_AUDIENCE, now
+from ..report import text_line
 from .search import PART_PAGES, SearchError, SearchIndexer
 
 log = logging.getLogger("mkdocs.plugins.incidents")
@@ -224,9 +225,7 @@ class IncidentsPlugin(BasePlugin[IncidentsConfig]):  # type: ignore[no-untyped-c
         try:
             catalog = load(incidents.parent, incidents, self.config.audience, build_time())
         except RecordError as error:
-            raise PluginError(
-                "incidents: " + "\n".join(f"{p.path}:{p.line}:{p.col}: {p.rule}: {p.message}" for p in error.problems)
-            ) from None
+            raise PluginError("incidents: " + "\n".join(map(text_line, error.problems))) from None
         except LedgerError as error:
             raise PluginError(f"incidents: {error}") from None
         if catalog.invalid.problems:

@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import Problem
 from ..process import visible_to
 from ..records import find_records, parse_time
+from ..report import text_line
 from ..rules.repository import Seen, repository_problems
 from ..schema import Schema, schema_dir
 from ..validate import results
@@ -35,7 +36,7 @@ class Invalid:
         return sorted({p.path for p in self.problems})
 
     def lines(self) -> list[str]:
-        return [f"{p.path}:{p.line}:{p.col}: {p.rule}: {p.message}" for p in sorted(set(self.problems))]
+        return [text_line(p) for p in sorted(set(self.problems))]
 
 
 @dataclass
