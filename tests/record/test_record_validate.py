@@ -215,3 +215,50 @@ def test_workers_give_the_same_answer(repo: Path, monkeypatch: pytest.MonkeyPatc
     two = validate(repo, NOW, jobs=2)
     assert len(one) > 50
     assert two == one
+
+
+def test_ids_shared_by_several_records_are_reported_alike_cold_and_warm(repo: Path) -> None:
+    first = install(repo, VALID[0])  # INC-20261103-1D3N, where its id says
+    for folder in ("copy", "a"):
+        (repo / "incidents" / "2026" / folder).mkdir()
+        shutil.copyfile(first, repo / "incidents" / "2026" / folder / first.name)
+    # Two records whose id is not a valid id at all still clash with each other.
+    text = first.read_text().replace("id: INC-20261103-1D3N", "id: INC-1")
+    for name in ("odd-2.yaml", "odd-1.yaml"):
+        (repo / "incidents" / "2026" / name).write_text(text)
+    duplicate = install(repo, VALID[-1])  # duplicate_of INC-20261103-1D3N, which exists
+    shutil.copyfile(duplicate, repo / "incidents" / "2026" / "copy" / duplicate.name)
+    expected = [
+        (f"incidents/2026/{folder}/INC-20261103-1D3N.yaml", 3, 1, "id INC-20261103-1D3N is already used by "
+         "incidents/2026/INC-20261103-1D3N.yaml; give this incident a new id (inc new creates one)")
+        for folder in ("a", "copy")
+    ] + [
+        ("incidents/2026/copy/INC-20261103-9D0P.yaml", 3, 1, "id INC-20261103-9D0P is already used by "
+         "incidents/2026/INC-20261103-9D0P.yaml; give this incident a new id (inc new creates one)"),
+        ("incidents/2026/odd-2.yaml", 3, 1, "id INC-1 is already used by incidents/2026/odd-1.yaml; "
+         "give this incident a new id (inc new creates one)"),
+    ]  # fmt: skip
+    for run in ("cold", "warm"):
+        problems = validate(repo, NOW)
+        assert [(p.path, p.line, p.col, p.message) for p in problems if p.rule == "duplicate-id"] == expected, run
+        assert not [p for p in problems if p.rule in ("duplicate-of", "related")], run
+    assert (repo / ".git" / FOLDER).is_dir()
+
+
+def test_kept_ids_come_back_exactly() -> None:
+    """What the rules across records keep of a plain record is its id as a number: every
+    character an id may hold comes back as it was."""
+    from incident_ledger.records import CROCKFORD
+    from incident_ledger.rules.repository import Seen, SeenRecords
+
+    kept = SeenRecords()
+    ids = [f"INC-{day}-{CROCKFORD[n]}{CROCKFORD[31 - n]}{CROCKFORD[n // 2]}{CROCKFORD[(n * 7) % 32]}"
+           for n, day in zip(range(32), ["00000101", "20261231", "99991231", "20260229"] * 8, strict=True)]  # fmt: skip
+    for n, incident_id in enumerate(ids * 2):
+        kept.add(Seen(incident_id, f"incidents/{incident_id[4:8]}/{incident_id}.yaml", n, n + 1, None))
+    assert sorted(group[0].id for group in kept.sharing_ids()) == sorted(ids)
+    assert [(s.path, s.line, s.col) for s in next(kept.sharing_ids())] == [
+        (f"incidents/0000/{ids[0]}.yaml", 0, 1), (f"incidents/0000/{ids[0]}.yaml", 32, 33)
+    ]  # fmt: skip
+    assert all(incident_id in kept for incident_id in ids)
+    assert "INC-20261231-0000" not in kept and "INC-1" not in kept and len(kept) == 64

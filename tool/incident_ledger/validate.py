@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import Problem
 from .recordcache import Entries, FileResult, RecordCache, decode, encode, stamp
 from .records import display_path, display_paths, find_records, micros
-from .rules.repository import Seen, repository_problems
+from .rules.repository import SeenRecords, repository_problems
 from .schema import schema_dir, schema_files
 
 # The record cache's section for what validation found.
@@ -71,10 +71,6 @@ def results(
                 dropped += 1
             line = encode(result).written(path) if result.blob is not None else None
             rewrite.replace(span, line)
-            if result.seen is not None and result.seen.path == path:
-                # The check named the record with a string of its own (a worker's, sent
-                # back); the rules across records keep a Seen a record, so it keeps this one.
-                result.seen = result.seen._replace(path=path)
             yield result
         for span in gone[dropped:]:
             rewrite.replace(span, None)
@@ -104,12 +100,13 @@ def _checking(
 
 def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
     """Every problem in the repository's records (or the given paths), sorted by path and line."""
-    files = find_records(root, paths)
     problems: list[Problem] = []
-    seen: list[Seen] = []
-    for result in results(files, root, now, jobs or os.cpu_count() or 1, everything=not paths):
+    seen = SeenRecords()
+    # The file list is the run's own: it is freed with the run, before the rules across
+    # records sort the ids.
+    for result in results(find_records(root, paths), root, now, jobs or os.cpu_count() or 1, everything=not paths):
         problems += result.problems
         if result.seen:
-            seen.append(result.seen)
+            seen.add(result.seen)
     problems += repository_problems(seen, root)
     return sorted(set(problems))

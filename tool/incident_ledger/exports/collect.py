@@ -19,7 +19,7 @@ from ..errors import Problem, RecordError
 from ..listing import IncidentFilter
 from ..process import RESTRICTED, Process
 from ..records import find_records
-from ..rules.repository import Seen, repository_problems
+from ..rules.repository import SeenRecords, repository_problems
 from ..schema import Schema, schema_dir
 from ..validate import results
 from . import columns, fourkeys, stix, tabular
@@ -49,12 +49,12 @@ def load(root: Path, now: datetime, jobs: int | None = None) -> Loaded:
     schema = Schema(schema_dir(root))
     files = find_records(root)
     loaded = Loaded(Process(schema), [])
-    seen: list[Seen] = []
+    seen = SeenRecords()
     valid: list[tuple[str, Record]] = []
     for result in results(files, root, now, jobs or os.cpu_count() or 1, keep_data=True, everything=True):
         loaded.problems += result.problems
         if result.seen is not None:
-            seen.append(result.seen)
+            seen.add(result.seen)
             if result.data is not None:
                 valid.append((result.seen.path, result.data))
     clashes = repository_problems(seen, root)

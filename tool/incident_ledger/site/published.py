@@ -20,7 +20,7 @@ from ..errors import Problem
 from ..process import visible_to
 from ..records import find_records, parse_time
 from ..report import text_line
-from ..rules.repository import Seen, repository_problems
+from ..rules.repository import SeenRecords, repository_problems
 from ..schema import Schema, schema_dir
 from ..validate import results
 
@@ -55,13 +55,13 @@ def load(root: Path, incidents: Path, audience: str, now: datetime) -> Catalog:
     files = find_records(root, [incidents]) if incidents.is_dir() else []
     invalid = Invalid()
     valid: list[tuple[str, dict[str, Any]]] = []
-    seen: list[Seen] = []
+    seen = SeenRecords()
     # Every record with an id counts for the rules across records, valid or not: an
     # invalid record still holds its id, and a duplicate of it points at a real incident.
     for result in results(files, root, now, os.cpu_count() or 1, keep_data=True):
         invalid.problems += result.problems
         if result.seen is not None:
-            seen.append(result.seen)
+            seen.add(result.seen)
             if result.data is not None:
                 valid.append((result.seen.path, result.data))
     clashes = repository_problems(seen)
