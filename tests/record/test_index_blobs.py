@@ -6,10 +6,13 @@ never checked, so every case where git cannot vouch for the file must give None.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import threading
 from pathlib import Path
+
+import pytest
 
 from incident_ledger.gitrepo import unchanged_blobs
 from incident_ledger.gitrepo.history import IndexBlobs
@@ -22,6 +25,10 @@ def git(root: Path, *args: str) -> str:
 def _write(root: Path, path: str, text: str) -> None:
     (root / path).parent.mkdir(parents=True, exist_ok=True)
     (root / path).write_text(text, encoding="utf-8")
+
+
+def _listing(text: str, piece: int = 64 * 1024) -> IndexBlobs:
+    return IndexBlobs(io.BytesIO(text.encode("utf-8", "surrogateescape")), piece)
 
 
 def _index_blob(root: Path, path: str) -> str:
@@ -39,8 +46,13 @@ PLAIN = [
 ]
 
 
-def test_only_files_git_finds_unchanged_have_a_blob(repo: Path) -> None:
-    others = ["modified", "deleted", "assumed", "skipped", "executable", "link"]
+OTHERS = ["modified", "deleted", "assumed", "skipped", "executable", "link"]
+ASKED = sorted([*PLAIN, *(f"incidents/2026/{name}.yaml" for name in [*OTHERS, "untracked"])])
+
+
+def _every_kind_of_entry(repo: Path) -> dict[str, str | None]:
+    """Files of each kind git lists, and the blob id each may be given."""
+    others = OTHERS
     for n, path in enumerate(PLAIN + [f"incidents/2026/{name}.yaml" for name in others]):
         _write(repo, path, f"id: {n}\n")
     os.unlink(repo / "incidents/2026/link.yaml")
@@ -53,15 +65,43 @@ def test_only_files_git_finds_unchanged_have_a_blob(repo: Path) -> None:
     git(repo, "update-index", "--assume-unchanged", "incidents/2026/assumed.yaml")
     git(repo, "update-index", "--skip-worktree", "incidents/2026/skipped.yaml")
     _write(repo, "incidents/2026/untracked.yaml", "id: new\n")
-
-    blobs = unchanged_blobs(repo, "incidents")
-    asked = sorted([*PLAIN, *(f"incidents/2026/{name}.yaml" for name in [*others, "untracked"])])
-    found = {path: blobs.get(path) for path in asked}
-
-    expected = {path: None for path in asked}
+    expected: dict[str, str | None] = {path: None for path in ASKED}
     expected.update({path: _index_blob(repo, path) for path in PLAIN})
     expected["incidents/2026/executable.yaml"] = _index_blob(repo, "incidents/2026/executable.yaml")
-    assert found == expected
+    return expected
+
+
+def test_only_files_git_finds_unchanged_have_a_blob(repo: Path) -> None:
+    expected = _every_kind_of_entry(repo)
+    blobs = unchanged_blobs(repo, "incidents")
+    assert {path: blobs.get(path) for path in ASKED} == expected
+
+
+@pytest.mark.parametrize("piece", [1, 2, 5, 39, 40, 41, 89, 90, 91, 200])
+def test_the_listing_read_in_pieces_of_any_size_gives_the_same_blobs(repo: Path, piece: int) -> None:
+    """git's listing is read a piece at a time: wherever a piece ends (inside a tag, a blob
+    id, a name, on a NUL), every file gets the answer it gets from the listing whole."""
+    expected = _every_kind_of_entry(repo)
+    listing = subprocess.run(
+        ["git", "-C", str(repo), "ls-files", "-z", "--stage", "--modified", "-v", "--", "incidents"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    assert len(listing) > 10 * 90  # many pieces for every size asked
+    blobs = IndexBlobs(io.BytesIO(listing), piece)
+    assert {path: blobs.get(path) for path in ASKED} == expected
+
+
+def test_the_listing_is_closed_once_read_or_dropped(repo: Path) -> None:
+    _every_kind_of_entry(repo)
+    before = set(os.listdir("/proc/self/fd"))
+    blobs = unchanged_blobs(repo, "incidents")
+    assert len(set(os.listdir("/proc/self/fd")) - before) == 1  # git's listing, unread
+    blobs.get(PLAIN[0])
+    del blobs
+    assert set(os.listdir("/proc/self/fd")) - before == set()
+    read = unchanged_blobs(repo, "incidents")
+    assert read.get("incidents/2026/z.yaml") is not None and read.get("incidents/3000.yaml") is None
+    assert set(os.listdir("/proc/self/fd")) - before == set()
 
 
 def test_a_conflicted_file_has_no_blob(repo: Path) -> None:
@@ -105,19 +145,20 @@ def test_modified_entries_listed_after_all_others_are_still_seen() -> None:
         f"H 100644 {two} 0\tincidents/b.yaml",
         f"C 100644 {one} 0\tincidents/a.yaml",
     ]
-    blobs = IndexBlobs("".join(f"{entry}\0" for entry in entries))
-    assert (blobs.get("incidents/a.yaml"), blobs.get("incidents/b.yaml")) == (None, two)
+    for piece in (1, 60, 1000):
+        blobs = _listing("".join(f"{entry}\0" for entry in entries), piece)
+        assert (blobs.get("incidents/a.yaml"), blobs.get("incidents/b.yaml")) == (None, two)
 
 
 def test_a_first_entry_that_is_not_plain_is_seen() -> None:
     one, two = "1" * 40, "2" * 40
-    blobs = IndexBlobs(f"h 100644 {one} 0\tincidents/a.yaml\0H 100644 {two} 0\tincidents/b.yaml\0")
+    blobs = _listing(f"h 100644 {one} 0\tincidents/a.yaml\0H 100644 {two} 0\tincidents/b.yaml\0")
     assert (blobs.get("incidents/a.yaml"), blobs.get("incidents/b.yaml")) == (None, two)
 
 
 def test_a_listing_without_its_last_nul_ends_the_search() -> None:
     """An entry without its closing NUL gives no blob id, and a search past it ends."""
-    blobs = IndexBlobs(f"H 100644 {'1' * 40} 0\tincidents/a.yam")
+    blobs = _listing(f"H 100644 {'1' * 40} 0\tincidents/a.yam")
     answers: list[str | None] = []
 
     def ask() -> None:

@@ -19,7 +19,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import IO, Any
 
 from .errors import Interrupted
@@ -130,7 +130,11 @@ class Ended(subprocess.CompletedProcess[bytes]):
 
 
 def run(
-    args: Sequence[str], stdin: bytes | None = None, env: dict[str, str] | None = None, stoppable: bool = False
+    args: Sequence[str],
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+    stoppable: bool = False,
+    stdout: IO[bytes] | None = None,
 ) -> Ended:
     """Run a program to its end, never killing it; a signal meanwhile is raised once it ends.
 
@@ -142,11 +146,14 @@ def run(
 
     Output goes through temporary files, not pipes: a hook that leaves a process behind
     (a `sleep` in a shell script whose shell was stopped) would hold a pipe open and
-    keep us waiting for it long after git has ended.
+    keep us waiting for it long after git has ended. Given a file `stdout` (an
+    `anonymous_file`), the program writes there and `Ended.stdout` is empty: output
+    read a piece at a time need not be held whole.
     """
     main = threading.current_thread() is threading.main_thread()
     shielded = _state.depth > 0 and not stoppable and main
-    with deferred(), _buffer() as source, _buffer() as out, _buffer() as err:
+    given = nullcontext(stdout) if stdout is not None else anonymous_file()
+    with deferred(), anonymous_file() as source, given as out, anonymous_file() as err:
         source.write(stdin or b"")
 
         def spawn(again: bool) -> tuple[subprocess.Popen[bytes], bool]:
@@ -166,7 +173,7 @@ def run(
             child.wait()
         out.seek(0)
         err.seek(0)
-        return Ended(args, child.pid, child.returncode, out.read(), err.read())
+        return Ended(args, child.pid, child.returncode, b"" if stdout is not None else out.read(), err.read())
 
 
 # A program in a session of its own can still be reached by the terminal's signal in the
@@ -251,9 +258,9 @@ class Started:
     def __init__(self, args: Sequence[str], env: dict[str, str] | None) -> None:
         self._args = list(args)
         self._env = env
-        self._out = _buffer()
+        self._out = anonymous_file()
         try:
-            self._err = _buffer()
+            self._err = anonymous_file()
         except BaseException:
             self._out.close()
             raise
@@ -312,7 +319,7 @@ def start(args: Sequence[str], env: dict[str, str] | None = None) -> Started:
     return started
 
 
-def _buffer() -> IO[bytes]:
+def anonymous_file() -> IO[bytes]:
     """An anonymous file for a program's input or output: in memory where the system has
     such files (Linux), else a temporary file (`tempfile` costs ~4 ms to import)."""
     try:

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from .. import interrupts
 from ..errors import LedgerError, UsageError
@@ -32,14 +33,16 @@ def git(
     check: bool = True,
     stoppable: bool = False,
     env: Mapping[str, str] | None = None,
+    stdout: IO[bytes] | None = None,
 ) -> interrupts.Ended:
     """Run `git -C root args...`; raise GitError with git's stderr when it fails.
 
     git is never killed, which would leave its lock files behind: a signal reaches it as
     `interrupts.run` says (`stoppable`: even inside a step), and is raised here once git
-    has ended. `env` adds to the environment git gets.
+    has ended. `env` adds to the environment git gets; `stdout`, a file git writes its
+    output to instead (`interrupts.run`).
     """
-    return _run(root, list(args), {**_environment(root), **(env or {})}, stdin, check, stoppable)
+    return _run(root, list(args), {**_environment(root), **(env or {})}, stdin, check, stoppable, stdout)
 
 
 def _run(
@@ -49,9 +52,10 @@ def _run(
     stdin: bytes | None = None,
     check: bool = False,
     stoppable: bool = False,
+    stdout: IO[bytes] | None = None,
 ) -> interrupts.Ended:
     try:
-        done = interrupts.run(["git", "-C", str(root), *args], stdin=stdin, env=env, stoppable=stoppable)
+        done = interrupts.run(["git", "-C", str(root), *args], stdin=stdin, env=env, stoppable=stoppable, stdout=stdout)
     except FileNotFoundError:
         raise _missing() from None
     if check:

@@ -8,16 +8,20 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from .. import interrupts
 from ..errors import LedgerError
 from .command import git, git_path, git_text
 
-_REGULAR_MODES = ("100644", "100755")
+_REGULAR_MODES = (b"100644", b"100755")
 # `ls-files -z --stage -v` writes TAG MODE OBJECT STAGE<tab>PATH<nul> for each entry.
-_ENTRY = re.compile(r"(\S+) ([0-7]+) ([0-9a-f]+) ([0-3])\t([^\0]*)\0")
-# Where an entry whose tag is not H starts (C: modified or deleted, h: assume-unchanged,
-# S: skip-worktree, M: unmerged).
-_AFTER_NOT_CACHED = re.compile("\0(?=[^H])")
+_ENTRY = re.compile(rb"(\S+) ([0-7]+) ([0-9a-f]+) ([0-3])\t([^\0]*)\0")
+# Where an entry whose tag is not H starts, after the one before it (C: modified or
+# deleted, h: assume-unchanged, S: skip-worktree, M: unmerged).
+_AFTER_NOT_CACHED = re.compile(rb"\0(?=[^H])")
+# How much of git's listing is read at a time.
+_PIECE = 64 * 1024
 
 
 def git_dir(root: Path) -> Path | None:
@@ -37,48 +41,93 @@ class IndexBlobs:
     test `git status` makes. Files marked assume-unchanged or skip-worktree are left
     out, since git does not look at them; so are conflicted ones.
 
-    git's listing is kept as git wrote it (some 90 bytes a file) and read forward as the
-    records are asked for, in the order git sorts paths. A dict of it held some 200 bytes
-    a file, and making it took three times that: the largest part of `inc validate`'s
-    memory that grew with the number of records.
+    git's listing (some 90 bytes a file) stays in the file git wrote it to and is read
+    forward, a piece at a time, as the records are asked for in the order git sorts
+    paths: held whole, it was the largest part of `inc validate`'s memory that grew with
+    the number of records.
     """
 
-    def __init__(self, listing: str) -> None:
-        self._listing = listing
+    def __init__(self, listing: IO[bytes] | None, piece: int = _PIECE) -> None:
         # Few entries are not H. git before 2.31 lists the modified ones after all others,
-        # so they are found first; the first entry needs no look: an ask stops at the
-        # first entry of its path, and its own tag answers.
-        starts = (found.end() for found in _AFTER_NOT_CACHED.finditer(listing))
-        self._changed = {entry[5] for entry in (_ENTRY.match(listing, at) for at in starts) if entry}
-        self._at = 0  # where the next ask starts looking
+        # so a first pass finds them all.
+        self._changed = _not_cached(listing, piece)
+        self._windows = _read_then_close(listing, piece)
+        self._window = b""
+        self._at = 0  # where the next ask starts looking in the window
 
     def get(self, path: str) -> str | None:
         """The blob id of `path` (relative to the root, as git lists it), or None when git
         has none for it or cannot vouch for the file. Ask in path order: a path asked
         after one git sorts after it has None (its file is read instead)."""
-        listing, at = self._listing, self._at
-        while (tab := listing.find("\t", at)) >= 0:
-            name = tab + 1
-            if listing.startswith(path, name) and listing.startswith("\0", name + len(path)):
-                self._at = at
-                fields = listing[at:tab].split(" ")
-                if len(fields) != 4 or path in self._changed:
+        wanted = path.encode("utf-8", "surrogateescape")
+        while True:
+            window, at = self._window, self._at
+            while (tab := window.find(b"\t", at)) >= 0:
+                end = window.find(b"\0", tab)
+                if end < 0:  # never so (a window holds whole entries); never a loop either
+                    break
+                name = window[tab + 1 : end]
+                if name == wanted:
+                    self._at = at
+                    fields = window[at:tab].split(b" ")
+                    if len(fields) != 4 or wanted in self._changed:
+                        return None
+                    tag, mode, blob, stage = fields
+                    return blob.decode("ascii") if tag == b"H" and mode in _REGULAR_MODES and stage == b"0" else None
+                if name > wanted:
+                    self._at = at
                     return None
-                tag, mode, blob, stage = fields
-                return blob if tag == "H" and mode in _REGULAR_MODES and stage == "0" else None
-            end = listing.find("\0", name)
-            if end < 0 or listing[name:end] > path:
-                break
-            at = end + 1
-        self._at = at
-        return None
+                at = end + 1
+            following = next(self._windows, None)
+            if following is None:
+                self._window, self._at = b"", 0
+                return None
+            self._window, self._at = following, 0
+
+
+def _windows(listing: IO[bytes] | None, piece: int) -> Iterator[bytes]:
+    """git's listing in pieces that hold whole entries (each ends with its NUL); what
+    follows the last NUL is no entry, and is left out."""
+    if listing is None:
+        return
+    rest = b""
+    while chunk := listing.read(piece):
+        window = rest + chunk
+        last = window.rfind(b"\0") + 1
+        rest = window[last:]
+        if last:
+            yield window[:last]
+
+
+def _not_cached(listing: IO[bytes] | None, piece: int) -> set[bytes]:
+    """The names of the listing's entries whose tag is not H."""
+    names: set[bytes] = set()
+    for window in _windows(listing, piece):
+        starts = [0] if window[:1] != b"H" else []
+        starts += [found.end() for found in _AFTER_NOT_CACHED.finditer(window)]
+        names.update(entry[5] for entry in (_ENTRY.match(window, at) for at in starts) if entry)
+    return names
+
+
+def _read_then_close(listing: IO[bytes] | None, piece: int) -> Iterator[bytes]:
+    """`_windows` from the start of the listing, which is closed once read (or dropped)."""
+    if listing is None:
+        return
+    with listing:
+        listing.seek(0)
+        yield from _windows(listing, piece)
 
 
 def unchanged_blobs(root: Path, pathspec: str) -> IndexBlobs:
     """What git's index says of the files under `pathspec` (relative to `root`); nothing
     when git cannot list them."""
-    done = git(root, "ls-files", "-z", "--stage", "--modified", "-v", "--", pathspec, check=False)
-    return IndexBlobs(done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else "")
+    listing = interrupts.anonymous_file()
+    done = git(root, "ls-files", "-z", "--stage", "--modified", "-v", "--", pathspec, check=False, stdout=listing)
+    if done.returncode != 0:
+        listing.close()
+        return IndexBlobs(None)
+    listing.seek(0)
+    return IndexBlobs(listing)
 
 
 # ---------------------------------------------------------------------------------------
