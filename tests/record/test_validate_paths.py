@@ -54,3 +54,27 @@ def test_problems_from_outside_name_the_file_as_given(
     assert (result.exit_code, result.stdout) == (1, f"{relative}/{RECORD}:{PROBLEM}"), result
     result = run_cli(repo, "validate", str(repo / "incidents"))
     assert (result.exit_code, result.stdout) == (1, f"{RECORD}:{PROBLEM}"), result
+
+
+def test_records_are_found_in_the_order_of_their_full_names(tmp_path: Path) -> None:
+    """Records are found a folder at a time, and in the order `sorted` gives their whole
+    paths: the order the record cache and git's listing are read in."""
+    from incident_ledger.records import find_records
+
+    incidents = tmp_path / "incidents"
+    files = [
+        "2026-a.yaml", "2026.yaml", "2026/b.yaml", "2026/a/x.yaml", "2026/a.yaml", "2026/a b/y.yml",
+        "2026/A.yaml", "2026/ab.yaml", "2026/a-/z.yaml", "2027/deep/er/still.yaml", "folder.yaml/inside.yaml",
+        "2026/.yaml", "2026/notes.txt", "2026/\u00e9t\u00e9.yaml", "2026/\u2603.yaml",
+    ]  # fmt: skip
+    for name in files:
+        (incidents / name).parent.mkdir(parents=True, exist_ok=True)
+        (incidents / name).write_text("id: x\n")
+    (incidents / "linked").symlink_to(incidents / "2026")  # a folder link: not followed
+    (incidents / "2026" / "link.yaml").symlink_to(incidents / "2026.yaml")  # a file link: listed
+    (incidents / "2026" / "dead.yaml").symlink_to(tmp_path / "nowhere")
+    found = list(find_records(tmp_path))
+    listed = [f for name in files if name.endswith((".yaml", ".yml")) and not name.endswith("/.yaml")
+              for f in [str(incidents / name)]] + [str(incidents / "2026" / n) for n in ("link.yaml", "dead.yaml")]  # fmt: skip
+    assert found == sorted(listed)
+    assert len(found) == 15

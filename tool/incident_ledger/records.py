@@ -108,35 +108,57 @@ def no_records_folder(root: Path) -> str | None:
     return f"no {INCIDENTS_DIR}/ folder in {root}; it holds no records"
 
 
-def find_records(root: Path, paths: list[Path] | None = None) -> list[str]:
-    """Record files under `incidents/` (recursively), or under the paths given, sorted.
+def find_records(root: Path, paths: list[Path] | None = None) -> Iterator[str]:
+    """Record files under `incidents/` (recursively), or under the paths given, in order:
+    each folder's in the order of their full names, as `sorted` gives them.
 
     Names, not Paths: a repository holds tens of thousands of records, and making a
-    Path of each costs more than the rest of a cached `inc validate`.
+    Path of each costs more than the rest of a cached `inc validate`. Found as they are
+    asked for, holding the names of one folder at a time rather than a list of all.
+    A path given that does not exist is refused at once.
     """
     if not paths and not (root / INCIDENTS_DIR).exists():
         # git keeps no empty folders: a repository whose last record was deleted, or a
         # fresh one, simply has no records.
-        return []
-    found: list[str] = []
-    for target in paths if paths else [root / INCIDENTS_DIR]:
-        if target.is_dir() and not target.is_symlink():
-            found += _files_under(str(target))
-        elif target.exists() or target.is_symlink():
-            found.append(str(target))
-        else:
+        return iter(())
+    targets = paths if paths else [root / INCIDENTS_DIR]
+    for target in targets:
+        if not (target.exists() or target.is_symlink()):
             raise UsageError(f"{target}: no such file or directory")
-    return found
+    return _found(targets)
 
 
-def _files_under(top: str) -> list[str]:
-    """Record files below a folder, sorted. Folders that are symbolic links are not
-    followed; files that are, are listed (the reader refuses them with a message)."""
-    found = []
-    for folder, _, names in os.walk(top):
-        prefix = folder + os.sep
-        found += [prefix + n for n in names if n.endswith(RECORD_SUFFIXES) and n not in RECORD_SUFFIXES]
-    return sorted(found)
+def _found(targets: list[Path]) -> Iterator[str]:
+    for target in targets:
+        if target.is_dir() and not target.is_symlink():
+            yield from _files_under(str(target))
+        else:
+            yield str(target)
+
+
+def _files_under(top: str) -> Iterator[str]:
+    """Record files below a folder, as `sorted` orders their full names. Folders that are
+    symbolic links are not followed; files that are, are listed (the reader refuses them
+    with a message). A folder that cannot be read is passed over, as `os.walk` does."""
+    names: list[str] = []
+    try:
+        with os.scandir(top) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        # A folder's files come where its name and a separator sort.
+                        names.append(entry.name + os.sep)
+                elif entry.name.endswith(RECORD_SUFFIXES) and entry.name not in RECORD_SUFFIXES:
+                    names.append(entry.name)
+    except OSError:
+        return
+    names.sort()
+    prefix = top + os.sep
+    for name in names:
+        if name.endswith(os.sep):
+            yield from _files_under(prefix + name[:-1])
+        else:
+            yield prefix + name
 
 
 def parse_time(value: object) -> datetime | None:

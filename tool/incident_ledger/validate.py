@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +27,7 @@ CHECKS = "checks"
 
 
 def results(
-    files: list[str], root: Path, now: datetime, jobs: int, keep_data: bool = False, everything: bool = False
+    files: Iterable[str], root: Path, now: datetime, jobs: int, keep_data: bool = False, everything: bool = False
 ) -> Iterator[FileResult]:
     """Each file's result, once: first those the record cache knows (it knows the file's
     bytes, and the clock is inside the result's window), then those checked now, each in
@@ -102,8 +102,6 @@ def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: i
     """Every problem in the repository's records (or the given paths), sorted by path and line."""
     problems: list[Problem] = []
     seen = SeenRecords()
-    # The file list is the run's own: it is freed with the run, before the rules across
-    # records sort the ids.
     for result in results(find_records(root, paths), root, now, jobs or os.cpu_count() or 1, everything=not paths):
         problems += result.problems
         if result.seen:
