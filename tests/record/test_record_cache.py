@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -305,8 +306,8 @@ def test_a_run_stopped_halfway_keeps_the_old_cache(repo: Path, ledger: list[str]
     before = _cache_file(repo).read_bytes()
     _break(repo / ledger[0])
     running = results(find_records(repo), repo, NOW, 1, everything=True)
-    # The cache's three answers come first, then the changed record, once its new line is written.
-    assert [bool(next(running).problems) for _ in range(4)] == [False, False, False, True]
+    # In path order: the changed record, once its new line is written; then the cache's three answers.
+    assert [bool(next(running).problems) for _ in range(4)] == [True, False, False, False]
     folder = repo / ".git" / recordcache.FOLDER
     name = [f.name for f in folder.iterdir() if not f.name.startswith(".")]
     writing = [f.name for f in folder.iterdir() if f.name.startswith(".")]
@@ -405,3 +406,32 @@ def test_validate_help_says_where_the_cache_is(repo: Path, run_cli: Any) -> None
     text = " ".join(result.stdout.split())
     assert "kept in .git/inc-cache/, signed, and used again until the record, the schema, the policy" in text
     assert "deleting it is safe." in text
+
+
+def test_records_checked_by_workers_are_written_in_the_order_of_the_section(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers check records while the pass goes on over the others: the lines of records
+    changed, new and gone are still edited in the order of the section, and the cache
+    ends as a run from nothing makes it."""
+    monkeypatch.setattr(recordcheck, "PARALLEL_THRESHOLD", 6)
+    monkeypatch.setattr(recordcheck, "CHUNK", 3)
+    text = ONE.read_text()
+    names = [repo / "incidents" / "2026" / f"r{n:02d}.yaml" for n in range(40)]
+    names[0].parent.mkdir()
+    for name in names[:30]:
+        name.write_text(text)
+    validate(repo, NOW, jobs=1)
+    for n in range(0, 30, 4):
+        _break(names[n])
+    for n in range(3, 30, 5):
+        names[n].unlink()
+    for name in names[30:]:
+        name.write_text(text)
+    streamed = [f"{p.path}:{p.line}: {p.rule}" for p in validate(repo, NOW, jobs=2)]
+    lines = _lines(repo)
+    assert len(lines) == 34 and sum(b"visibility" in line for line in lines) == 6
+
+    shutil.rmtree(repo / ".git" / recordcache.FOLDER)
+    assert [f"{p.path}:{p.line}: {p.rule}" for p in validate(repo, NOW, jobs=1)] == streamed
+    assert _lines(repo) == lines

@@ -8,7 +8,9 @@ already know a record, so a run that changed nothing loads no parser and no rule
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -20,7 +22,9 @@ from .rules.record import Context, clock_window, run_rules
 from .rules.secret import no_credentials
 from .schema import Schema, schema_dir
 
-if TYPE_CHECKING:  # loaded by check_file: a command that checks one text needs neither
+if TYPE_CHECKING:  # loaded when used: a command that checks one text needs neither
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from .recordcache import FileResult
 
 # Below this many files, starting worker processes costs more than it saves.
@@ -93,20 +97,75 @@ def _check_chunk(tasks: list[Task], keep_data: bool) -> list[FileResult]:
     return [check_file(f, _worker_context, keep_data, known) for f, known in tasks]
 
 
-def checked(tasks: list[Task], context: Context, jobs: int, keep_data: bool) -> Iterator[FileResult]:
-    """Each task's result, from worker processes when there are enough to pay for them."""
-    if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
-        yield from (check_file(f, context, keep_data, known) for f, known in tasks)
-        return
-    from concurrent.futures import ProcessPoolExecutor  # here: it loads multiprocessing
+class Checking:
+    """Records checked as they are handed over (`add`), each result given back in the
+    order its record came: in this process until there are enough records to pay for
+    worker processes, then by workers, a few chunks in flight at a time. Nothing holds a
+    list of every record, so a cold `inc validate` does not grow with the repository.
+    A context manager: leaving it stops the workers, dropping the chunks not yet begun."""
 
-    chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
-    try:
-        pool = ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(context.root, context.now))
-    except (OSError, NotImplementedError):
-        # Some sandboxes have no working semaphores (no /dev/shm): check in this process.
-        yield from (check_file(f, context, keep_data, known) for f, known in tasks)
-        return
-    with pool:
-        for chunk in pool.map(_check_chunk, chunks, [keep_data] * len(chunks)):
-            yield from chunk
+    def __init__(self, context: Context, jobs: int, keep_data: bool) -> None:
+        self._context, self._jobs, self._keep_data = context, jobs, keep_data
+        self._waiting: list[Task] = []  # not yet sent: a chunk, or the first records
+        self._pool: ProcessPoolExecutor | None = None
+        self._sent: deque[Future[list[FileResult]]] = deque()
+        self._here = jobs <= 1  # checked in this process, as they come
+
+    def add(self, task: Task) -> list[FileResult]:
+        """Check a record; the results that are ready, in order (none, or several)."""
+        if self._here:
+            return [self._check(task)]
+        self._waiting.append(task)
+        if self._pool is None:
+            if len(self._waiting) < PARALLEL_THRESHOLD:
+                return []
+            self._start()
+            if self._pool is None:  # no workers here after all
+                return self._in_process()
+        if len(self._waiting) >= CHUNK:
+            self._send()
+        ready: list[FileResult] = []
+        # Enough in flight to keep every worker busy; past that, wait for the oldest.
+        while self._sent and (self._sent[0].done() or len(self._sent) > 2 * self._jobs):
+            ready += self._sent.popleft().result()
+        return ready
+
+    def finish(self) -> Iterator[FileResult]:
+        """The results of the records still waiting or in flight, in order."""
+        if self._pool is None:
+            yield from self._in_process()
+            return
+        self._send()
+        while self._sent:
+            yield from self._sent.popleft().result()
+
+    def _check(self, task: Task) -> FileResult:
+        file, known = task
+        return check_file(file, self._context, self._keep_data, known)
+
+    def _in_process(self) -> list[FileResult]:
+        waiting, self._waiting = self._waiting, []
+        self._here = True
+        return [self._check(task) for task in waiting]
+
+    def _start(self) -> None:
+        from concurrent.futures import ProcessPoolExecutor  # here: it loads multiprocessing
+
+        context = self._context
+        # Some sandboxes have no working semaphores (no /dev/shm): then no pool, and the
+        # records are checked in this process.
+        with suppress(OSError, NotImplementedError):
+            self._pool = ProcessPoolExecutor(self._jobs, initializer=_init_worker, initargs=(context.root, context.now))
+
+    def _send(self) -> None:
+        assert self._pool is not None
+        if self._waiting:
+            self._sent.append(self._pool.submit(_check_chunk, self._waiting, self._keep_data))
+            self._waiting = []
+
+    def __enter__(self) -> Checking:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

@@ -140,25 +140,35 @@ def _files_under(top: str) -> Iterator[str]:
     """Record files below a folder, as `sorted` orders their full names. Folders that are
     symbolic links are not followed; files that are, are listed (the reader refuses them
     with a message). A folder that cannot be read is passed over, as `os.walk` does."""
+    # The folders being listed, innermost last: each one's path and its names still to go.
+    open_folders = [(top + os.sep, iter(_names(top)))]
+    while open_folders:
+        prefix, names = open_folders[-1]
+        for name in names:
+            if name.endswith(os.sep):
+                open_folders.append((prefix + name, iter(_names(prefix + name[:-1]))))
+                break
+            yield prefix + name
+        else:
+            open_folders.pop()
+
+
+def _names(folder: str) -> list[str]:
+    """A folder's record files and its folders (named with a separator after them,
+    where their files sort), sorted."""
     names: list[str] = []
     try:
-        with os.scandir(top) as entries:
+        with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_dir():
                     if not entry.is_symlink():
-                        # A folder's files come where its name and a separator sort.
                         names.append(entry.name + os.sep)
                 elif entry.name.endswith(RECORD_SUFFIXES) and entry.name not in RECORD_SUFFIXES:
                     names.append(entry.name)
     except OSError:
-        return
+        return []
     names.sort()
-    prefix = top + os.sep
-    for name in names:
-        if name.endswith(os.sep):
-            yield from _files_under(prefix + name[:-1])
-        else:
-            yield prefix + name
+    return names
 
 
 def parse_time(value: object) -> datetime | None:

@@ -11,16 +11,21 @@ records.
 from __future__ import annotations
 
 import os
-from array import array
+from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Problem
-from .recordcache import Entries, FileResult, RecordCache, decode, encode, stamp
+from .recordcache import Entries, FileResult, RecordCache, Rewrite, Span, decode, encode, stamp
 from .records import display_path, display_paths, find_records, micros
 from .rules.repository import SeenRecords, repository_problems
 from .schema import schema_dir, schema_files
+
+if TYPE_CHECKING:
+    from .recordcheck import Checking
 
 # The record cache's section for what validation found.
 CHECKS = "checks"
@@ -29,51 +34,58 @@ CHECKS = "checks"
 def results(
     files: Iterable[str], root: Path, now: datetime, jobs: int, keep_data: bool = False, everything: bool = False
 ) -> Iterator[FileResult]:
-    """Each file's result, once: first those the record cache knows (it knows the file's
-    bytes, and the clock is inside the result's window), then those checked now, each in
-    path order. With `everything` (`files` are all the repository's records, as
-    `find_records` sorts them) the cache's lines for records that are gone are dropped.
+    """Each file's result, once, in path order but for those checked now, which come as
+    their checks end. With `everything` (`files` are all the repository's records, as
+    `find_records` gives them) the cache's lines for records that are gone are dropped.
 
-    The cache's section is read beside the sorted files, never held parsed; when
-    something must change, the section is rewritten as the results of the records
-    checked now arrive: only their lines are edited, the rest is copied as it was."""
+    The cache's section is read beside the files, never held parsed; when something
+    must change, the section is rewritten as the pass goes: only the lines of the
+    records checked now are edited, the rest is copied as it was. Nothing is kept of a
+    record once its result is given: a run holds a few chunks of records in flight."""
     directory = schema_dir(root)
     cache = RecordCache.open(root, schema_files(directory))
     ordered = files if everything else sorted(set(files), key=lambda f: display_path(f, root))
     entries = cache.entries(CHECKS) if cache is not None else None
     clock = micros(now)
-    todo: list[tuple[str, FileResult | None]] = []
-    # Each one's path, and where its line is in the section (or would go): its start and
-    # end side by side in an array rather than a tuple a record (a cold run has 10,000).
-    paths: list[str] = []
-    spans = array("q")
-    for path, file in display_paths(ordered, root):
-        known = _cached(cache, entries, path, file, clock) if cache is not None and entries is not None else None
-        if known is not None and not (keep_data and not known.problems):
-            yield known
-            continue
-        # Checked now; or, when the site wants the record itself, parsed with nothing checked.
-        todo.append((file, known))
-        if entries is not None:
-            paths.append(path)
-            spans.extend(entries.span)
-    checking = _checking(todo, directory, root, now, jobs, keep_data)
-    gone = entries.rest() if entries is not None and everything else []
-    if cache is None or not (todo or gone):
-        yield from checking
-        return
-    with cache.rewrite(CHECKS) as rewrite:
-        dropped = 0
-        ends = iter(spans)
-        for path, span, result in zip(paths, zip(ends, ends, strict=True), checking, strict=True):
-            while dropped < len(gone) and gone[dropped][0] < span[0]:  # edits go in the order of the body
-                rewrite.replace(gone[dropped], None)
-                dropped += 1
-            line = encode(result).written(path) if result.blob is not None else None
-            rewrite.replace(span, line)
-            yield result
-        for span in gone[dropped:]:
-            rewrite.replace(span, None)
+    # Each record sent to be checked, in order: its path and where its line is in the
+    # section (or would go). And the lines of records that are gone, to drop in order.
+    sent: deque[tuple[str, Span]] = deque()
+    gone: deque[Span] = deque()
+    with ExitStack() as stack:
+        rewrite = stack.enter_context(cache.rewrite(CHECKS)) if cache is not None else None
+        checking: Checking | None = None
+        for path, file in display_paths(ordered, root):
+            known = None
+            if cache is not None and entries is not None:
+                known = _cached(cache, entries, path, file, clock)
+                passed = entries.passed_over()  # drained either way: only `everything` drops them
+                if everything:
+                    gone += passed
+            if known is not None and not (keep_data and not known.problems):
+                yield known
+                continue
+            # Checked now; or, when the site wants the record itself, parsed with nothing checked.
+            if checking is None:
+                checking = stack.enter_context(_checking(directory, root, now, jobs, keep_data))
+            sent.append((path, entries.span if entries is not None else (0, 0)))
+            for result in checking.add((file, known)):
+                yield _written(result, sent.popleft(), gone, rewrite)
+        for result in checking.finish() if checking is not None else ():
+            yield _written(result, sent.popleft(), gone, rewrite)
+        if rewrite is not None and entries is not None and everything:
+            for span in (*gone, *entries.rest()):
+                rewrite.replace(span, None)
+
+
+def _written(result: FileResult, sent: tuple[str, Span], gone: deque[Span], rewrite: Rewrite | None) -> FileResult:
+    """A result checked now, once its line is put in the section (in order: first the
+    lines of records gone before it are dropped)."""
+    if rewrite is not None:
+        path, span = sent
+        while gone and gone[0][0] < span[0]:
+            rewrite.replace(gone.popleft(), None)
+        rewrite.replace(span, encode(result).written(path) if result.blob is not None else None)
+    return result
 
 
 def _cached(cache: RecordCache, entries: Entries, path: str, file: str, clock: int) -> FileResult | None:
@@ -86,16 +98,12 @@ def _cached(cache: RecordCache, entries: Entries, path: str, file: str, clock: i
     return decode(path, line, stamped)
 
 
-def _checking(
-    todo: list[tuple[str, FileResult | None]], directory: Path, root: Path, now: datetime, jobs: int, keep_data: bool
-) -> Iterator[FileResult]:
-    if not todo:
-        return iter(())
+def _checking(directory: Path, root: Path, now: datetime, jobs: int, keep_data: bool) -> Checking:
     from . import recordcheck  # here: a run the cache answers whole loads no parser and no rule
     from .rules.record import Context
     from .schema import Schema
 
-    return recordcheck.checked(todo, Context(Schema(directory), root, now), jobs, keep_data)
+    return recordcheck.Checking(Context(Schema(directory), root, now), jobs, keep_data)
 
 
 def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
