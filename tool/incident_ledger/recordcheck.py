@@ -122,8 +122,7 @@ class Checking:
             self._start()
             if self._pool is None:  # no workers here after all
                 return self._in_process()
-        if len(self._waiting) >= CHUNK:
-            self._send()
+        self._send()
         ready: list[FileResult] = []
         # Enough in flight to keep every worker busy; past that, wait for the oldest.
         while self._sent and (self._sent[0].done() or len(self._sent) > 2 * self._jobs):
@@ -135,7 +134,7 @@ class Checking:
         if self._pool is None:
             yield from self._in_process()
             return
-        self._send()
+        self._send(rest=True)
         while self._sent:
             yield from self._sent.popleft().result()
 
@@ -157,11 +156,12 @@ class Checking:
         with suppress(OSError, NotImplementedError):
             self._pool = ProcessPoolExecutor(self._jobs, initializer=_init_worker, initargs=(context.root, context.now))
 
-    def _send(self) -> None:
+    def _send(self, rest: bool = False) -> None:
+        """Send the records waiting to the workers, in whole chunks (and the `rest`)."""
         assert self._pool is not None
-        if self._waiting:
-            self._sent.append(self._pool.submit(_check_chunk, self._waiting, self._keep_data))
-            self._waiting = []
+        while len(self._waiting) >= CHUNK or (rest and self._waiting):
+            chunk, self._waiting = self._waiting[:CHUNK], self._waiting[CHUNK:]
+            self._sent.append(self._pool.submit(_check_chunk, chunk, self._keep_data))
 
     def __enter__(self) -> Checking:
         return self
