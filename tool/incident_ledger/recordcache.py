@@ -253,10 +253,12 @@ class Body:
 class Entries:
     """A section's lines, read in path order beside the sorted records: one pass, nothing
     held parsed. After `find`, `span` is where the record's line is (or would go), and
-    `passed_over` gives the lines no record asked for, so a rewrite can drop them."""
+    `passed_over` gives the lines no record asked for, so a rewrite can drop them (kept
+    only when `passed`: a pass over some records only passes over the others)."""
 
-    def __init__(self, body: Body) -> None:
+    def __init__(self, body: Body, passed: bool = True) -> None:
         self.body = body
+        self._keep_passed = passed
         self._lines = body.lines()
         self._at = 0  # where the next line starts in the body
         self._next: tuple[str, bytes, list[bytes]] | None = None  # its path, bytes and fields
@@ -275,7 +277,8 @@ class Entries:
                 self._at += len(raw)
                 return Line(fields[1], fields[2])
             self._next = None
-            self._passed.append((self._at, self._at + len(raw)))
+            if self._keep_passed:
+                self._passed.append((self._at, self._at + len(raw)))
             self._at += len(raw)
         self.span = (self._at, self._at)
         return None
@@ -288,7 +291,8 @@ class Entries:
     def rest(self) -> list[Span]:
         """The lines no record asked for: those passed over, and those after the last asked."""
         if self._at < self.body.size:
-            self._passed.append((self._at, self.body.size))
+            if self._keep_passed:
+                self._passed.append((self._at, self.body.size))
             self._at = self.body.size
         return self.passed_over()
 
@@ -480,9 +484,10 @@ class RecordCache:
     def header(self, name: str) -> bytes:
         return f"{FORMAT} {name} {self.fingerprint}\n".encode()
 
-    def entries(self, name: str) -> Entries:
-        """One section's lines; none when the section is missing, foreign or damaged."""
-        return Entries(self._body(name))
+    def entries(self, name: str, passed: bool = True) -> Entries:
+        """One section's lines; none when the section is missing, foreign or damaged.
+        `passed`: keep the lines passed over (`Entries.passed_over`)."""
+        return Entries(self._body(name), passed)
 
     def rewrite(self, name: str) -> Rewrite:
         """A new body for a section, as edits of the one `entries` gives."""

@@ -61,11 +61,15 @@ def relative_path(incident_id: str) -> Path:
 
 def relative_name(incident_id: str) -> str:
     """`relative_path` as text with "/" (as git and `inc validate` show paths)."""
-    match = ID_PATTERN.match(incident_id)
-    if match is None:
+    if ID_PATTERN.match(incident_id) is None:
         # Checked before any path is built: an id is untrusted input that becomes a path.
         raise UsageError(f"{shown(incident_id)} is not an incident id; ids look like INC-20261103-4HQ2")
-    return f"{INCIDENTS_DIR}/{match.group('date')[:4]}/{incident_id}.yaml"
+    return placed_name(incident_id)
+
+
+def placed_name(valid_id: str) -> str:
+    """`relative_name` of an id already known to be valid (`is_valid_id`), unchecked."""
+    return f"{INCIDENTS_DIR}/{valid_id[4:8]}/{valid_id}.yaml"
 
 
 def ledger_root(start: Path, top: Path | None, in_git: bool) -> Path | None:
@@ -125,12 +129,18 @@ def find_records(root: Path, paths: list[Path] | None = None) -> Iterator[str]:
     for target in targets:
         if not (target.exists() or target.is_symlink()):
             raise UsageError(f"{target}: no such file or directory")
+    if len(targets) == 1 and _is_folder(targets[0]):
+        return _files_under(str(targets[0]))  # the usual case, one generator less a record
     return _found(targets)
+
+
+def _is_folder(target: Path) -> bool:
+    return target.is_dir() and not target.is_symlink()
 
 
 def _found(targets: list[Path]) -> Iterator[str]:
     for target in targets:
-        if target.is_dir() and not target.is_symlink():
+        if _is_folder(target):
             yield from _files_under(str(target))
         else:
             yield str(target)

@@ -45,7 +45,7 @@ def results(
     directory = schema_dir(root)
     cache = RecordCache.open(root, schema_files(directory))
     ordered = files if everything else sorted(set(files), key=lambda f: display_path(f, root))
-    entries = cache.entries(CHECKS) if cache is not None else None
+    entries = cache.entries(CHECKS, passed=everything) if cache is not None else None
     clock = micros(now)
     # Each record sent to be checked, in order: its path and where its line is in the
     # section (or would go). And the lines of records that are gone, to drop in order.
@@ -55,24 +55,21 @@ def results(
         rewrite = stack.enter_context(cache.rewrite(CHECKS)) if cache is not None else None
         checking: Checking | None = None
         for path, file in display_paths(ordered, root):
-            known = None
-            if cache is not None and entries is not None:
-                known = _cached(cache, entries, path, file, clock)
-                passed = entries.passed_over()  # drained either way: only `everything` drops them
-                if everything:
-                    gone += passed
+            known = _cached(cache, entries, path, file, clock) if cache is not None and entries is not None else None
             if known is not None and not (keep_data and not known.problems):
                 yield known
                 continue
             # Checked now; or, when the site wants the record itself, parsed with nothing checked.
             if checking is None:
                 checking = stack.enter_context(_checking(directory, root, now, jobs, keep_data))
+            if entries is not None:
+                gone += entries.passed_over()  # the lines of records gone before this one
             sent.append((path, entries.span if entries is not None else (0, 0)))
             for result in checking.add((file, known)):
                 yield _written(result, sent.popleft(), gone, rewrite)
         for result in checking.finish() if checking is not None else ():
             yield _written(result, sent.popleft(), gone, rewrite)
-        if rewrite is not None and entries is not None and everything:
+        if rewrite is not None and entries is not None:
             for span in (*gone, *entries.rest()):
                 rewrite.replace(span, None)
 

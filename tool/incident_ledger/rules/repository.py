@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import Problem
-from ..records import ID_PATTERN, is_valid_id, relative_name, relative_path
+from ..records import ID_PATTERN, is_valid_id, placed_name, relative_path
 from .base import Declare, Example, Kind, Rule
 
 REPOSITORY_RULES: list[Rule] = []
@@ -56,20 +56,24 @@ def _id(key: int) -> str:
     return f"INC-{digits[:8]}-{digits[8:]}"
 
 
+# A place (line, column) kept as one number: the line times this, plus the column. A
+# record is at most 1 MiB (the reader refuses more), so both are far below it.
+_PLACE = 2**31
+
+
 class SeenRecords:
     """Every `Seen` of a run, as the rules across records ask for them.
 
     A repository of 10,000 records would hold 10,000 tuples, ids and paths (some 250
     bytes a record). Most records are plain: a valid id, in the file that id names,
     pointing at no other incident. Of those only the id (as an integer) and where it is
-    written are kept, in arrays: 24 bytes a record. Any other record is kept whole."""
+    written are kept, in arrays: 16 bytes a record. Any other record is kept whole."""
 
-    __slots__ = ("_cols", "_keys", "_lines", "_odd", "_sorted", "_unkeyed")
+    __slots__ = ("_keys", "_odd", "_places", "_sorted", "_unkeyed")
 
     def __init__(self) -> None:
         self._keys = array("q")
-        self._lines = array("q")
-        self._cols = array("q")
+        self._places = array("q")
         self._odd: dict[int, Seen] = {}  # by index in the arrays
         self._unkeyed: list[Seen] = []  # ids that are not valid ids
         self._sorted: array[int] | None = None
@@ -79,11 +83,17 @@ class SeenRecords:
         if key is None:
             self._unkeyed.append(seen)
             return
-        if seen.duplicate_of is not None or seen.related or seen.path != relative_name(seen.id):
+        line, col = seen.line, seen.col
+        if (
+            seen.duplicate_of is not None
+            or seen.related
+            or not (0 <= line < _PLACE and 0 <= col < _PLACE)
+            or seen.path != placed_name(seen.id)
+        ):
             self._odd[len(self._keys)] = seen
+            line = col = 0
         self._keys.append(key)
-        self._lines.append(seen.line)
-        self._cols.append(seen.col)
+        self._places.append(line * _PLACE + col)
         self._sorted = None
 
     def __len__(self) -> int:
@@ -119,7 +129,8 @@ class SeenRecords:
         if odd is not None:
             return odd
         incident_id = _id(self._keys[index])
-        return Seen(incident_id, relative_name(incident_id), self._lines[index], self._cols[index], None)
+        line, col = divmod(self._places[index], _PLACE)
+        return Seen(incident_id, placed_name(incident_id), line, col, None)
 
     def _ordered(self) -> array[int]:
         if self._sorted is None:
