@@ -247,18 +247,22 @@ def test_ids_shared_by_several_records_are_reported_alike_cold_and_warm(repo: Pa
 
 def test_kept_ids_come_back_exactly() -> None:
     """What the rules across records keep of a plain record is its id as a number: every
-    character an id may hold comes back as it was."""
+    character an id may hold comes back as it was, whether the ids came in order (as
+    records come in path order) or not."""
     from incident_ledger.records import CROCKFORD
     from incident_ledger.rules.repository import Seen, SeenRecords
 
-    kept = SeenRecords()
     ids = [f"INC-{day}-{CROCKFORD[n]}{CROCKFORD[31 - n]}{CROCKFORD[n // 2]}{CROCKFORD[(n * 7) % 32]}"
            for n, day in zip(range(32), ["00000101", "20261231", "99991231", "20260229"] * 8, strict=True)]  # fmt: skip
-    for n, incident_id in enumerate(ids * 2):
-        kept.add(Seen(incident_id, f"incidents/{incident_id[4:8]}/{incident_id}.yaml", n, n + 1, None))
-    assert sorted(group[0].id for group in kept.sharing_ids()) == sorted(ids)
-    assert [(s.path, s.line, s.col) for s in next(kept.sharing_ids())] == [
-        (f"incidents/0000/{ids[0]}.yaml", 0, 1), (f"incidents/0000/{ids[0]}.yaml", 32, 33)
-    ]  # fmt: skip
-    assert all(incident_id in kept for incident_id in ids)
-    assert "INC-20261231-0000" not in kept and "INC-1" not in kept and len(kept) == 64
+    for order in (ids * 2, sorted(ids * 2)):
+        kept = SeenRecords()
+        for n, incident_id in enumerate(order):
+            kept.add(Seen(incident_id, f"incidents/{incident_id[4:8]}/{incident_id}.yaml", n, n + 1, None))
+        groups = sorted(kept.sharing_ids(), key=lambda group: group[0].id)
+        assert [group[0].id for group in groups] == sorted(ids)
+        first = min(ids)
+        assert [(s.path, s.line, s.col) for s in groups[0]] == [
+            (f"incidents/{first[4:8]}/{first}.yaml", n, n + 1) for n, i in enumerate(order) if i == first
+        ]
+        assert all(incident_id in kept for incident_id in ids)
+        assert "INC-20261231-0000" not in kept and "INC-1" not in kept and len(kept) == 64

@@ -69,7 +69,7 @@ class SeenRecords:
     pointing at no other incident. Of those only the id (as an integer) and where it is
     written are kept, in arrays: 16 bytes a record. Any other record is kept whole."""
 
-    __slots__ = ("_keys", "_odd", "_places", "_sorted", "_unkeyed")
+    __slots__ = ("_in_order", "_keys", "_odd", "_places", "_sorted", "_unkeyed")
 
     def __init__(self) -> None:
         self._keys = array("q")
@@ -77,6 +77,10 @@ class SeenRecords:
         self._odd: dict[int, Seen] = {}  # by index in the arrays
         self._unkeyed: list[Seen] = []  # ids that are not valid ids
         self._sorted: array[int] | None = None
+        # Whether the ids came in order, as they do when the records come in path order
+        # (a plain record's path ends with its id): then they need no sorting, and no
+        # list of 10,000 numbers is made to sort them.
+        self._in_order = True
 
     def add(self, seen: Seen) -> None:
         key = _key(seen.id)
@@ -92,6 +96,8 @@ class SeenRecords:
         ):
             self._odd[len(self._keys)] = seen
             line = col = 0
+        if self._keys and key < self._keys[-1]:
+            self._in_order = False
         self._keys.append(key)
         self._places.append(line * _PLACE + col)
         self._sorted = None
@@ -133,6 +139,8 @@ class SeenRecords:
         return Seen(incident_id, placed_name(incident_id), line, col, None)
 
     def _ordered(self) -> array[int]:
+        if self._in_order:
+            return self._keys
         if self._sorted is None:
             self._sorted = array("q", sorted(self._keys))
         return self._sorted
