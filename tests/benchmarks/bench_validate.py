@@ -294,7 +294,7 @@ def summary(label: str, runs: list[Run]) -> Run:
     wall = statistics.median(r.wall for r in runs)
     cpu = statistics.median(r.cpu for r in runs)
     rss = max(r.rss_kib for r in runs)
-    memory = f"  max RSS {rss / 1024:4.0f} MiB" if rss else ""
+    memory = f"  max RSS {rss / 1024:5.1f} MiB" if rss else ""
     walls = ", ".join(f"{r.wall:.2f}" for r in runs)
     print(f"  {label:<48} wall {wall:7.2f} s  cpu {cpu:7.2f} s{memory}  (wall runs: {walls})", flush=True)
     return Run(wall, cpu, rss)
@@ -427,7 +427,7 @@ def bench_all(options: argparse.Namespace, now: datetime, bin_dir: Path) -> None
         for key, label in (("inc", "cold"), ("inc1", "cold --jobs 1"), ("warm", "warm")):
             print(
                 f"\nmax RSS of inc validate {label}, {max(results):,} vs {min(results):,} records: "
-                f"{large[key].rss_kib / 1024:.0f} vs {small[key].rss_kib / 1024:.0f} MiB, "
+                f"{large[key].rss_kib / 1024:.1f} vs {small[key].rss_kib / 1024:.1f} MiB, "
                 f"{large[key].rss_kib / small[key].rss_kib:.2f}x",
                 end="",
             )
