@@ -102,6 +102,20 @@ def test_the_listing_is_closed_once_read_or_dropped(repo: Path) -> None:
     read = unchanged_blobs(repo, "incidents")
     assert read.get("incidents/2026/z.yaml") is not None and read.get("incidents/3000.yaml") is None
     assert set(os.listdir("/proc/self/fd")) - before == set()
+    unasked = unchanged_blobs(repo, "incidents")
+    del unasked  # dropped before its first question
+    assert set(os.listdir("/proc/self/fd")) - before == set()
+
+
+def test_no_listing_is_left_open_when_git_cannot_be_run(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from incident_ledger.errors import LedgerError
+
+    _every_kind_of_entry(repo)
+    monkeypatch.setenv("PATH", str(repo))  # no git there
+    before = set(os.listdir("/proc/self/fd"))
+    with pytest.raises(LedgerError):
+        unchanged_blobs(repo, "incidents")
+    assert set(os.listdir("/proc/self/fd")) - before == set()
 
 
 def test_a_conflicted_file_has_no_blob(repo: Path) -> None:

@@ -435,3 +435,25 @@ def test_records_checked_by_workers_are_written_in_the_order_of_the_section(
     shutil.rmtree(repo / ".git" / recordcache.FOLDER)
     assert [f"{p.path}:{p.line}: {p.rule}" for p in validate(repo, NOW, jobs=1)] == streamed
     assert _lines(repo) == lines
+
+
+def test_a_cache_line_of_another_shape_is_not_trusted() -> None:
+    """A line whose id or place is not what this code writes (another version's) is no
+    answer: the record is checked again rather than the rules across records fed it."""
+    from incident_ledger.recordcache import Line, decode
+
+    stamped = ("1" * 40, 0, 1)
+    good = decode("incidents/a.yaml", Line(b"", b'[[],["INC-20261103-1D3N",3,1,null,1,1,[]]]'), stamped)
+    assert good is not None and good.seen is not None
+    assert (good.seen.id, good.seen.path, good.seen.line, good.seen.col) == (
+        "INC-20261103-1D3N",
+        "incidents/a.yaml",
+        3,
+        1,
+    )
+    for seen in (
+        b"[7,3,1,null,1,1,[]]",
+        b'["INC-20261103-1D3N",3.5,1,null,1,1,[]]',
+        b'["INC-20261103-1D3N",3,true,null,1,1,[]]',
+    ):
+        assert decode("incidents/a.yaml", Line(b"", b"[[]," + seen + b"]"), stamped) is None, seen

@@ -73,8 +73,10 @@ def test_records_are_found_in_the_order_of_their_full_names(tmp_path: Path) -> N
     (incidents / "linked").symlink_to(incidents / "2026")  # a folder link: not followed
     (incidents / "2026" / "link.yaml").symlink_to(incidents / "2026.yaml")  # a file link: listed
     (incidents / "2026" / "dead.yaml").symlink_to(tmp_path / "nowhere")
+    (incidents / "2026" / "loop.yaml").symlink_to("loop.yaml")  # listed: the reader says what is wrong
     found = list(find_records(tmp_path))
     listed = [f for name in files if name.endswith((".yaml", ".yml")) and not name.endswith("/.yaml")
-              for f in [str(incidents / name)]] + [str(incidents / "2026" / n) for n in ("link.yaml", "dead.yaml")]  # fmt: skip
+              for f in [str(incidents / name)]]  # fmt: skip
+    listed += [str(incidents / "2026" / n) for n in ("link.yaml", "dead.yaml", "loop.yaml")]
     assert found == sorted(listed)
-    assert len(found) == 15
+    assert len(found) == 16

@@ -153,6 +153,8 @@ def decode(path: str, line: Line, stamped: Stamp) -> FileResult | None:
     blob, low, high = stamped
     try:
         problems, seen = _parse(line.payload.decode("ascii"))[0]
+        if seen and not (type(seen[0]) is str and type(seen[1]) is int and type(seen[2]) is int):
+            return None  # the rules across records keep an id and its place as they are
         return FileResult(
             [Problem(path, at, col, rule, message) for at, col, rule, message in problems],
             Seen(seen[0], path, seen[1], seen[2], seen[3], _place(seen[4], seen[5]), tuple(map(tuple, seen[6])))

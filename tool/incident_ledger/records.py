@@ -170,7 +170,7 @@ def _names(folder: str) -> list[str]:
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.is_dir():
+                if _is_dir(entry):
                     if not entry.is_symlink():
                         names.append(entry.name + os.sep)
                 elif entry.name.endswith(RECORD_SUFFIXES) and entry.name not in RECORD_SUFFIXES:
@@ -179,6 +179,15 @@ def _names(folder: str) -> list[str]:
         return []
     names.sort()
     return names
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether an entry is a folder, or a link to one. A link that loops or leads where we
+    may not look is not: it is listed, and the reader says what is wrong with it."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def parse_time(value: object) -> datetime | None:

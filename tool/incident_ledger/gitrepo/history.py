@@ -5,6 +5,7 @@ the record cache and the audit trail)."""
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,12 @@ class IndexBlobs:
     def __init__(self, listing: IO[bytes] | None, piece: int = _PIECE) -> None:
         # Few entries are not H. git before 2.31 lists the modified ones after all others,
         # so a first pass finds them all.
+        if listing is not None:
+            listing.seek(0)
         self._changed = _not_cached(listing, piece)
         self._windows = _read_then_close(listing, piece)
+        if listing is not None:  # closed once read to its end, or with this object
+            weakref.finalize(self, listing.close)
         self._window = b""
         self._at = 0  # where the next ask starts looking in the window
 
@@ -110,7 +115,7 @@ def _not_cached(listing: IO[bytes] | None, piece: int) -> set[bytes]:
 
 
 def _read_then_close(listing: IO[bytes] | None, piece: int) -> Iterator[bytes]:
-    """`_windows` from the start of the listing, which is closed once read (or dropped)."""
+    """`_windows` from the start of the listing, which is closed once read."""
     if listing is None:
         return
     with listing:
@@ -122,11 +127,14 @@ def unchanged_blobs(root: Path, pathspec: str) -> IndexBlobs:
     """What git's index says of the files under `pathspec` (relative to `root`); nothing
     when git cannot list them."""
     listing = interrupts.anonymous_file()
-    done = git(root, "ls-files", "-z", "--stage", "--modified", "-v", "--", pathspec, check=False, stdout=listing)
+    try:
+        done = git(root, "ls-files", "-z", "--stage", "--modified", "-v", "--", pathspec, check=False, stdout=listing)
+    except BaseException:
+        listing.close()
+        raise
     if done.returncode != 0:
         listing.close()
         return IndexBlobs(None)
-    listing.seek(0)
     return IndexBlobs(listing)
 
 
