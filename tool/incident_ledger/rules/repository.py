@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import Problem
-from ..records import ID_PATTERN, is_valid_id, placed_name, relative_path
+from ..records import is_valid_id, placed_name, relative_path
 from .base import Declare, Example, Kind, Rule
 
 REPOSITORY_RULES: list[Rule] = []
@@ -46,9 +46,7 @@ _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 def _key(incident_id: str) -> int | None:
     """A valid id as one integer; None for any other text. Two ids are equal exactly when
     their keys are."""
-    if ID_PATTERN.match(incident_id) is None:
-        return None
-    return int(incident_id[4:12] + incident_id[13:], 36)
+    return int(incident_id[4:12] + incident_id[13:], 36) if is_valid_id(incident_id) else None
 
 
 def _id(key: int) -> str:
