@@ -14,9 +14,10 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
 from .recordcache import Entries, FileResult, RecordCache, Rewrite, Span, decode, encode, stamp
@@ -103,13 +104,44 @@ def _checking(directory: Path, root: Path, now: datetime, jobs: int, keep_data: 
     return recordcheck.Checking(Context(Schema(directory), root, now), jobs, keep_data)
 
 
-def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
-    """Every problem in the repository's records (or the given paths), sorted by path and line."""
+@dataclass
+class Checked:
+    """What a pass over records found: every problem, each record's and those across
+    records; and, when their data was asked for, the records that have none, in path
+    order."""
+
+    problems: list[Problem]
+    records: list[dict[str, Any]]
+
+
+def check_all(
+    files: Iterable[str],
+    root: Path,
+    now: datetime,
+    jobs: int,
+    keep_data: bool = False,
+    everything: bool = False,
+    look_on_disk: bool = True,
+) -> Checked:
+    """Check `files` (`results`), then the rules across records over all of them. Every
+    record with an id counts for those rules, valid or not: an invalid record still holds
+    its id, and a duplicate of it points at a real incident. With `look_on_disk`, an id
+    named but not among `files` counts as existing when its file is where its id says."""
     problems: list[Problem] = []
     seen = SeenRecords()
-    for result in results(find_records(root, paths), root, now, jobs or os.cpu_count() or 1, everything=not paths):
+    kept: list[tuple[str, dict[str, Any]]] = []
+    for result in results(files, root, now, jobs, keep_data, everything):
         problems += result.problems
-        if result.seen:
+        if result.seen is not None:
             seen.add(result.seen)
-    problems += repository_problems(seen, root)
-    return sorted(set(problems))
+            if result.data is not None:
+                kept.append((result.seen.path, result.data))
+    clashes = repository_problems(seen, root if look_on_disk else None)
+    bad = {p.path for p in clashes}
+    return Checked(problems + clashes, [data for path, data in kept if path not in bad])
+
+
+def validate(root: Path, now: datetime, paths: list[Path] | None = None, jobs: int | None = None) -> list[Problem]:
+    """Every problem in the repository's records (or the given paths), sorted by path and line."""
+    checked = check_all(find_records(root, paths), root, now, jobs or os.cpu_count() or 1, everything=not paths)
+    return sorted(set(checked.problems))

@@ -19,9 +19,8 @@ from ..errors import Problem, RecordError
 from ..listing import IncidentFilter
 from ..process import RESTRICTED, Process
 from ..records import find_records
-from ..rules.repository import SeenRecords, repository_problems
 from ..schema import Schema, schema_dir
-from ..validate import results
+from ..validate import check_all
 from . import columns, fourkeys, stix, tabular
 
 FORMATS = (*tabular.FORMATS, "fourkeys", "stix")
@@ -47,20 +46,8 @@ class Loaded:
 def load(root: Path, now: datetime, jobs: int | None = None) -> Loaded:
     """Every record of the repository that passes `inc validate`, and the problems of the others."""
     schema = Schema(schema_dir(root))
-    files = find_records(root)
-    loaded = Loaded(Process(schema), [])
-    seen = SeenRecords()
-    valid: list[tuple[str, Record]] = []
-    for result in results(files, root, now, jobs or os.cpu_count() or 1, keep_data=True, everything=True):
-        loaded.problems += result.problems
-        if result.seen is not None:
-            seen.add(result.seen)
-            if result.data is not None:
-                valid.append((result.seen.path, result.data))
-    clashes = repository_problems(seen, root)
-    loaded.problems += clashes
-    bad = {p.path for p in clashes}
-    loaded.records = [data for path, data in valid if path not in bad]
+    checked = check_all(find_records(root), root, now, jobs or os.cpu_count() or 1, keep_data=True, everything=True)
+    loaded = Loaded(Process(schema), checked.records, checked.problems)
     loaded.records.sort(key=lambda r: (str(r.get("detected_at", "")), str(r.get("id", ""))))
     return loaded
 

@@ -20,9 +20,8 @@ from ..errors import Problem
 from ..process import visible_to
 from ..records import find_records, parse_time
 from ..report import text_line
-from ..rules.repository import SeenRecords, repository_problems
 from ..schema import Schema, schema_dir
-from ..validate import results
+from ..validate import check_all
 
 
 @dataclass
@@ -53,21 +52,9 @@ def load(root: Path, incidents: Path, audience: str, now: datetime) -> Catalog:
     """Read every record under `incidents`, keep the valid ones the audience may read."""
     schema = Schema(schema_dir(root))
     files = find_records(root, [incidents]) if incidents.is_dir() else []
-    invalid = Invalid()
-    valid: list[tuple[str, dict[str, Any]]] = []
-    seen = SeenRecords()
-    # Every record with an id counts for the rules across records, valid or not: an
-    # invalid record still holds its id, and a duplicate of it points at a real incident.
-    for result in results(files, root, now, os.cpu_count() or 1, keep_data=True):
-        invalid.problems += result.problems
-        if result.seen is not None:
-            seen.add(result.seen)
-            if result.data is not None:
-                valid.append((result.seen.path, result.data))
-    clashes = repository_problems(seen)
-    invalid.problems += clashes
-    bad = {p.path for p in clashes}
-    records = [data for path, data in valid if path not in bad]
+    checked = check_all(files, root, now, os.cpu_count() or 1, keep_data=True, look_on_disk=False)
+    invalid = Invalid(checked.problems)
+    records = checked.records
     published = [d for d in records if visible_to(d, audience)]
     published.sort(key=_newest_first)
     shown = {d["id"] for d in published}
